@@ -1,0 +1,11 @@
+// The runtime-agnostic core: imports nothing from Node and nothing outside this package.
+export { WgsrError, isWgsrError, type WgsrErrorCode } from './errors.js';
+export {
+  requestWgsrDevice,
+  describeAdapter,
+  navigatorGpu,
+  type AdapterDescription,
+  type WgsrDevice,
+  type RequestDeviceOptions,
+} from './runtime/device.js';
+export { runSelfTest } from './runtime/self-test.js';

@@ -1,0 +1,144 @@
+import { BufferUsage } from '../runtime/gpu-constants.js';
+
+/**
+ * The contract between kernels and whoever runs them (the graph executor, tests, benches).
+ *
+ * A kernel file is a pure function from a description to a KernelCall: shader text for one
+ * variant, the buffers to bind, the packed uniforms and the dispatch size. Binding convention:
+ * `@group(0) @binding(i)` for the storage buffers in `storage` order, then the uniform struct
+ * at the next binding (when the kernel has one).
+ *
+ * Activation tensors are always bound `read_write` (even when only read): WebGPU forbids binding
+ * one buffer as read-only and writable storage in the same dispatch, and the dense blocks need
+ * exactly that (a conv reads a channel prefix of a buffer and writes a later slice of it).
+ * Weights are `read-only-storage`.
+ */
+export type BindingKind = 'storage' | 'read-only-storage';
+
+export interface KernelVariant {
+  /** Cache key: everything that changes the shader text. Shapes are uniforms, never in here. */
+  readonly key: string;
+  readonly code: string;
+  readonly bindings: readonly BindingKind[];
+  readonly hasUniforms: boolean;
+}
+
+export interface KernelCall {
+  readonly variant: KernelVariant;
+  readonly storage: readonly GPUBuffer[];
+  readonly uniforms?: ArrayBuffer;
+  readonly workgroups: readonly [number, number, number];
+  readonly label?: string;
+}
+
+/** Compiles each variant once; shares pipelines and layouts between every caller on a device. */
+export class PipelineCache {
+  private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+
+  constructor(readonly device: GPUDevice) {}
+
+  get(variant: KernelVariant): Promise<GPUComputePipeline> {
+    let p = this.pipelines.get(variant.key);
+    if (!p) {
+      p = this.compile(variant);
+      this.pipelines.set(variant.key, p);
+    }
+    return p;
+  }
+
+  get size(): number {
+    return this.pipelines.size;
+  }
+
+  private async compile(variant: KernelVariant): Promise<GPUComputePipeline> {
+    const { device } = this;
+    const entries: GPUBindGroupLayoutEntry[] = variant.bindings.map((type, binding) => ({
+      binding,
+      visibility: 4 /* GPUShaderStage.COMPUTE */,
+      buffer: { type },
+    }));
+    if (variant.hasUniforms) {
+      entries.push({ binding: entries.length, visibility: 4, buffer: { type: 'uniform' } });
+    }
+    const bindGroupLayout = device.createBindGroupLayout({ label: variant.key, entries });
+    const layout = device.createPipelineLayout({ label: variant.key, bindGroupLayouts: [bindGroupLayout] });
+    const module = device.createShaderModule({ label: variant.key, code: variant.code });
+    device.pushErrorScope('validation');
+    let pipeline: GPUComputePipeline;
+    try {
+      pipeline = await device.createComputePipelineAsync({ label: variant.key, layout, compute: { module, entryPoint: 'main' } });
+    } catch (e) {
+      await device.popErrorScope();
+      throw new Error(`kernel ${variant.key} failed to compile: ${await compileMessages(module, e)}`);
+    }
+    const error = await device.popErrorScope();
+    if (error) throw new Error(`kernel ${variant.key} failed to compile: ${error.message}`);
+    return pipeline;
+  }
+}
+
+async function compileMessages(module: GPUShaderModule, e: unknown): Promise<string> {
+  try {
+    const info = await module.getCompilationInfo();
+    const lines = info.messages.map((m) => `${m.type} ${m.lineNum}:${m.linePos} ${m.message}`);
+    if (lines.length) return lines.join('; ');
+  } catch {
+    // getCompilationInfo is optional in some implementations.
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** A call with its pipeline, bind group and uniform buffer built: encoding it creates nothing. */
+export interface PreparedCall {
+  readonly pipeline: GPUComputePipeline;
+  readonly bindGroup: GPUBindGroup;
+  readonly uniformBuffer?: GPUBuffer;
+  readonly workgroups: readonly [number, number, number];
+  readonly label?: string;
+}
+
+export async function prepareCall(cache: PipelineCache, call: KernelCall): Promise<PreparedCall> {
+  const { device } = cache;
+  const pipeline = await cache.get(call.variant);
+  if (call.storage.length !== call.variant.bindings.length) {
+    throw new Error(`kernel ${call.variant.key}: ${call.storage.length} buffers for ${call.variant.bindings.length} bindings`);
+  }
+  const entries: GPUBindGroupEntry[] = call.storage.map((buffer, binding) => ({ binding, resource: { buffer } }));
+  let uniformBuffer: GPUBuffer | undefined;
+  if (call.variant.hasUniforms) {
+    if (!call.uniforms) throw new Error(`kernel ${call.variant.key} needs uniforms`);
+    uniformBuffer = device.createBuffer({
+      label: `${call.label ?? call.variant.key} uniforms`,
+      size: call.uniforms.byteLength,
+      usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
+    });
+    device.queue.writeBuffer(uniformBuffer, 0, call.uniforms);
+    entries.push({ binding: entries.length, resource: { buffer: uniformBuffer } });
+  }
+  const bindGroup = device.createBindGroup({ label: call.label, layout: pipeline.getBindGroupLayout(0), entries });
+  return { pipeline, bindGroup, uniformBuffer, workgroups: call.workgroups, label: call.label };
+}
+
+export function encodeCall(pass: GPUComputePassEncoder, prepared: PreparedCall): void {
+  const [x, y, z] = prepared.workgroups;
+  if (x === 0 || y === 0 || z === 0) return;
+  pass.setPipeline(prepared.pipeline);
+  pass.setBindGroup(0, prepared.bindGroup);
+  pass.dispatchWorkgroups(x, y, z);
+}
+
+export function releaseCall(prepared: PreparedCall): void {
+  prepared.uniformBuffer?.destroy();
+}
+
+/** Runs calls in order in one pass and waits for them (tests and benches). */
+export async function runCalls(cache: PipelineCache, calls: readonly KernelCall[]): Promise<void> {
+  const prepared = await Promise.all(calls.map((c) => prepareCall(cache, c)));
+  const encoder = cache.device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  for (const p of prepared) encodeCall(pass, p);
+  pass.end();
+  cache.device.queue.submit([encoder.finish()]);
+  await cache.device.queue.onSubmittedWorkDone();
+  prepared.forEach(releaseCall);
+}

@@ -1,0 +1,22 @@
+/** Storage dtypes we read. Everything is converted to float32 for compute; `dtype` keeps the original. */
+export type DType = 'float32' | 'float16' | 'bfloat16' | 'float64' | 'int64' | 'int32' | 'uint8' | 'bool';
+
+export interface WeightTensor {
+  readonly shape: readonly number[];
+  /** Contiguous, C order, converted to float32. */
+  readonly data: Float32Array;
+  /** The dtype stored in the file. */
+  readonly dtype: DType;
+}
+
+/** Parameter name -> tensor, in the file's order, wrapper and `module.` prefix already removed. */
+export type StateDict = Map<string, WeightTensor>;
+
+export type WeightsFormat = 'pth-zip' | 'pth-legacy' | 'safetensors';
+
+export interface LoadedWeights {
+  readonly format: WeightsFormat;
+  readonly stateDict: StateDict;
+  /** The wrapper key the state dict was found under (`params_ema`, `params`, …), if any. */
+  readonly wrapperKey?: string;
+}
