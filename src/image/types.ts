@@ -1,0 +1,47 @@
+/** An 8- or 16-bit image, HWC interleaved, row-major (what PNG and JPEG decoders produce). */
+export interface Image {
+  width: number;
+  height: number;
+  /** 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA. */
+  channels: 1 | 2 | 3 | 4;
+  bitDepth: 8 | 16;
+  /** Uint8Array for 8-bit, Uint16Array for 16-bit; width·height·channels elements. */
+  data: Uint8Array | Uint16Array;
+}
+
+/** What the pipeline needs from a network. */
+export interface TileNetwork {
+  readonly scale: number;
+  readonly inChannels: number;
+  readonly outChannels: number;
+  /** Input value range inside the network: 1 for most models, 255 for EDSR (rgb_range 255). */
+  readonly inputRange: number;
+  /**
+   * Maps raw network output to [0,1] before clamping: identity for most; SRGAN's tanh output
+   * uses (y+1)/2. When absent the output is taken to live in the input's range: y / inputRange.
+   */
+  readonly outputToUnit?: (y: number) => number;
+  /** Mod-padding the network needs on its input (Real-ESRGAN: 2 for scale 2, 4 for scale 1, else 1). */
+  readonly sizeMultiple: number;
+  /** Runs the network on one [C,H,W] float tile (values in 0..inputRange); resolves to [outC, H·s, W·s]. */
+  forward(tile: Float32Array, height: number, width: number): Promise<Float32Array>;
+  /** Largest tile side (input pixels, before tilePad) that fits the memory budget; used when no tile size is given. */
+  maxTileSide(): number;
+}
+
+export interface UpscaleOptions {
+  /** 0/undefined = automatic: whole image if it fits maxTileSide(), else tiles of that size. */
+  tile?: number;
+  /** Default 10 (Real-ESRGAN's CLI default). */
+  tilePad?: number;
+  /** Default 0: reflect pad at the bottom/right, cropped back after. */
+  prePad?: number;
+  /** Final scale; default = network scale; other values resample the network output. */
+  outscale?: number;
+  /** Default 'network'. */
+  alpha?: 'network' | 'resize';
+  /** Called after every tile (alpha tiles included). */
+  onProgress?: (done: number, total: number) => void;
+  /** Checked between tiles: a fired signal throws WgsrError('ABORTED'). */
+  signal?: AbortSignal;
+}
