@@ -9,3 +9,5 @@ export {
   type RequestDeviceOptions,
 } from './runtime/device.js';
 export { runSelfTest } from './runtime/self-test.js';
+export * from './weights/index.js';
+export { detectArchitecture, SUPPORTED_ARCHITECTURES, type ModelInfo, type Architecture, type RRDBNetInfo, type SRVGGNetCompactInfo, type EDSRInfo, type SRGANInfo } from './models/registry.js';

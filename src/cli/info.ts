@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { WgsrError } from '../errors.js';
+import { detectArchitecture } from '../models/registry.js';
+import { loadWeights } from '../weights/load.js';
+import { storedDtype } from '../weights/state-dict.js';
+import type { WeightsFormat } from '../weights/types.js';
+import { parseCommandArgs, type Command } from './command.js';
+
+const FORMAT_NAMES: Record<WeightsFormat, string> = {
+  'pth-zip': 'PyTorch zip (torch.save, torch ≥ 1.6)',
+  'pth-legacy': 'PyTorch legacy (torch.save, torch < 1.6)',
+  safetensors: 'safetensors',
+};
+/** ModelInfo fields shown on their own lines; every other field is an architecture size. */
+const COMMON_FIELDS = new Set(['arch', 'layout', 'scale', 'inChannels', 'outChannels', 'params']);
+
+export const infoCommand: Command = {
+  name: 'info',
+  summary: 'show a model file\'s architecture, scale, sizes, parameter count, stored dtype and format',
+  usage: [
+    'Usage: wgsr info <model.pth|.pt|.safetensors> [--json]',
+    '',
+    'Reads the weights (nothing in the file is executed), detects the architecture and prints it.',
+    '  --json   print one JSON object: arch, scale, inChannels, outChannels, params, dtype, format,',
+    '           wrapperKey, tensors and the architecture\'s sizes',
+  ].join('\n'),
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs('info', argv, { json: { type: 'boolean' } });
+    if (positionals.length !== 1) throw new WgsrError('BAD_ARGUMENT', `wgsr info takes one model file, got ${positionals.length} (see wgsr info --help)`);
+    const file = positionals[0]!;
+    const loaded = loadWeights(readModelFile(file), file);
+    const info = detectArchitecture(loaded.stateDict, file);
+    const dtype = storedDtype(loaded.stateDict);
+    if (values.json) {
+      io.stdout(JSON.stringify({ ...info, dtype, format: loaded.format, wrapperKey: loaded.wrapperKey ?? null, tensors: loaded.stateDict.size }));
+      return 0;
+    }
+    const sizes = Object.entries(info).filter(([k]) => !COMMON_FIELDS.has(k));
+    const lines: [string, string][] = [
+      ['file', file],
+      ['format', FORMAT_NAMES[loaded.format] + (loaded.wrapperKey ? `, weights under "${loaded.wrapperKey}"` : '')],
+      ['arch', info.arch + (info.layout ? ` (${String(info.layout)} layout)` : '')],
+      ['scale', `×${info.scale}`],
+      ['channels', `${info.inChannels} in, ${info.outChannels} out`],
+      ['sizes', sizes.map(([k, v]) => `${k} ${Array.isArray(v) ? `[${v.map((x: number) => +x.toFixed(6)).join(', ')}]` : String(v)}`).join(', ')],
+      ['parameters', info.params.toLocaleString('en-US')],
+      ['dtype', dtype],
+      ['tensors', String(loaded.stateDict.size)],
+    ];
+    for (const [k, v] of lines) io.stdout(`${(k + ':').padEnd(12)}${v}`);
+    return 0;
+  },
+};
+
+/** The bytes of a model file, or one clear IO error. */
+export function readModelFile(file: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new WgsrError('IO', `cannot read ${file}: ${why}`, { cause: e });
+  }
+}
