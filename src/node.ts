@@ -1,2 +1,3 @@
 // Helpers for Node, Bun and Deno: a GPU device from the optional native packages, image files.
 export { loadServerGpu, createServerDevice } from './runtime/node.js';
+export { readImage, writeImage, decodeImage, encodeImage, formatFromExtension, DEFAULT_LIMITS, type ImageLimits, type WriteOptions, type EncodeOptions, type ImageFormat } from './io/index.js';
