@@ -66,25 +66,26 @@ export function scatterTile(
 ): void {
   const tileW = (tile.padded.x1 - tile.padded.x0) * scale;
   const plane = tileW * (tile.padded.y1 - tile.padded.y0) * scale;
+  const x0 = tile.output.x0;
   const x1 = Math.min(tile.output.x1, out.width);
   const y1 = Math.min(tile.output.y1, out.height);
   const { channels, data } = out;
   const max = maxValue(out.bitDepth);
-  const unit = (v: number) => clampUnit(toUnit ? Math.fround(toUnit(v)) : v);
+  // Hot loop (every output pixel): plain loops per channel, the sink decided once per tile.
+  const unit = toUnit ? (v: number) => clampUnit(Math.fround(toUnit(v))) : clampUnit;
   for (let Y = tile.output.y0; Y < y1; Y++) {
-    const src = (tile.crop.y0 + Y - tile.output.y0) * tileW + tile.crop.x0 - tile.output.x0;
+    const src = (tile.crop.y0 + Y - tile.output.y0) * tileW + tile.crop.x0 - x0;
     const dst = Y * out.width * channels;
-    for (let X = tile.output.x0; X < x1; X++) {
-      const i = src + X;
-      const o = dst + X * channels;
-      if (sink.kind === 'gray') {
+    if (sink.kind === 'gray') {
+      for (let X = x0, i = src + x0; X < x1; X++, i++) {
         const gray = grayFromRgb(unit(output[i]!), unit(output[plane + i]!), unit(output[2 * plane + i]!));
-        data[o + sink.channel] = unitToSample(gray, max);
-      } else {
-        for (let k = 0; k < sink.channels.length; k++) {
-          data[o + sink.channels[k]!] = unitToSample(unit(output[k * plane + i]!), max);
-        }
+        data[dst + X * channels + sink.channel] = unitToSample(gray, max);
       }
+      continue;
+    }
+    for (let k = 0; k < sink.channels.length; k++) {
+      const o = dst + sink.channels[k]!;
+      for (let X = x0, i = k * plane + src + x0; X < x1; X++, i++) data[o + X * channels] = unitToSample(unit(output[i]!), max);
     }
   }
 }
