@@ -53,7 +53,7 @@ export type OutputMap = ((y: number) => number) | null;
 
 /**
  * Writes the kept part of one tile's network output into `out`: `output` [C, ph·s, pw·s] is the
- * network's result for `tile.padded`. Pixels at or beyond keepWidth/keepHeight belong to the
+ * network's result for `tile.padded`. Output pixels at or beyond out.width/out.height belong to the
  * pre-pad and mod-pad margins (Real-ESRGAN's post_process crops them) and are dropped.
  */
 export function scatterTile(
