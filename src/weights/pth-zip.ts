@@ -50,17 +50,24 @@ export function readTorchZip(bytes: Uint8Array, source: string): TorchCheckpoint
   };
 }
 
-/** The directory holding data.pkl: the first entry's top-level folder, as torch's reader does. */
+/**
+ * The folder holding data.pkl. torch's reader takes the first entry's top-level folder; files
+ * written by other tools may nest it deeper, so failing that, the one data.pkl there is wins.
+ */
 function findRecordPrefix(entries: Map<string, ZipEntry>, source: string): string {
   const first = entries.keys().next().value;
   const slash = first?.indexOf('/') ?? -1;
   const prefix = first !== undefined && slash >= 0 ? first.slice(0, slash + 1) : '';
   if (entries.has(`${prefix}data.pkl`)) return prefix;
   const names = [...entries.keys()];
+  const candidates = names.filter((n) => n === 'data.pkl' || n.endsWith('/data.pkl'));
+  if (candidates.length === 1) return candidates[0]!.slice(0, -'data.pkl'.length);
   const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? ', …' : '');
   throw modelError(
     'BAD_MODEL',
     source,
-    `this zip is not a PyTorch checkpoint: it has no ${prefix || '<folder>/'}data.pkl (entries: ${shown || 'none'}).`,
+    candidates.length
+      ? `this zip holds several data.pkl (${candidates.slice(0, 4).join(', ')}); a torch.save checkpoint has one.`
+      : `this zip is not a PyTorch checkpoint: it has no <folder>/data.pkl (entries: ${shown || 'none'}).`,
   );
 }

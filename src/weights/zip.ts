@@ -173,7 +173,8 @@ export function crc32(data: Uint8Array): number {
   // Bytes up to a 4-byte boundary, then 8 bytes per step as two little-endian words.
   for (; i < data.length && (data.byteOffset + i) % 4 !== 0; i++) crc = t0[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
   const words = Math.floor((data.length - i) / 8) * 2;
-  const w = new Uint32Array(data.buffer, data.byteOffset + i, words);
+  // (A short entry can end before the boundary: then there are no words to view.)
+  const w = words ? new Uint32Array(data.buffer, data.byteOffset + i, words) : new Uint32Array(0);
   for (let k = 0; k < words; k += 2) {
     const a = crc ^ w[k]!;
     const b = w[k + 1]!;
