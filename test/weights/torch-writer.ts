@@ -1,0 +1,258 @@
+/**
+ * Test-only writers for the files torch.save produces, written from the format descriptions (not
+ * from src/weights), so hand-made checkpoints can exercise what the fixtures do not: strided and
+ * shared views, other dtypes, other zip prefixes, big-endian storages, hostile pickles.
+ */
+
+/** Emits pickle opcodes; each method is one opcode (names as in Python's pickletools). */
+export class PickleWriter {
+  private readonly out: number[] = [];
+  raw(...bytes: number[]): this {
+    this.out.push(...bytes);
+    return this;
+  }
+  proto(v = 2): this {
+    return this.raw(0x80, v);
+  }
+  mark(): this {
+    return this.raw(0x28);
+  }
+  stop(): this {
+    return this.raw(0x2e);
+  }
+  none(): this {
+    return this.raw(0x4e);
+  }
+  bool(v: boolean): this {
+    return this.raw(v ? 0x88 : 0x89);
+  }
+  int(n: number): this {
+    if (n >= 0 && n < 256) return this.raw(0x4b, n);
+    if (n >= 0 && n < 65536) return this.raw(0x4d, n & 0xff, n >> 8);
+    if (n >= -(2 ** 31) && n < 2 ** 31) return this.raw(0x4a, ...le(n, 4));
+    return this.raw(0x8a, 8, ...le(n, 8)); // LONG1, as pickle writes ints past 32 bits
+  }
+  str(s: string): this {
+    const b = new TextEncoder().encode(s);
+    return this.raw(0x58, ...le(b.length, 4), ...b);
+  }
+  global(module: string, name: string): this {
+    return this.raw(0x63, ...new TextEncoder().encode(`${module}\n${name}\n`));
+  }
+  stackGlobal(module: string, name: string): this {
+    return this.str(module).str(name).raw(0x93);
+  }
+  tuple(): this {
+    return this.raw(0x74);
+  }
+  emptyTuple(): this {
+    return this.raw(0x29);
+  }
+  emptyDict(): this {
+    return this.raw(0x7d);
+  }
+  emptyList(): this {
+    return this.raw(0x5d);
+  }
+  appends(): this {
+    return this.raw(0x65);
+  }
+  setitem(): this {
+    return this.raw(0x73);
+  }
+  setitems(): this {
+    return this.raw(0x75);
+  }
+  reduce(): this {
+    return this.raw(0x52);
+  }
+  build(): this {
+    return this.raw(0x62);
+  }
+  binpersid(): this {
+    return this.raw(0x51);
+  }
+  put(i: number): this {
+    return this.raw(0x71, i);
+  }
+  get(i: number): this {
+    return this.raw(0x68, i);
+  }
+  ints(values: readonly number[]): this {
+    this.mark();
+    for (const v of values) this.int(v);
+    return this.tuple();
+  }
+  bytes(): Uint8Array {
+    return Uint8Array.from(this.out);
+  }
+}
+
+function le(n: number, size: number): number[] {
+  return Array.from({ length: size }, (_, i) => Number((BigInt(n) >> BigInt(8 * i)) & 0xffn));
+}
+
+export type StorageTypeName = 'FloatStorage' | 'HalfStorage' | 'BFloat16Storage' | 'DoubleStorage' | 'LongStorage' | 'IntStorage' | 'ByteStorage' | 'BoolStorage';
+
+export interface TensorSpec {
+  key: string;
+  storage: { key: string; type: StorageTypeName; numel: number; view?: { key: string; offset: number; numel: number } };
+  offset: number;
+  shape: number[];
+  stride: number[];
+}
+
+/**
+ * One `_rebuild_tensor_v2(persistent storage, offset, size, stride, False, OrderedDict())` call,
+ * exactly as torch.save spells it; `legacy` adds the sixth persistent-id field (view metadata).
+ */
+export function writeTensor(w: PickleWriter, t: TensorSpec, legacy: boolean): void {
+  w.global('torch._utils', '_rebuild_tensor_v2').mark();
+  w.mark().str('storage').global('torch', t.storage.type).str(t.storage.key).str('cpu').int(t.storage.numel);
+  if (legacy) {
+    if (t.storage.view) w.mark().str(t.storage.view.key).int(t.storage.view.offset).int(t.storage.view.numel).tuple();
+    else w.none();
+  }
+  w.tuple().binpersid();
+  w.int(t.offset).ints(t.shape).ints(t.stride).bool(false).global('collections', 'OrderedDict').emptyTuple().reduce();
+  w.tuple().reduce();
+}
+
+/** A whole state-dict pickle: OrderedDict of tensors, optionally under one wrapper key. */
+export function stateDictPickle(tensors: TensorSpec[], options: { wrapper?: string; legacy?: boolean } = {}): Uint8Array {
+  const w = new PickleWriter().proto(2);
+  if (options.wrapper) w.emptyDict().str(options.wrapper);
+  w.global('collections', 'OrderedDict').emptyTuple().reduce().mark();
+  for (const t of tensors) {
+    w.str(t.key);
+    writeTensor(w, t, options.legacy ?? false);
+  }
+  w.setitems();
+  if (options.wrapper) w.setitem();
+  return w.stop().bytes();
+}
+
+/** A contiguous tensor with its own storage. */
+export function contiguous(key: string, shape: number[], type: StorageTypeName = 'FloatStorage', storageKey = key): TensorSpec {
+  const stride = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  return { key, storage: { key: storageKey, type, numel: shape.reduce((a, b) => a * b, 1) }, offset: 0, shape, stride };
+}
+
+// --- zip -----------------------------------------------------------------------------------
+
+export interface ZipInput {
+  name: string;
+  data: Uint8Array;
+  /** Compression method to claim (the data is stored as given regardless). */
+  method?: number;
+}
+
+/**
+ * A zip of stored entries with data descriptors, like torch's writer. With `zip64`, every size
+ * and offset in the central directory is 0xFFFFFFFF with the real value in a zip64 extra field,
+ * and the end record points to a zip64 end record (what torch writes for files over 4 GB).
+ */
+export function writeZip(entries: ZipInput[], options: { zip64?: boolean } = {}): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  const central: Uint8Array[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const name = new TextEncoder().encode(e.name);
+    const crc = crc32Simple(e.data);
+    const local = header(30, [
+      [0, 4, 0x04034b50], [4, 2, 20], [6, 2, 0x08], [8, 2, e.method ?? 0], [14, 4, crc],
+      [18, 4, e.data.length], [22, 4, e.data.length], [26, 2, name.length],
+    ]);
+    chunks.push(local, name, e.data);
+    const big = options.zip64 ? 0xffffffff : undefined;
+    const extra = options.zip64 ? concat([header(4, [[0, 2, 1], [2, 2, 24]]), u64(e.data.length), u64(e.data.length), u64(offset)]) : new Uint8Array(0);
+    central.push(
+      header(46, [
+        [0, 4, 0x02014b50], [4, 2, 45], [6, 2, 45], [8, 2, 0x08], [10, 2, e.method ?? 0], [16, 4, crc],
+        [20, 4, big ?? e.data.length], [24, 4, big ?? e.data.length], [28, 2, name.length], [30, 2, extra.length], [42, 4, big ?? offset],
+      ]),
+      name,
+      extra,
+    );
+    offset += local.length + name.length + e.data.length;
+  }
+  const centralSize = central.reduce((a, c) => a + c.length, 0);
+  const tail: Uint8Array[] = [];
+  if (options.zip64) {
+    const record = offset + centralSize;
+    tail.push(
+      header(24, [[0, 4, 0x06064b50], [4, 4, 44], [12, 2, 45], [14, 2, 45]]),
+      u64(entries.length), u64(entries.length), u64(centralSize), u64(offset),
+      header(8, [[0, 4, 0x07064b50]]), u64(record), header(4, [[0, 4, 1]]),
+      header(22, [[0, 4, 0x06054b50], [4, 2, 0xffff], [6, 2, 0xffff], [8, 2, 0xffff], [10, 2, 0xffff], [12, 4, 0xffffffff], [16, 4, 0xffffffff]]),
+    );
+  } else {
+    tail.push(header(22, [[0, 4, 0x06054b50], [8, 2, entries.length], [10, 2, entries.length], [12, 4, centralSize], [16, 4, offset]]));
+  }
+  return concat([...chunks, ...central, ...tail]);
+}
+
+function u64(n: number): Uint8Array {
+  return Uint8Array.from(le(n, 8));
+}
+
+function header(size: number, fields: [number, number, number][]): Uint8Array {
+  const b = new Uint8Array(size);
+  const v = new DataView(b.buffer);
+  for (const [at, n, value] of fields) {
+    if (n === 2) v.setUint16(at, value, true);
+    else v.setUint32(at, value >>> 0, true);
+  }
+  return b;
+}
+
+/** Bitwise CRC-32, independent of the table-driven one under test. */
+export function crc32Simple(data: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of data) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+export function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** A torch zip checkpoint: `<prefix>data.pkl`, `<prefix>data/<key>` for each storage, version. */
+export function torchZip(pickle: Uint8Array, storages: Record<string, Uint8Array>, options: { prefix?: string; byteorder?: 'little' | 'big' } = {}): Uint8Array {
+  const prefix = options.prefix ?? 'archive/';
+  const entries: ZipInput[] = [{ name: `${prefix}data.pkl`, data: pickle }];
+  if (options.byteorder) entries.push({ name: `${prefix}byteorder`, data: new TextEncoder().encode(options.byteorder) });
+  for (const [key, data] of Object.entries(storages)) entries.push({ name: `${prefix}data/${key}`, data });
+  entries.push({ name: `${prefix}version`, data: new TextEncoder().encode('3\n') });
+  return writeZip(entries);
+}
+
+// --- legacy --------------------------------------------------------------------------------
+
+const MAGIC = [0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]; // 0x1950a86a20f9469cfc6c, little-endian
+
+/** The legacy format: magic, protocol 1001, sys info, object pickle, key list, storages. */
+export function torchLegacy(objectPickle: Uint8Array, storages: { key: string; numel: number; data: Uint8Array }[]): Uint8Array {
+  const magic = new PickleWriter().proto(2).raw(0x8a, MAGIC.length, ...MAGIC).stop().bytes();
+  const protocol = new PickleWriter().proto(2).int(1001).stop().bytes();
+  const sysInfo = new PickleWriter().proto(2).emptyDict().mark().str('protocol_version').int(1001).str('little_endian').bool(true).setitems().stop().bytes();
+  const keys = new PickleWriter().proto(2).emptyList().mark();
+  for (const s of storages) keys.str(s.key);
+  const parts = [magic, protocol, sysInfo, objectPickle, keys.appends().stop().bytes()];
+  for (const s of storages) parts.push(Uint8Array.from(le(s.numel, 8)), s.data);
+  return concat(parts);
+}
+
+/** Little-endian bytes of float32 values. */
+export function f32Bytes(values: ArrayLike<number>): Uint8Array {
+  return new Uint8Array(Float32Array.from(values).buffer);
+}
