@@ -97,8 +97,9 @@ export interface PreparedCall {
   readonly label?: string;
 }
 
-export async function prepareCall(cache: PipelineCache, call: KernelCall): Promise<PreparedCall> {
+export async function prepareCall(cache: PipelineCache, logicalCall: KernelCall): Promise<PreparedCall> {
   const { device } = cache;
+  const call = shareRepeatedBuffers(logicalCall);
   const pipeline = await cache.get(call.variant);
   if (call.storage.length !== call.variant.bindings.length) {
     throw new Error(`kernel ${call.variant.key}: ${call.storage.length} buffers for ${call.variant.bindings.length} bindings`);
@@ -141,4 +142,51 @@ export async function runCalls(cache: PipelineCache, calls: readonly KernelCall[
   cache.device.queue.submit([encoder.finish()]);
   await cache.device.queue.onSubmittedWorkDone();
   prepared.forEach(releaseCall);
+}
+
+const DECLARATION = /@group\(0\)\s*@binding\((\d+)\)\s*var<([^>]+)>\s*(\w+)\s*:\s*([^;]+);/g;
+const sharedVariants = new Map<string, KernelVariant>();
+
+/**
+ * WebGPU rejects a dispatch that binds one buffer to two writable bindings with overlapping
+ * ranges, yet a dense block's conv reads a channel prefix of the very buffer it writes a slice
+ * of (and its residual is another slice of it). Kernels are written with one binding per
+ * tensor; when tensors share a buffer, this rewrites the variant so they share one binding:
+ * the later declaration is dropped, its name renamed to the earlier one's, and the bindings
+ * after it renumbered. Offsets are already uniforms, so nothing else changes. The rewritten
+ * variant is cached under a key that records which bindings were merged.
+ */
+export function shareRepeatedBuffers(call: KernelCall): KernelCall {
+  const firstUse = call.storage.map((b) => call.storage.indexOf(b));
+  if (firstUse.every((f, i) => f === i)) return call;
+  const key = `${call.variant.key} share[${firstUse.join(',')}]`;
+  let variant = sharedVariants.get(key);
+  if (!variant) {
+    variant = mergeBindings(call.variant, firstUse, key);
+    sharedVariants.set(key, variant);
+  }
+  return { ...call, variant, storage: call.storage.filter((_, i) => firstUse[i] === i) };
+}
+
+function mergeBindings(variant: KernelVariant, firstUse: readonly number[], key: string): KernelVariant {
+  const decls = [...variant.code.matchAll(DECLARATION)].map((m) => ({ text: m[0], binding: Number(m[1]), access: m[2]!.replace(/\s/g, ''), name: m[3]!, type: m[4]!.trim() }));
+  const byBinding = new Map(decls.map((d) => [d.binding, d]));
+  // New binding number of each old one: the merged ones disappear, later ones move down.
+  const total = variant.bindings.length + (variant.hasUniforms ? 1 : 0);
+  const renumber: number[] = [];
+  let next = 0;
+  for (let b = 0; b < total; b++) renumber[b] = b < firstUse.length && firstUse[b] !== b ? -1 : next++;
+  let code = variant.code;
+  for (let b = 0; b < firstUse.length; b++) {
+    const into = firstUse[b]!;
+    if (into === b) continue;
+    const from = byBinding.get(b);
+    const to = byBinding.get(into);
+    if (!from || !to || variant.bindings[b] !== 'storage' || variant.bindings[into] !== 'storage' || from.type !== to.type || from.access !== to.access) {
+      throw new Error(`${variant.key}: bindings ${into} and ${b} get the same buffer but cannot share a binding (both must be read_write ${to?.type ?? '?'})`);
+    }
+    code = code.replace(from.text, '').replace(new RegExp(`\\b${from.name}\\b`, 'g'), to.name);
+  }
+  code = code.replace(/@group\(0\)(\s*)@binding\((\d+)\)/g, (_, space: string, b: string) => `@group(0)${space}@binding(${renumber[Number(b)]})`);
+  return { key, code, bindings: variant.bindings.filter((_, i) => firstUse[i] === i), hasUniforms: variant.hasUniforms };
 }

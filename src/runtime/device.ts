@@ -41,6 +41,13 @@ export interface RequestDeviceOptions {
   skipSelfTest?: boolean;
 }
 
+/**
+ * Native bindings (Dawn for Node) free the instance and adapter when JavaScript drops them, even
+ * while a device made from them is alive, and then crash when they deliver the device's
+ * callbacks. Each device therefore holds its GPU object and adapter for as long as it lives.
+ */
+const keepAlive = new WeakMap<GPUDevice, readonly [GPU, GPUAdapter]>();
+
 export function describeAdapter(adapter: GPUAdapter): AdapterDescription {
   // `adapter.info` is the current spelling; older implementations had requestAdapterInfo().
   const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
@@ -91,6 +98,7 @@ export async function requestWgsrDevice(gpu: GPU, options: RequestDeviceOptions 
       cause: e,
     });
   }
+  keepAlive.set(device, [gpu, adapter]);
   if (!options.skipSelfTest) {
     try {
       await runSelfTest(device, description.summary);

@@ -1,0 +1,187 @@
+import { WgsrError } from '../errors.js';
+import { createTensorBuffer } from '../kernels/buffers.js';
+import { encodeCall, prepareCall, releaseCall, type PipelineCache, type PreparedCall } from '../kernels/program.js';
+import type { TensorRef } from '../kernels/tensor.js';
+import { BufferUsage, MapMode } from '../runtime/gpu-constants.js';
+import { fuseGraph } from './fuse.js';
+import type { Graph, ValueId } from './ir.js';
+import { valueSize } from './ir.js';
+import { lowerStep, packGraphWeights, type PackedWeights } from './lower.js';
+import { planMemory, plannedBytes, type MemoryPlan } from './plan.js';
+
+/** How many tile shapes keep their prepared dispatches (a tiled image has at most 9). */
+const SHAPE_CACHE_SIZE = 12;
+
+interface PreparedShape {
+  readonly calls: readonly PreparedCall[];
+  readonly input: TensorRef;
+  readonly output: TensorRef;
+}
+
+/**
+ * Runs a graph on one device: weights uploaded once, pipelines compiled once, buffers from the
+ * memory plan, and per tile shape one set of uniforms and bind groups, built on first use and
+ * reused. A forward pass is one command encoder, one compute pass and one submit.
+ */
+export class GraphExecutor {
+  private buffers: GPUBuffer[] = [];
+  private capacity = { height: 0, width: 0 };
+  private readonly shapes = new Map<string, PreparedShape>();
+  private staging: GPUBuffer | undefined;
+  private destroyed = false;
+
+  private constructor(
+    readonly device: GPUDevice,
+    private readonly pipelines: PipelineCache,
+    readonly plan: MemoryPlan,
+    private readonly weights: PackedWeights,
+  ) {}
+
+  static async create(pipelines: PipelineCache, graph: Graph): Promise<GraphExecutor> {
+    const plan = planMemory(fuseGraph(graph));
+    const weights = packGraphWeights(pipelines.device, plan.graph);
+    const executor = new GraphExecutor(pipelines.device, pipelines, plan, weights);
+    // Compile every pipeline now (in parallel), on the smallest valid input.
+    const unit = executor.sizeMultiple;
+    await executor.prepare(unit, unit);
+    return executor;
+  }
+
+  /** Input height and width must be multiples of this (pixel-unshuffle inside the network). */
+  get sizeMultiple(): number {
+    return this.plan.graph.values.reduce((m, v) => lcm(m, v.den), 1);
+  }
+
+  get inChannels(): number {
+    return this.plan.graph.values[this.plan.graph.input]!.channels;
+  }
+
+  get outChannels(): number {
+    return this.plan.graph.values[this.plan.graph.output]!.channels;
+  }
+
+  /** Output size = input size · scale. */
+  get scale(): number {
+    const v = this.plan.graph.values[this.plan.graph.output]!;
+    return v.num / v.den;
+  }
+
+  /** GPU bytes for an input of h×w: planned (with reuse) vs one buffer per value. */
+  memory(height: number, width: number) {
+    return plannedBytes(this.plan, height, width);
+  }
+
+  /** Allocates buffers for inputs up to h×w now, so that later tiles of that size allocate nothing. */
+  reserve(height: number, width: number): void {
+    this.ensureCapacity(height, width);
+  }
+
+  /** Runs the network on a [C, H, W] input; returns the [outC, H·s, W·s] output. */
+  async run(input: Float32Array, height: number, width: number): Promise<Float32Array> {
+    if (this.destroyed) throw new WgsrError('BAD_ARGUMENT', 'this model was destroyed');
+    const expected = this.inChannels * height * width;
+    if (input.length !== expected) {
+      throw new WgsrError('BAD_ARGUMENT', `input has ${input.length} values; a ${this.inChannels}×${height}×${width} tensor has ${expected}`);
+    }
+    const shape = await this.prepare(height, width);
+    const { device } = this;
+    device.queue.writeBuffer(shape.input.buffer, shape.input.offset * 4, input.buffer, input.byteOffset, input.byteLength);
+    const outBytes = shape.output.channels * shape.output.height * shape.output.width * 4;
+    const staging = this.stagingBuffer(outBytes);
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    for (const call of shape.calls) encodeCall(pass, call);
+    pass.end();
+    encoder.copyBufferToBuffer(shape.output.buffer, shape.output.offset * 4, staging, 0, outBytes);
+    device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(MapMode.READ, 0, outBytes);
+    const out = new Float32Array(staging.getMappedRange(0, outBytes).slice(0));
+    staging.unmap();
+    return out;
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.dropShapes();
+    for (const b of this.buffers) b.destroy();
+    this.buffers = [];
+    this.staging?.destroy();
+    for (const w of this.weights.values()) w.buffer.destroy();
+  }
+
+  private async prepare(height: number, width: number): Promise<PreparedShape> {
+    const m = this.sizeMultiple;
+    if (height % m || width % m || height <= 0 || width <= 0) {
+      throw new WgsrError('BAD_ARGUMENT', `input size ${width}×${height} must be positive multiples of ${m} for this network`);
+    }
+    const key = `${height}x${width}`;
+    const cached = this.shapes.get(key);
+    if (cached) {
+      // Refresh its place in the LRU order.
+      this.shapes.delete(key);
+      this.shapes.set(key, cached);
+      return cached;
+    }
+    this.ensureCapacity(height, width);
+    const ref = (id: ValueId): TensorRef => this.tensorRef(id, height, width);
+    const limits = this.device.limits;
+    const calls = await Promise.all(
+      this.plan.steps.map((step) => prepareCall(this.pipelines, lowerStep(step, ref, this.weights, this.plan.graph, limits))),
+    );
+    const prepared = { calls, input: ref(this.plan.graph.input), output: ref(this.plan.graph.output) };
+    this.shapes.set(key, prepared);
+    if (this.shapes.size > SHAPE_CACHE_SIZE) {
+      const [oldest, old] = this.shapes.entries().next().value as [string, PreparedShape];
+      old.calls.forEach(releaseCall);
+      this.shapes.delete(oldest);
+    }
+    return prepared;
+  }
+
+  private tensorRef(id: ValueId, height: number, width: number): TensorRef {
+    const v = this.plan.graph.values[id]!;
+    const p = this.plan.placements.get(id)!;
+    const s = this.plan.storages[p.storage]!;
+    const size = valueSize(v, height, width);
+    return { buffer: this.buffers[s.buffer]!, offset: p.channelOffset * size.height * size.width, channels: v.channels, ...size };
+  }
+
+  private ensureCapacity(height: number, width: number): void {
+    if (height <= this.capacity.height && width <= this.capacity.width) return;
+    const h = Math.max(height, this.capacity.height);
+    const w = Math.max(width, this.capacity.width);
+    this.dropShapes();
+    for (const b of this.buffers) b.destroy();
+    const limit = this.device.limits.maxStorageBufferBindingSize;
+    this.buffers = this.plan.bufferWeights.map((weight, i) => {
+      const bytes = Math.ceil(weight * h * w) * 4;
+      if (bytes > limit) {
+        throw new WgsrError(
+          'GPU_OUT_OF_MEMORY',
+          `a ${w}×${h} tile needs a ${bytes}-byte buffer but this adapter binds at most ${limit} bytes; use a smaller tile`,
+        );
+      }
+      return createTensorBuffer(this.device, bytes, `activations ${i}`);
+    });
+    this.capacity = { height: h, width: w };
+  }
+
+  private dropShapes(): void {
+    for (const s of this.shapes.values()) s.calls.forEach(releaseCall);
+    this.shapes.clear();
+  }
+
+  private stagingBuffer(bytes: number): GPUBuffer {
+    if (!this.staging || this.staging.size < bytes) {
+      this.staging?.destroy();
+      this.staging = this.device.createBuffer({ label: 'read-back', size: Math.ceil(bytes / 16) * 16, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    }
+    return this.staging;
+  }
+}
+
+function lcm(a: number, b: number): number {
+  const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
+  return (a * b) / gcd(a, b);
+}
