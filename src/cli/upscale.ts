@@ -1,0 +1,156 @@
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { WgsrError, isWgsrError } from '../errors.js';
+import { readImage, writeImage } from '../io/index.js';
+import { createServerDevice } from '../runtime/node.js';
+import { createUpscaler, type Upscaler } from '../upscaler.js';
+import { numberArg, parseCommandArgs, type Command } from './command.js';
+import { defaultModelPath } from './default-model.js';
+import { Progress } from './progress.js';
+
+const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
+
+const USAGE = `Usage: wgsr upscale <input file|dir> -o <output file|dir> [options]
+
+  -m, --model FILE        .pth or .safetensors weights (default: the bundled model)
+  --tile N                tile size in input pixels (default: automatic, from --max-memory)
+  --tile-pad N            overlap around each tile (default 10)
+  --pre-pad N             reflect padding added before and cropped after (default 0)
+  --outscale X            final scale (default: the model's); other values are resampled (Lanczos3)
+  --precision f32|f16     compute precision (default f32)
+  --alpha network|resize  how an alpha channel is upscaled (default network)
+  --max-memory MB         GPU memory budget for activations (default 1024)
+  --res-scale X           EDSR residual scaling (not stored in its weights)
+  --ext png|jpg           output format for a directory batch (default: the input's)
+  --quality N             JPEG quality 1..100 (default 95)
+
+Formats: PNG (8/16-bit, gray, gray+alpha, RGB, RGBA) and JPEG in; the output format follows the
+output file's extension. A directory batch continues past a bad file and exits non-zero at the end.`;
+
+interface Job {
+  input: string;
+  output: string;
+}
+
+export const upscaleCommand: Command = {
+  name: 'upscale',
+  summary: 'upscale an image or a folder of images',
+  usage: USAGE,
+  async run(argv, io) {
+    const { values: v, positionals } = parseCommandArgs('upscale', argv, {
+      output: { type: 'string', short: 'o' },
+      model: { type: 'string', short: 'm' },
+      tile: { type: 'string' },
+      'tile-pad': { type: 'string' },
+      'pre-pad': { type: 'string' },
+      outscale: { type: 'string' },
+      precision: { type: 'string' },
+      alpha: { type: 'string' },
+      'max-memory': { type: 'string' },
+      'res-scale': { type: 'string' },
+      ext: { type: 'string' },
+      quality: { type: 'string' },
+    });
+    if (positionals.length !== 1) throw new WgsrError('BAD_ARGUMENT', 'give one input file or folder (see wgsr upscale --help)');
+    if (typeof v.output !== 'string') throw new WgsrError('BAD_ARGUMENT', 'give the output file or folder with -o');
+    const isInt = (n: number) => Number.isInteger(n) && n >= 0;
+    const tile = numberArg(v.tile as string | undefined, '--tile', isInt, 'a whole number ≥ 0');
+    const tilePad = numberArg(v['tile-pad'] as string | undefined, '--tile-pad', isInt, 'a whole number ≥ 0');
+    const prePad = numberArg(v['pre-pad'] as string | undefined, '--pre-pad', isInt, 'a whole number ≥ 0');
+    const outscale = numberArg(v.outscale as string | undefined, '--outscale', (n) => n > 0 && n <= 16, 'a number in (0, 16]');
+    const maxMemoryMB = numberArg(v['max-memory'] as string | undefined, '--max-memory', (n) => n >= 16, 'at least 16 (MB)');
+    const resScale = numberArg(v['res-scale'] as string | undefined, '--res-scale', (n) => n > 0, 'a positive number');
+    const quality = numberArg(v.quality as string | undefined, '--quality', (n) => isInt(n) && n >= 1 && n <= 100, 'a whole number in 1..100');
+    const precision = (v.precision as string | undefined) ?? 'f32';
+    if (precision !== 'f32' && precision !== 'f16') throw new WgsrError('BAD_ARGUMENT', `--precision must be f32 or f16, got "${precision}"`);
+    const alpha = (v.alpha as string | undefined) ?? 'network';
+    if (alpha !== 'network' && alpha !== 'resize') throw new WgsrError('BAD_ARGUMENT', `--alpha must be network or resize, got "${alpha}"`);
+    const ext = v.ext as string | undefined;
+    if (ext !== undefined && !['png', 'jpg', 'jpeg'].includes(ext)) throw new WgsrError('BAD_ARGUMENT', `--ext must be png or jpg, got "${ext}"`);
+
+    const jobs = planJobs(positionals[0]!, v.output, ext);
+    const modelPath = (v.model as string | undefined) ?? defaultModelPath();
+    const modelBytes = readModel(modelPath);
+
+    const { device, adapter } = await createServerDevice();
+    io.stderr(`wgsr: adapter ${adapter.summary}`);
+    const controller = new AbortController();
+    const onSigint = () => controller.abort();
+    process.once('SIGINT', onSigint);
+    let up: Upscaler | undefined;
+    let failures = 0;
+    try {
+      up = await createUpscaler(modelBytes, {
+        device,
+        precision,
+        tile,
+        tilePad,
+        prePad,
+        maxMemory: maxMemoryMB === undefined ? undefined : maxMemoryMB * 1024 * 1024,
+        modelOptions: { resScale },
+        source: basename(modelPath),
+        signal: controller.signal,
+      });
+      io.stderr(`wgsr: model ${basename(modelPath)}: ${up.info.arch} ×${up.info.scale}`);
+      for (const job of jobs) {
+        try {
+          const image = await readImage(job.input);
+          const progress = new Progress(basename(job.input), io.interactive, (t) => process.stderr.write(t));
+          const result = await up.upscale(image, { outscale, alpha, onProgress: (d, t) => progress.update(d, t) });
+          await writeImage(job.output, result, { quality, inputPath: job.input });
+          io.stdout(`${job.input} -> ${job.output} (${result.width}×${result.height})`);
+        } catch (e) {
+          if (!isWgsrError(e) || e.code === 'ABORTED' || e.code === 'DEVICE_LOST' || jobs.length === 1) throw e;
+          failures++;
+          io.stderr(`wgsr upscale: ${e.message}`);
+        }
+      }
+    } finally {
+      process.removeListener('SIGINT', onSigint);
+      up?.destroy();
+      device.destroy();
+    }
+    if (failures) {
+      io.stderr(`wgsr upscale: ${failures} of ${jobs.length} images failed`);
+      return 1;
+    }
+    return 0;
+  },
+};
+
+function readModel(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new WgsrError('IO', `cannot read the model ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
+
+/** Input file → output file, or every image in a folder → the same names in the output folder. */
+function planJobs(input: string, output: string, ext: string | undefined): Job[] {
+  if (!existsSync(input)) throw new WgsrError('IO', `${input}: no such file or folder`);
+  if (!statSync(input).isDirectory()) {
+    const out = existsSync(output) && statSync(output).isDirectory() ? join(output, outputName(input, ext)) : output;
+    return [checked({ input, output: out })];
+  }
+  if (existsSync(output) && !statSync(output).isDirectory()) throw new WgsrError('BAD_ARGUMENT', `${input} is a folder, so -o must be a folder too; ${output} is a file`);
+  const names = readdirSync(input)
+    .filter((n) => IMAGE_EXTENSIONS.has(extname(n).toLowerCase()))
+    .sort();
+  if (!names.length) throw new WgsrError('IO', `${input}: no .png, .jpg or .jpeg files`);
+  return names.map((n) => checked({ input: join(input, n), output: join(output, outputName(n, ext)) }));
+}
+
+function outputName(input: string, ext: string | undefined): string {
+  const base = basename(input, extname(input));
+  return `${base}.${ext ?? extname(input).slice(1).toLowerCase()}`;
+}
+
+function checked(job: Job): Job {
+  if (resolve(job.input) === resolve(job.output)) {
+    throw new WgsrError('BAD_ARGUMENT', `${job.output} is the input file; choose another output name (wgsr never overwrites its input)`);
+  }
+  const dir = dirname(resolve(job.output));
+  if (!existsSync(dir)) throw new WgsrError('IO', `${job.output}: the folder ${dir} does not exist`);
+  return job;
+}

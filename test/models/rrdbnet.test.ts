@@ -1,0 +1,47 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createUpscaler } from '../../src/upscaler.js';
+import { testDevice } from '../helpers/gpu.js';
+import { readNpy } from '../helpers/npy.js';
+
+const FIXTURES = resolve(__dirname, '../fixtures/models');
+const SHARED = resolve(__dirname, '../../../shared/fixtures/models');
+
+/** Every RRDBNet fixture: bundled ones, and the full-size one where ../shared exists. */
+const CASES = [
+  { name: 'realesrgan_x4_tiny', dir: FIXTURES },
+  { name: 'realesrgan_x2_tiny', dir: FIXTURES },
+  { name: 'esrgan_old_x4_tiny', dir: FIXTURES },
+  { name: 'realesrgan_x4_full', dir: SHARED },
+];
+
+describe('RRDBNet against PyTorch', () => {
+  for (const c of CASES) {
+    const dir = resolve(c.dir, c.name);
+    it.skipIf(!existsSync(dir))(`${c.name}: forward matches within 1e-4 of the output's range`, async () => {
+      const { device } = await testDevice();
+      const meta = JSON.parse(readFileSync(resolve(dir, 'meta.json'), 'utf8'));
+      const input = readNpy(resolve(dir, 'input.npy'));
+      const want = readNpy(resolve(dir, 'output.npy'));
+      const up = await createUpscaler(readFileSync(resolve(dir, 'model.pth')), { device });
+      try {
+        expect(up.info.arch).toBe('RRDBNet');
+        expect(up.info.scale).toBe(meta.scale);
+        const got = await up.forward({ shape: input.shape as [number, number, number, number], data: input.data });
+        expect(got.shape).toEqual(want.shape);
+        let min = Infinity;
+        let max = -Infinity;
+        for (const v of want.data) [min, max] = [Math.min(min, v), Math.max(max, v)];
+        let maxAbs = 0;
+        for (let i = 0; i < want.data.length; i++) maxAbs = Math.max(maxAbs, Math.abs(got.data[i]! - want.data[i]!));
+        // The issue's budget: max |Δ| ≤ 1e-4 of the output's range.
+        const budget = 1e-4 * (max - min);
+        console.log(`${c.name}: max |Δ| ${maxAbs.toExponential(2)} (budget ${budget.toExponential(2)})`);
+        expect(maxAbs).toBeLessThanOrEqual(budget);
+      } finally {
+        up.destroy();
+      }
+    });
+  }
+});
