@@ -1,0 +1,166 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { WgsrError } from '../../src/errors.js';
+import { detectArchitecture } from '../../src/models/registry.js';
+import { loadWeights } from '../../src/weights/load.js';
+import { writeSafetensors } from '../../src/weights/safetensors.js';
+import { readStoredZip } from '../../src/weights/zip.js';
+import { rng } from '../helpers/synthetic.js';
+import { writeZip, type ZipInput } from './torch-writer.js';
+
+/**
+ * Mutation fuzzing of the loaders: every outcome must be a loaded state dict or a WgsrError —
+ * never another exception, a hang or a huge allocation. Runs ~10 s by default; FUZZ_SECONDS=600
+ * runs longer and FUZZ_SEED picks another sequence (`npm run fuzz:weights`). A failure prints
+ * the seed and iteration that reproduce it; each crash found becomes a test in hostile.test.ts
+ * or fuzz-regressions.test.ts.
+ */
+const SECONDS = Number(process.env.FUZZ_SECONDS ?? 10);
+const SEED = Number(process.env.FUZZ_SEED ?? 1);
+/** A loader that allocates this much for inputs under 500 kB has let a size field through. */
+const MAX_ARRAY_BUFFER_GROWTH = 256 * 1024 * 1024;
+
+const modelsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/models');
+const read = (name: string) => new Uint8Array(readFileSync(path.join(modelsDir, name, 'model.pth')));
+
+type Random = () => number;
+const int = (random: Random, n: number) => Math.floor(random() * n);
+
+const INTERESTING = [0, 1, 0x7f, 0x80, 0xff];
+const INTERESTING_U32 = [0, 0xffffffff, 0x7fffffff, 0x80000000, 0x10000, 1 << 24];
+/** Pickle opcodes that move the stack, memo and marks: inserting them reshapes the object tree. */
+const OPCODES = [0x28, 0x2e, 0x30, 0x31, 0x32, 0x4e, 0x52, 0x51, 0x62, 0x65, 0x68, 0x71, 0x73, 0x74, 0x75, 0x7d, 0x5d, 0x29, 0x85, 0x86, 0x87, 0x88, 0x89, 0x93, 0x94, 0x81, 0x8a, 0x4b];
+
+/** One random mutation: bit flips, byte stores, 32-bit stores, inserts, deletes, copies, cuts. */
+function mutate(input: Uint8Array, random: Random): Uint8Array {
+  const bytes = input.slice();
+  const at = () => int(random, Math.max(1, bytes.length));
+  switch (int(random, 8)) {
+    case 0: {
+      for (let k = 1 + int(random, 8); k > 0; k--) bytes[at()] ^= 1 << int(random, 8);
+      return bytes;
+    }
+    case 1: {
+      for (let k = 1 + int(random, 4); k > 0; k--) bytes[at()] = random() < 0.5 ? INTERESTING[int(random, INTERESTING.length)]! : int(random, 256);
+      return bytes;
+    }
+    case 2: {
+      const p = at();
+      if (p + 4 <= bytes.length) new DataView(bytes.buffer).setUint32(p, INTERESTING_U32[int(random, INTERESTING_U32.length)]!, random() < 0.5);
+      return bytes;
+    }
+    case 3: {
+      const p = at();
+      const insert = Uint8Array.from({ length: 1 + int(random, 16) }, () => int(random, 256));
+      return concat(bytes.subarray(0, p), insert, bytes.subarray(p));
+    }
+    case 4: {
+      const p = at();
+      return concat(bytes.subarray(0, p), bytes.subarray(p + 1 + int(random, 32)));
+    }
+    case 5: {
+      const from = at();
+      const to = at();
+      return concat(bytes.subarray(0, to), bytes.subarray(from, from + 1 + int(random, 64)), bytes.subarray(to));
+    }
+    case 6: {
+      const p = at();
+      return concat(bytes.subarray(0, p), Uint8Array.of(OPCODES[int(random, OPCODES.length)]!, int(random, 256)), bytes.subarray(p));
+    }
+    default:
+      return bytes.subarray(0, at());
+  }
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/**
+ * Inputs and how to mutate them. Zip checkpoints are also mutated entry by entry and re-zipped
+ * with correct CRCs, so that mutations reach the unpickler and the tensor code behind the
+ * zip reader's CRC check.
+ */
+interface Seed {
+  name: string;
+  make(random: Random): Uint8Array;
+}
+
+function rawSeed(name: string, bytes: Uint8Array): Seed {
+  return { name: `${name} (bytes)`, make: (random) => mutate(bytes, random) };
+}
+
+function entrySeed(name: string, bytes: Uint8Array): Seed {
+  const entries = [...readStoredZip(bytes, name).values()].map((e) => ({ name: e.name, data: e.data.slice() }));
+  return {
+    name: `${name} (entries)`,
+    make(random) {
+      const mutated: ZipInput[] = entries.map((e) => ({ ...e }));
+      // Mostly data.pkl (the unpickler), sometimes a storage or the byteorder/version records.
+      const target = random() < 0.7 ? mutated.findIndex((e) => e.name.endsWith('data.pkl')) : int(random, mutated.length);
+      if (random() < 0.05) mutated.splice(target, 1);
+      else mutated[target] = { ...mutated[target]!, data: mutate(mutated[target]!.data, random) };
+      return writeZip(mutated);
+    },
+  };
+}
+
+const seeds: Seed[] = [
+  entrySeed('srvgg_x4_tiny', read('srvgg_x4_tiny')),
+  entrySeed('srgan_x4_tiny', read('srgan_x4_tiny')),
+  entrySeed('edsr_x2_tiny', read('edsr_x2_tiny')),
+  rawSeed('srvgg_x4_tiny', read('srvgg_x4_tiny')),
+  rawSeed('esrgan_old_x4_tiny', read('esrgan_old_x4_tiny')),
+  rawSeed('edsr_x2_tiny.safetensors', writeSafetensors(loadWeights(read('edsr_x2_tiny')).stateDict, { metadata: { format: 'pt' } })),
+];
+
+interface Failure {
+  seed: string;
+  iteration: number;
+  error: string;
+}
+
+describe('mutation fuzzing of the weight loaders', () => {
+  it(`every mutated file loads or fails with a WgsrError (${SECONDS} s, FUZZ_SEED=${SEED})`, { timeout: SECONDS * 1000 + 60_000 }, () => {
+    const failures: Failure[] = [];
+    const deadline = performance.now() + SECONDS * 1000;
+    const baseline = process.memoryUsage().arrayBuffers;
+    let iterations = 0;
+    let loaded = 0;
+    let slowest = 0;
+    let peakGrowth = 0;
+    while (performance.now() < deadline && failures.length < 5) {
+      // One generator per iteration: (FUZZ_SEED, iteration) reproduces any input on its own.
+      const random = rng(SEED * 1_000_003 + iterations);
+      const seed = seeds[iterations % seeds.length]!;
+      const input = seed.make(random);
+      const start = performance.now();
+      try {
+        const weights = loadWeights(input, 'fuzz.pth');
+        loaded++;
+        detectArchitecture(weights.stateDict, 'fuzz.pth');
+      } catch (e) {
+        if (!(e instanceof WgsrError)) failures.push({ seed: seed.name, iteration: iterations, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+        else expect(e.message.length).toBeGreaterThan(0);
+      }
+      slowest = Math.max(slowest, performance.now() - start);
+      peakGrowth = Math.max(peakGrowth, process.memoryUsage().arrayBuffers - baseline);
+      iterations++;
+    }
+    console.log(
+      `weights fuzz: ${iterations} inputs, ${loaded} loaded, ${iterations - loaded} refused; slowest ${slowest.toFixed(1)} ms; ` +
+        `peak ArrayBuffer growth ${(peakGrowth / 1e6).toFixed(1)} MB (FUZZ_SEED=${SEED})`,
+    );
+    expect(failures).toEqual([]);
+    expect(peakGrowth).toBeLessThan(MAX_ARRAY_BUFFER_GROWTH);
+    expect(iterations).toBeGreaterThan(0);
+  });
+});
