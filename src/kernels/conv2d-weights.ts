@@ -1,0 +1,84 @@
+import { WgsrError } from '../errors.js';
+import { uploadFloat32 } from './buffers.js';
+
+/**
+ * Conv weights in the order the conv kernel's inner loop reads them, uploaded once at load time.
+ *
+ * The kernel computes four output channels at once with vec4 arithmetic, so weights are stored
+ * as vec4s across output channels: element [g][ci][ky][kx] holds w[4g..4g+3][ci][ky][kx]
+ * (zero-filled where 4g+lane ≥ cout). Reading one input value and one such vec4 feeds four
+ * FMAs, and the inner loop walks this array front to back. After the weights come the bias
+ * (one vec4 per group; zeros when the conv has none, so the shader has no bias branch) and,
+ * when present, the PReLU slopes (one vec4 per group; a single shared slope is replicated).
+ */
+export interface PackedConv2dWeights {
+  readonly buffer: GPUBuffer;
+  readonly cin: number;
+  readonly cout: number;
+  readonly kernelSize: number;
+  readonly hasBias: boolean;
+  readonly hasPrelu: boolean;
+  /** Number of vec4 output-channel groups: ceil(cout / 4). */
+  readonly coutGroups: number;
+  /** vec4s between consecutive groups: cin·k². */
+  readonly groupStride: number;
+  /** vec4 index of the bias. */
+  readonly biasOffset: number;
+  /** vec4 index of the PReLU slopes (equal to the end of the data when there are none). */
+  readonly preluOffset: number;
+}
+
+export interface Conv2dWeightsSource {
+  /** PyTorch layout [cout, cin, k, k]. */
+  weight: Float32Array;
+  shape: readonly number[];
+  bias?: Float32Array;
+  /** [cout], or [1] for one slope shared by every channel. */
+  preluSlopes?: Float32Array;
+  label?: string;
+}
+
+/** The packed array (exported for tests of the layout; packConv2dWeights uploads it). */
+export function packConv2dArray(p: Conv2dWeightsSource): { data: Float32Array<ArrayBuffer>; layout: Omit<PackedConv2dWeights, 'buffer'> } {
+  const name = p.label ?? 'conv2d weights';
+  if (p.shape.length !== 4) throw new WgsrError('BAD_MODEL', `${name}: weight shape [${p.shape.join(', ')}] is not [cout, cin, k, k]`);
+  const [cout, cin, kh, kw] = p.shape as [number, number, number, number];
+  if (kh !== kw || kh % 2 !== 1) {
+    throw new WgsrError('UNSUPPORTED_MODEL', `${name}: kernel ${kh}×${kw}; only square odd kernels (1, 3, 5, …) with "same" padding are supported`);
+  }
+  const k = kh;
+  if (p.weight.length !== cout * cin * k * k) {
+    throw new WgsrError('BAD_MODEL', `${name}: weight has ${p.weight.length} values, shape [${p.shape.join(', ')}] needs ${cout * cin * k * k}`);
+  }
+  if (p.bias && p.bias.length !== cout) throw new WgsrError('BAD_MODEL', `${name}: bias has ${p.bias.length} values for ${cout} output channels`);
+  const slopes = p.preluSlopes;
+  if (slopes && slopes.length !== cout && slopes.length !== 1) {
+    throw new WgsrError('BAD_MODEL', `${name}: PReLU has ${slopes.length} slopes; expected ${cout} (one per channel) or 1`);
+  }
+  const groups = Math.ceil(cout / 4);
+  const kk = k * k;
+  const groupStride = cin * kk;
+  const biasOffset = groups * groupStride;
+  const preluOffset = biasOffset + groups;
+  const data = new Float32Array((preluOffset + (slopes ? groups : 0)) * 4);
+  for (let co = 0; co < cout; co++) {
+    const g = co >> 2;
+    const lane = co & 3;
+    for (let ci = 0; ci < cin; ci++) {
+      for (let t = 0; t < kk; t++) {
+        data[((g * groupStride + ci * kk + t) << 2) + lane] = p.weight[(co * cin + ci) * kk + t]!;
+      }
+    }
+    if (p.bias) data[((biasOffset + g) << 2) + lane] = p.bias[co]!;
+    if (slopes) data[((preluOffset + g) << 2) + lane] = slopes.length === 1 ? slopes[0]! : slopes[co]!;
+  }
+  return {
+    data,
+    layout: { cin, cout, kernelSize: k, hasBias: Boolean(p.bias), hasPrelu: Boolean(slopes), coutGroups: groups, groupStride, biasOffset, preluOffset },
+  };
+}
+
+export function packConv2dWeights(device: GPUDevice, p: Conv2dWeightsSource): PackedConv2dWeights {
+  const { data, layout } = packConv2dArray(p);
+  return { buffer: uploadFloat32(device, data, p.label), ...layout };
+}

@@ -1,0 +1,138 @@
+import { WgsrError } from '../errors.js';
+import { leakySlope, type Activation } from './activations.js';
+import { CONV2D_PARAMS, conv2dVariant, type ConvTile, type ConvTransformKind } from './conv2d-wgsl.js';
+import type { PackedConv2dWeights } from './conv2d-weights.js';
+import type { KernelCall } from './program.js';
+import type { TensorRef } from './tensor.js';
+import { ceilDiv, checkBindable, checkElementwiseAlias, checkSameShape, checkTensor, overlaps } from './validate.js';
+
+export type { Activation } from './activations.js';
+export { packConv2dWeights, type PackedConv2dWeights } from './conv2d-weights.js';
+
+export type InputTransform =
+  | { kind: 'none' }
+  | { kind: 'upsample_nearest'; factor: number }
+  | { kind: 'pixel_unshuffle'; factor: 2 | 4 };
+
+export interface Conv2dDesc {
+  /** The tensor *before* the input transform; channels = what is read (a prefix of a larger buffer is fine). */
+  input: TensorRef;
+  /** The conv reads upsample(input) or unshuffle(input) without materialising it. */
+  inputTransform?: InputTransform;
+  weights: PackedConv2dWeights;
+  /** channels = cout; may be a slice of a larger buffer, even the input's buffer (not overlapping what is read). */
+  output: TensorRef;
+  /** Applied after the bias. */
+  activation?: Activation;
+  /** out = alpha·act(conv + bias) + beta·r1 + gamma·r2 (RRDB: 0.2·y + x; nested: 0.04·y + 0.2·x3 + x0). */
+  residual?: { alpha: number; r1: TensorRef; beta: number; r2?: TensorRef; gamma?: number };
+  label?: string;
+}
+
+/** The conv's own input size: the input's size after the transform. */
+export function convInputShape(input: TensorRef, transform: InputTransform | undefined): { channels: number; height: number; width: number } {
+  const t = transform ?? { kind: 'none' };
+  switch (t.kind) {
+    case 'none':
+      return { channels: input.channels, height: input.height, width: input.width };
+    case 'upsample_nearest':
+      return { channels: input.channels, height: input.height * t.factor, width: input.width * t.factor };
+    case 'pixel_unshuffle':
+      return { channels: input.channels * t.factor * t.factor, height: input.height / t.factor, width: input.width / t.factor };
+  }
+}
+
+/**
+ * The register tile for a conv. Four pixels × four output channels per invocation keeps the
+ * 16 accumulators, the px + k − 1 input values and the weights within the 16 vector registers
+ * a CPU backend has (lavapipe maps one invocation to one SIMD lane, so every scalar of the
+ * tile costs a whole register); measured in bench/kernels.mjs.
+ */
+export function chooseConvTile(): ConvTile {
+  return { px: 4, cv: 1, wgX: 8, wgY: 8 };
+}
+
+export function conv2d(desc: Conv2dDesc, limits: GPUSupportedLimits): KernelCall {
+  const name = desc.label ? `conv2d "${desc.label}"` : 'conv2d';
+  const { input, weights: w, output } = desc;
+  const transform = desc.inputTransform ?? { kind: 'none' };
+  checkTensor(name, 'input', input, limits);
+  checkTensor(name, 'output', output, limits);
+  checkBindable(`${name}: weights`, w.buffer, limits);
+  let factor = 1;
+  if (transform.kind !== 'none') {
+    factor = transform.factor;
+    if (!Number.isInteger(factor) || factor < 1) throw new WgsrError('BAD_ARGUMENT', `${name}: ${transform.kind} factor ${factor} is not a positive integer`);
+    if (transform.kind === 'pixel_unshuffle' && (input.height % factor !== 0 || input.width % factor !== 0)) {
+      throw new WgsrError('BAD_ARGUMENT', `${name}: pixel_unshuffle by ${factor} needs a height and width divisible by ${factor}, got ${input.height}×${input.width}`);
+    }
+  }
+  const conv = convInputShape(input, transform);
+  if (conv.channels !== w.cin) {
+    throw new WgsrError('BAD_ARGUMENT', `${name}: reads ${conv.channels} input channels (after ${transform.kind}) but the weights expect ${w.cin}`);
+  }
+  checkSameShape(name, 'output', output, `the conv of the ${transform.kind === 'none' ? 'input' : `${transform.kind}d input`}`, {
+    channels: w.cout,
+    height: conv.height,
+    width: conv.width,
+  });
+  // Neighbouring invocations read pixels this one writes: the ranges must be disjoint.
+  if (overlaps(input, output)) throw new WgsrError('BAD_ARGUMENT', `${name}: the output range overlaps the input range in the same buffer`);
+  const activation = desc.activation ?? { kind: 'none' };
+  if (activation.kind === 'prelu' && !w.hasPrelu) throw new WgsrError('BAD_ARGUMENT', `${name}: PReLU activation but the weights were packed without slopes`);
+  const r = desc.residual;
+  const residuals: TensorRef[] = [];
+  if (r) {
+    residuals.push(r.r1);
+    if (r.r2) residuals.push(r.r2);
+    residuals.forEach((t, i) => {
+      const role = `residual r${i + 1}`;
+      checkTensor(name, role, t, limits);
+      checkSameShape(name, role, t, 'output', output);
+      checkElementwiseAlias(name, role, t, output);
+    });
+  }
+
+  const tile = chooseConvTile();
+  const variant = conv2dVariant({
+    k: w.kernelSize,
+    transform: transform.kind as ConvTransformKind,
+    activation: activation.kind,
+    residuals: residuals.length as 0 | 1 | 2,
+    tile,
+  });
+  const uniforms = CONV2D_PARAMS.pack({
+    in_offset: input.offset,
+    in_h: input.height,
+    in_w: input.width,
+    factor,
+    height: conv.height,
+    width: conv.width,
+    cin: w.cin,
+    cout: w.cout,
+    w_stride: w.groupStride,
+    bias_offset: w.biasOffset,
+    prelu_offset: w.preluOffset,
+    out_offset: output.offset,
+    r1_offset: r?.r1.offset ?? 0,
+    r2_offset: r?.r2?.offset ?? 0,
+    alpha: r?.alpha ?? 1,
+    beta: r?.beta ?? 0,
+    gamma: r?.gamma ?? 0,
+    slope: leakySlope(activation),
+  });
+  return {
+    variant,
+    storage: [input.buffer, w.buffer, output.buffer, ...residuals.map((t) => t.buffer)],
+    uniforms,
+    workgroups: [ceilDiv(ceilDiv(conv.width, tile.px), tile.wgX), ceilDiv(conv.height, tile.wgY), ceilDiv(w.coutGroups, tile.cv)],
+    label: desc.label,
+  };
+}
+
+/** Multiply-adds × 2 of one conv: 2·cin·cout·k²·H·W (H, W after the input transform). */
+export const conv2dFlops = (desc: Pick<Conv2dDesc, 'input' | 'inputTransform' | 'weights'>): number => {
+  const { height, width } = convInputShape(desc.input, desc.inputTransform);
+  const w = desc.weights;
+  return 2 * w.cin * w.cout * w.kernelSize * w.kernelSize * height * width;
+};
