@@ -12,3 +12,12 @@ export { runSelfTest } from './runtime/self-test.js';
 export * from './weights/index.js';
 export { detectArchitecture, SUPPORTED_ARCHITECTURES, type ModelInfo, type Architecture, type RRDBNetInfo, type SRVGGNetCompactInfo, type EDSRInfo, type SRGANInfo } from './models/registry.js';
 export { upscaleImage, type Image, type TileNetwork, type UpscaleOptions } from './image/upscale.js';
+export {
+  createUpscaler,
+  DEFAULT_MAX_MEMORY,
+  type Upscaler,
+  type UpscalerOptions,
+  type UpscalerInfo,
+  type Tensor4,
+} from './upscaler.js';
+export type { ModelOptions } from './models/build.js';
