@@ -1,0 +1,107 @@
+import { WgsrError } from '../errors.js';
+import { activationWgsl, leakySlope, type Activation, type ActivationKind } from './activations.js';
+import { uploadFloat32 } from './buffers.js';
+import { PIXEL_ENTRY, pixelGrid } from './grid.js';
+import type { BindingKind, KernelCall, KernelVariant } from './program.js';
+import type { TensorRef } from './tensor.js';
+import { uniformStruct } from './uniforms.js';
+import { checkBindable, checkElementwiseAlias, checkSameShape, checkTensor } from './validate.js';
+
+export type { Activation } from './activations.js';
+
+/** PReLU slopes on the GPU: one per channel, or one shared by all. */
+export interface PreluSlopes {
+  readonly buffer: GPUBuffer;
+  readonly count: number;
+}
+
+export function uploadPreluSlopes(device: GPUDevice, slopes: Float32Array, label?: string): PreluSlopes {
+  if (slopes.length === 0) throw new WgsrError('BAD_MODEL', `${label ?? 'PReLU'}: no slopes`);
+  return { buffer: uploadFloat32(device, slopes, label), count: slopes.length };
+}
+
+/** A standalone activation, input → output; output may be the input itself (in place). */
+export interface ActivationDesc {
+  input: TensorRef;
+  output: TensorRef;
+  activation: Activation;
+  /** Required for PReLU. */
+  slopes?: PreluSlopes;
+  label?: string;
+}
+
+export const ACTIVATION_PARAMS = uniformStruct('ActivationParams', [
+  { name: 'in_offset', type: 'u32' },
+  { name: 'out_offset', type: 'u32' },
+  { name: 'height', type: 'u32' },
+  { name: 'width', type: 'u32' },
+  /** LeakyReLU slope. */
+  { name: 'slope', type: 'f32' },
+  /** PReLU: 1 with a slope per channel, 0 with one shared slope. */
+  { name: 'slope_stride', type: 'u32' },
+] as const);
+
+const variants = new Map<ActivationKind, KernelVariant>();
+
+function variantFor(kind: ActivationKind): KernelVariant {
+  let v = variants.get(kind);
+  if (v) return v;
+  const bindings: BindingKind[] = ['storage', 'storage'];
+  if (kind === 'prelu') bindings.push('read-only-storage');
+  const slope = kind === 'prelu' ? 'slopes[c * u.slope_stride]' : 'u.slope';
+  v = {
+    key: `activation ${kind}`,
+    bindings,
+    hasUniforms: true,
+    code: /* wgsl */ `${ACTIVATION_PARAMS.wgsl()}
+@group(0) @binding(0) var<storage, read_write> src: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+${kind === 'prelu' ? '@group(0) @binding(2) var<storage, read> slopes: array<f32>;' : ''}
+@group(0) @binding(${bindings.length}) var<uniform> u: ActivationParams;
+
+${PIXEL_ENTRY} {
+  let x = gid.x;
+  let y = gid.y;
+  let c = gid.z;
+  if (x >= u.width || y >= u.height) { return; }
+  let i = (c * u.height + y) * u.width + x;
+  let v = src[u.in_offset + i];
+  dst[u.out_offset + i] = ${activationWgsl(kind, 'v', slope, 'f32')};
+}
+`,
+  };
+  variants.set(kind, v);
+  return v;
+}
+
+export function activation(desc: ActivationDesc, limits?: GPUSupportedLimits): KernelCall {
+  const { input, output, activation: act, slopes } = desc;
+  const name = desc.label ? `${act.kind} "${desc.label}"` : act.kind;
+  checkTensor(name, 'input', input, limits);
+  checkTensor(name, 'output', output, limits);
+  checkSameShape(name, 'output', output, 'input', input);
+  checkElementwiseAlias(name, 'input', input, output);
+  const storage = [input.buffer, output.buffer];
+  if (act.kind === 'prelu') {
+    if (!slopes) throw new WgsrError('BAD_ARGUMENT', `${name}: PReLU needs its slopes`);
+    if (slopes.count !== 1 && slopes.count !== input.channels) {
+      throw new WgsrError('BAD_ARGUMENT', `${name}: ${slopes.count} PReLU slopes for ${input.channels} channels; expected ${input.channels} or 1`);
+    }
+    checkBindable(`${name}: slopes`, slopes.buffer, limits);
+    storage.push(slopes.buffer);
+  }
+  return {
+    variant: variantFor(act.kind),
+    storage,
+    uniforms: ACTIVATION_PARAMS.pack({
+      in_offset: input.offset,
+      out_offset: output.offset,
+      height: input.height,
+      width: input.width,
+      slope: leakySlope(act),
+      slope_stride: slopes && slopes.count > 1 ? 1 : 0,
+    }),
+    workgroups: pixelGrid(output),
+    label: desc.label,
+  };
+}

@@ -1,0 +1,67 @@
+import { WgsrError } from '../errors.js';
+import { PIXEL_ENTRY, pixelGrid } from './grid.js';
+import type { KernelCall, KernelVariant } from './program.js';
+import type { TensorRef } from './tensor.js';
+import { uniformStruct } from './uniforms.js';
+import { checkSameShape, checkTensor, overlaps } from './validate.js';
+
+/** F.pixel_unshuffle(x, r): [C, H, W] → [C·r², H/r, W/r], out[c·r² + i·r + j, y, x] = in[c, y·r + i, x·r + j]. */
+export interface PixelUnshuffleDesc {
+  input: TensorRef;
+  output: TensorRef;
+  factor: number;
+  label?: string;
+}
+
+export const PIXEL_UNSHUFFLE_PARAMS = uniformStruct('PixelUnshuffleParams', [
+  { name: 'in_offset', type: 'u32' },
+  { name: 'in_h', type: 'u32' },
+  { name: 'in_w', type: 'u32' },
+  { name: 'r', type: 'u32' },
+  { name: 'out_offset', type: 'u32' },
+  { name: 'out_h', type: 'u32' },
+  { name: 'out_w', type: 'u32' },
+] as const);
+
+const VARIANT: KernelVariant = {
+  key: 'pixel_unshuffle',
+  bindings: ['storage', 'storage'],
+  hasUniforms: true,
+  code: /* wgsl */ `${PIXEL_UNSHUFFLE_PARAMS.wgsl()}
+@group(0) @binding(0) var<storage, read_write> src: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(2) var<uniform> u: PixelUnshuffleParams;
+
+${PIXEL_ENTRY} {
+  let x = gid.x;
+  let y = gid.y;
+  let c = gid.z;
+  if (x >= u.out_w || y >= u.out_h) { return; }
+  let src_c = c / (u.r * u.r);
+  let i = (c / u.r) % u.r;
+  let j = c % u.r;
+  let at = u.in_offset + (src_c * u.in_h + y * u.r + i) * u.in_w + x * u.r + j;
+  dst[u.out_offset + (c * u.out_h + y) * u.out_w + x] = src[at];
+}
+`,
+};
+
+export function pixelUnshuffle(desc: PixelUnshuffleDesc, limits?: GPUSupportedLimits): KernelCall {
+  const name = desc.label ? `pixel_unshuffle "${desc.label}"` : 'pixel_unshuffle';
+  const { input, output, factor: r } = desc;
+  if (!Number.isInteger(r) || r < 1) throw new WgsrError('BAD_ARGUMENT', `${name}: factor ${r} is not a positive integer`);
+  checkTensor(name, 'input', input, limits);
+  checkTensor(name, 'output', output, limits);
+  if (input.height % r !== 0 || input.width % r !== 0) {
+    throw new WgsrError('BAD_ARGUMENT', `${name}: ${input.height}×${input.width} is not divisible by ${r}`);
+  }
+  checkSameShape(name, 'output', output, `the unshuffled input`, { channels: input.channels * r * r, height: input.height / r, width: input.width / r });
+  if (overlaps(input, output)) throw new WgsrError('BAD_ARGUMENT', `${name}: the output overlaps the input`);
+  return {
+    variant: VARIANT,
+    storage: [input.buffer, output.buffer],
+    uniforms: PIXEL_UNSHUFFLE_PARAMS.pack({ in_offset: input.offset, in_h: input.height, in_w: input.width, r, out_offset: output.offset, out_h: output.height, out_w: output.width }),
+    workgroups: pixelGrid(output),
+    label: desc.label,
+  };
+}

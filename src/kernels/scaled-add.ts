@@ -1,0 +1,89 @@
+import { WgsrError } from '../errors.js';
+import { PIXEL_ENTRY, pixelGrid } from './grid.js';
+import type { KernelCall, KernelVariant } from './program.js';
+import type { TensorRef } from './tensor.js';
+import { uniformStruct } from './uniforms.js';
+import { checkElementwiseAlias, checkSameShape, checkTensor, overlaps } from './validate.js';
+
+/**
+ * out = a·x + b·upsample_nearest(y, yUpsample). SRVGGNetCompact adds the nearest-upsampled
+ * input image to its output; with yUpsample = 1 (the default) it is a plain weighted sum.
+ * The output may be x itself, or y itself when y is not upsampled (in place).
+ */
+export interface ScaledAddDesc {
+  x: TensorRef;
+  y: TensorRef;
+  a: number;
+  b: number;
+  yUpsample?: number;
+  output: TensorRef;
+  label?: string;
+}
+
+export const SCALED_ADD_PARAMS = uniformStruct('ScaledAddParams', [
+  { name: 'x_offset', type: 'u32' },
+  { name: 'y_offset', type: 'u32' },
+  { name: 'out_offset', type: 'u32' },
+  { name: 'factor', type: 'u32' },
+  { name: 'height', type: 'u32' },
+  { name: 'width', type: 'u32' },
+  { name: 'y_h', type: 'u32' },
+  { name: 'y_w', type: 'u32' },
+  { name: 'a', type: 'f32' },
+  { name: 'b', type: 'f32' },
+] as const);
+
+const VARIANT: KernelVariant = {
+  key: 'scaled_add',
+  bindings: ['storage', 'storage', 'storage'],
+  hasUniforms: true,
+  code: /* wgsl */ `${SCALED_ADD_PARAMS.wgsl()}
+@group(0) @binding(0) var<storage, read_write> xs: array<f32>;
+@group(0) @binding(1) var<storage, read_write> ys: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(3) var<uniform> u: ScaledAddParams;
+
+${PIXEL_ENTRY} {
+  let x = gid.x;
+  let y = gid.y;
+  let c = gid.z;
+  if (x >= u.width || y >= u.height) { return; }
+  let i = (c * u.height + y) * u.width + x;
+  let yv = ys[u.y_offset + (c * u.y_h + y / u.factor) * u.y_w + x / u.factor];
+  dst[u.out_offset + i] = u.a * xs[u.x_offset + i] + u.b * yv;
+}
+`,
+};
+
+export function scaledAdd(desc: ScaledAddDesc, limits?: GPUSupportedLimits): KernelCall {
+  const name = desc.label ? `scaled_add "${desc.label}"` : 'scaled_add';
+  const { x, y, output } = desc;
+  const f = desc.yUpsample ?? 1;
+  if (!Number.isInteger(f) || f < 1) throw new WgsrError('BAD_ARGUMENT', `${name}: yUpsample ${f} is not a positive integer`);
+  checkTensor(name, 'x', x, limits);
+  checkTensor(name, 'y', y, limits);
+  checkTensor(name, 'output', output, limits);
+  checkSameShape(name, 'output', output, 'x', x);
+  checkSameShape(name, `y upsampled ×${f}`, { channels: y.channels, height: y.height * f, width: y.width * f }, 'x', x);
+  checkElementwiseAlias(name, 'x', x, output);
+  if (f === 1) checkElementwiseAlias(name, 'y', y, output);
+  else if (overlaps(y, output)) throw new WgsrError('BAD_ARGUMENT', `${name}: the output overlaps y, which is read upsampled`);
+  return {
+    variant: VARIANT,
+    storage: [x.buffer, y.buffer, output.buffer],
+    uniforms: SCALED_ADD_PARAMS.pack({
+      x_offset: x.offset,
+      y_offset: y.offset,
+      out_offset: output.offset,
+      factor: f,
+      height: x.height,
+      width: x.width,
+      y_h: y.height,
+      y_w: y.width,
+      a: desc.a,
+      b: desc.b,
+    }),
+    workgroups: pixelGrid(output),
+    label: desc.label,
+  };
+}
