@@ -107,7 +107,7 @@ export class GraphExecutor {
     for (const b of this.buffers) b.destroy();
     this.buffers = [];
     this.staging?.destroy();
-    for (const w of this.weights.values()) w.buffer.destroy();
+    for (const b of this.weights.buffers) b.destroy();
   }
 
   private async prepare(height: number, width: number): Promise<PreparedShape> {
@@ -127,7 +127,7 @@ export class GraphExecutor {
     const ref = (id: ValueId): TensorRef => this.tensorRef(id, height, width);
     const limits = this.device.limits;
     const calls = await Promise.all(
-      this.plan.steps.map((step) => prepareCall(this.pipelines, lowerStep(step, ref, this.weights, this.plan.graph, limits))),
+      this.plan.steps.map((step) => prepareCall(this.pipelines, lowerStep(step, ref, this.weights, limits))),
     );
     const prepared = { calls, input: ref(this.plan.graph.input), output: ref(this.plan.graph.output) };
     this.shapes.set(key, prepared);

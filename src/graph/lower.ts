@@ -1,41 +1,53 @@
+import { activation } from '../kernels/activation.js';
+import { uploadPreluSlopes, type PreluSlopes } from '../kernels/activation.js';
+import { concat } from '../kernels/concat.js';
 import { conv2d, packConv2dWeights, type PackedConv2dWeights } from '../kernels/conv2d.js';
+import { pixelShuffle } from '../kernels/pixel-shuffle.js';
+import { pixelUnshuffle } from '../kernels/pixel-unshuffle.js';
 import type { KernelCall } from '../kernels/program.js';
-import type { TensorRef } from '../kernels/tensor.js';
+import { scaledAdd } from '../kernels/scaled-add.js';
+import { channelSlice, type TensorRef } from '../kernels/tensor.js';
+import { upsampleNearest } from '../kernels/upsample-nearest.js';
 import type { Graph, Node, ValueId } from './ir.js';
 import type { Step } from './plan.js';
 
-type ConvNode = Extract<Node, { op: 'conv2d' }>;
-export type PackedWeights = Map<ConvNode, PackedConv2dWeights>;
+/** Parameters uploaded once per model: conv weights (with fused PReLU slopes) and standalone PReLU slopes. */
+export interface PackedWeights {
+  readonly convs: Map<Node, PackedConv2dWeights>;
+  readonly slopes: Map<Node, PreluSlopes>;
+  readonly buffers: GPUBuffer[];
+}
 
-/** Uploads every conv's weights once, in the kernel's layout, with its PReLU slopes when fused. */
 export function packGraphWeights(device: GPUDevice, graph: Graph): PackedWeights {
-  const packed: PackedWeights = new Map();
+  const packed: PackedWeights = { convs: new Map(), slopes: new Map(), buffers: [] };
   for (const node of graph.nodes) {
-    if (node.op !== 'conv2d') continue;
-    const { weights, activation } = node;
-    packed.set(
-      node,
-      packConv2dWeights(device, {
+    if (node.op === 'conv2d') {
+      const { weights, activation: act } = node;
+      const w = packConv2dWeights(device, {
         weight: weights.weight,
         shape: weights.shape,
         bias: weights.bias,
-        preluSlopes: activation.kind === 'prelu' ? activation.slopes : undefined,
+        preluSlopes: act.kind === 'prelu' ? act.slopes : undefined,
         label: weights.name,
-      }),
-    );
+      });
+      packed.convs.set(node, w);
+      packed.buffers.push(w.buffer);
+    } else if (node.op === 'activation' && node.activation.kind === 'prelu') {
+      const s = uploadPreluSlopes(device, node.activation.slopes, 'PReLU slopes');
+      packed.slopes.set(node, s);
+      packed.buffers.push(s.buffer);
+    }
   }
   return packed;
 }
 
 /** One planned step as a kernel call, with every value resolved to its place in a buffer. */
-export function lowerStep(
-  step: Step,
-  ref: (id: ValueId) => TensorRef,
-  weights: PackedWeights,
-  _graph: Graph,
-  limits: GPUSupportedLimits,
-): KernelCall {
-  if (step.kind === 'copy') throw new Error('copy steps are not lowered yet');
+export function lowerStep(step: Step, ref: (id: ValueId) => TensorRef, weights: PackedWeights, limits: GPUSupportedLimits): KernelCall {
+  if (step.kind === 'copy') {
+    const into = ref(step.into);
+    const from = ref(step.from);
+    return concat({ inputs: [from], output: channelSlice(into, step.channelOffset, from.channels), label: 'concat copy' }, limits);
+  }
   const node = step.node;
   switch (node.op) {
     case 'conv2d': {
@@ -45,7 +57,7 @@ export function lowerStep(
         {
           input: ref(node.input),
           inputTransform: node.inputTransform,
-          weights: weights.get(node)!,
+          weights: weights.convs.get(node)!,
           output: ref(node.output),
           activation: act.kind === 'prelu' ? { kind: 'prelu' } : act,
           residual: r && {
@@ -60,7 +72,22 @@ export function lowerStep(
         limits,
       );
     }
-    default:
-      throw new Error(`${node.op} is not lowered yet`);
+    case 'activation': {
+      const act = node.activation;
+      return activation(
+        { input: ref(node.input), output: ref(node.output), activation: act.kind === 'prelu' ? { kind: 'prelu' } : act, slopes: weights.slopes.get(node) },
+        limits,
+      );
+    }
+    case 'upsample_nearest':
+      return upsampleNearest({ input: ref(node.input), output: ref(node.output), factor: node.factor }, limits);
+    case 'pixel_unshuffle':
+      return pixelUnshuffle({ input: ref(node.input), output: ref(node.output), factor: node.factor }, limits);
+    case 'pixel_shuffle':
+      return pixelShuffle({ input: ref(node.input), output: ref(node.output), factor: node.factor }, limits);
+    case 'add':
+      return scaledAdd({ x: ref(node.a), y: ref(node.b), a: node.alpha, b: node.beta, yUpsample: node.bUpsample, output: ref(node.output) }, limits);
+    case 'concat':
+      throw new Error('concat nodes are planned into copies, never lowered directly');
   }
 }

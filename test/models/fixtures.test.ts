@@ -8,15 +8,15 @@ import { readNpy } from '../helpers/npy.js';
 const FIXTURES = resolve(__dirname, '../fixtures/models');
 const SHARED = resolve(__dirname, '../../../shared/fixtures/models');
 
-/** Every RRDBNet fixture: bundled ones, and the full-size one where ../shared exists. */
+/** Every model fixture: the bundled ones, and the full-size RRDBNet where ../shared exists. */
 const CASES = [
-  { name: 'realesrgan_x4_tiny', dir: FIXTURES },
-  { name: 'realesrgan_x2_tiny', dir: FIXTURES },
-  { name: 'esrgan_old_x4_tiny', dir: FIXTURES },
+  ...['realesrgan_x4_tiny', 'realesrgan_x2_tiny', 'esrgan_old_x4_tiny', 'srvgg_x4_tiny', 'edsr_x2_tiny', 'edsr_x4_tiny', 'srgan_x4_tiny'].map((name) => ({ name, dir: FIXTURES })),
   { name: 'realesrgan_x4_full', dir: SHARED },
 ];
+/** Our names for the fixtures' architectures. */
+const ARCH: Record<string, string> = { SRGANGenerator: 'SRGAN' };
 
-describe('RRDBNet against PyTorch', () => {
+describe('every architecture against PyTorch', () => {
   for (const c of CASES) {
     const dir = resolve(c.dir, c.name);
     it.skipIf(!existsSync(dir))(`${c.name}: forward matches within 1e-4 of the output's range`, async () => {
@@ -26,7 +26,7 @@ describe('RRDBNet against PyTorch', () => {
       const want = readNpy(resolve(dir, 'output.npy'));
       const up = await createUpscaler(readFileSync(resolve(dir, 'model.pth')), { device });
       try {
-        expect(up.info.arch).toBe('RRDBNet');
+        expect(up.info.arch).toBe(ARCH[meta.arch] ?? meta.arch);
         expect(up.info.scale).toBe(meta.scale);
         const got = await up.forward({ shape: input.shape as [number, number, number, number], data: input.data });
         expect(got.shape).toEqual(want.shape);
