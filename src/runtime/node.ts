@@ -26,7 +26,7 @@ export async function loadServerGpu(): Promise<GPU> {
     (mod.setupGlobals as (() => void) | undefined)?.();
     const gpu = navigatorGpu() ?? (mod.createGPUInstance as (() => GPU) | undefined)?.();
     if (!gpu) throw new WgsrError('NO_GPU', 'bun-webgpu loaded but provided no GPU object.');
-    return gpu;
+    return withAdapterLimits(gpu);
   }
   const { create, globals } = mod as { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
   // Dawn's classes (GPUBufferUsage, …) as globals, for code written against the browser API.
@@ -39,4 +39,34 @@ export async function loadServerGpu(): Promise<GPU> {
 /** A self-tested device on Node, Bun or Deno. */
 export async function createServerDevice(options: RequestDeviceOptions = {}): Promise<WgsrDevice> {
   return requestWgsrDevice(await loadServerGpu(), options);
+}
+
+/**
+ * bun-webgpu (0.1.x) fills every limit a device request leaves out with its own defaults (8
+ * storage buffers in the fragment stage, …) and then refuses them when the adapter reports less
+ * (Dawn on llvmpipe reports 0 for the per-stage limits): "Value must be between 0 and 0, got 8".
+ * Requesting the adapter's own value for every limit the caller does not name avoids those
+ * defaults; the adapter's values are by definition valid.
+ */
+function withAdapterLimits(gpu: GPU): GPU {
+  const wrapped = {
+    get wgslLanguageFeatures() {
+      return gpu.wgslLanguageFeatures;
+    },
+    getPreferredCanvasFormat: () => gpu.getPreferredCanvasFormat(),
+    async requestAdapter(options?: GPURequestAdapterOptions) {
+      const adapter = await gpu.requestAdapter(options);
+      if (!adapter) return adapter;
+      const own: Record<string, number> = {};
+      for (const key in adapter.limits) {
+        const value = (adapter.limits as unknown as Record<string, unknown>)[key];
+        if (/^(max|min)[A-Z]/.test(key) && typeof value === 'number') own[key] = value;
+      }
+      const requestDevice = adapter.requestDevice.bind(adapter);
+      adapter.requestDevice = (descriptor: GPUDeviceDescriptor = {}) =>
+        requestDevice({ ...descriptor, requiredLimits: { ...own, ...descriptor.requiredLimits } });
+      return adapter;
+    },
+  };
+  return wrapped as unknown as GPU;
 }

@@ -1,0 +1,141 @@
+// The model fixture checks of test/models/*.test.ts, as a plain script for runtimes vitest does
+// not cover: `bun test/runtimes/models.mjs`, `deno run -A test/runtimes/models.mjs` (node works
+// too). It imports the built package (run `npm run build` first), so it tests what users get.
+// Prints one line per check and a final `runtime <name>: N passed, M failed`; exits 1 on failure.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createUpscaler } from '../../dist/index.js';
+import { createServerDevice, readImage } from '../../dist/node.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const FIXTURES = resolve(here, '../fixtures');
+
+/** The RRDBNet model fixtures bundled in the repo (test/models/rrdbnet.test.ts). */
+const MODEL_CASES = ['realesrgan_x4_tiny', 'realesrgan_x2_tiny', 'esrgan_old_x4_tiny'];
+/** The whole-image pipeline fixture (test/models/pipeline.test.ts). */
+const PIPELINE_CASE = 'realesrgan_x4_tiny_0014_crop_whole';
+
+function runtimeName() {
+  if (typeof globalThis.Bun !== 'undefined') return `bun ${globalThis.Bun.version}`;
+  if (typeof globalThis.Deno !== 'undefined') return `deno ${globalThis.Deno.version.deno}`;
+  return `node ${process.versions.node}`;
+}
+
+/** Reads a little-endian float32 C-order .npy file (the fixtures' format). */
+function readNpy(path) {
+  const bytes = readFileSync(path);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const magic = new TextDecoder('latin1').decode(bytes.subarray(1, 6));
+  if (magic !== 'NUMPY') throw new Error(`${path}: not a .npy file`);
+  const major = bytes[6];
+  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const start = major === 1 ? 10 : 12;
+  const header = new TextDecoder('latin1').decode(bytes.subarray(start, start + headerLen));
+  if (!header.includes("'descr': '<f4'")) throw new Error(`${path}: expected float32, header ${header}`);
+  if (header.includes("'fortran_order': True")) throw new Error(`${path}: Fortran order is not supported`);
+  const shape = (/'shape': \(([^)]*)\)/.exec(header)?.[1] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
+  const count = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(count);
+  const offset = start + headerLen;
+  new Uint8Array(data.buffer).set(bytes.subarray(offset, offset + count * 4));
+  return { shape, data };
+}
+
+/** forward() against PyTorch's output: max |Δ| ≤ 1e-4 of the output's range (the issue's budget). */
+async function checkForward(device, name) {
+  const dir = resolve(FIXTURES, 'models', name);
+  const meta = JSON.parse(readFileSync(resolve(dir, 'meta.json'), 'utf8'));
+  const input = readNpy(resolve(dir, 'input.npy'));
+  const want = readNpy(resolve(dir, 'output.npy'));
+  const up = await createUpscaler(readFileSync(resolve(dir, 'model.pth')), { device, source: `${name}/model.pth` });
+  try {
+    if (up.info.arch !== 'RRDBNet' || up.info.scale !== meta.scale) {
+      throw new Error(`detected ${up.info.arch} x${up.info.scale}, fixture is RRDBNet x${meta.scale}`);
+    }
+    const got = await up.forward({ shape: input.shape, data: input.data });
+    if (got.shape.join() !== want.shape.join()) throw new Error(`shape ${got.shape} != expected ${want.shape}`);
+    let min = Infinity;
+    let max = -Infinity;
+    for (const v of want.data) [min, max] = [Math.min(min, v), Math.max(max, v)];
+    let maxAbs = 0;
+    for (let i = 0; i < want.data.length; i++) {
+      const d = Math.abs(got.data[i] - want.data[i]);
+      maxAbs = Number.isNaN(d) ? Infinity : Math.max(maxAbs, d);
+    }
+    const budget = 1e-4 * (max - min);
+    const detail = `max |Δ| ${maxAbs.toExponential(2)} (budget ${budget.toExponential(2)})`;
+    if (!(maxAbs <= budget)) throw new Error(detail);
+    return detail;
+  } finally {
+    up.destroy();
+  }
+}
+
+/** upscale() of the whole crop against PyTorch's PNG: every 8-bit value within ±1 level. */
+async function checkPipeline(device, name) {
+  const dir = resolve(FIXTURES, 'pipeline', name);
+  const model = resolve(FIXTURES, 'models/realesrgan_x4_tiny/model.pth');
+  const up = await createUpscaler(readFileSync(model), { device, tile: 0, tilePad: 0 });
+  try {
+    const input = await readImage(resolve(dir, 'input.png'));
+    const expected = await readImage(resolve(dir, 'expected.png'));
+    const got = await up.upscale(input);
+    const dims = [got.width, got.height, got.channels, got.bitDepth].join('x');
+    const wantDims = [expected.width, expected.height, 3, 8].join('x');
+    if (dims !== wantDims) throw new Error(`got ${dims}, expected ${wantDims}`);
+    let maxLevel = 0;
+    for (let i = 0; i < expected.data.length; i++) maxLevel = Math.max(maxLevel, Math.abs(got.data[i] - expected.data[i]));
+    const detail = `max difference ${maxLevel} level(s) (tolerance 1)`;
+    if (!(maxLevel <= 1)) throw new Error(detail);
+    return detail;
+  } finally {
+    up.destroy();
+  }
+}
+
+async function main() {
+  const runtime = runtimeName();
+  const started = performance.now();
+  let passed = 0;
+  let failed = 0;
+  const { device, adapter } = await createServerDevice();
+  console.log(`${runtime}: adapter ${adapter.summary}`);
+  const checks = [
+    ...MODEL_CASES.map((name) => [`forward ${name}`, () => checkForward(device, name)]),
+    [`upscale ${PIPELINE_CASE}`, () => checkPipeline(device, PIPELINE_CASE)],
+  ];
+  try {
+    for (const [label, check] of checks) {
+      const t0 = performance.now();
+      try {
+        const detail = await check();
+        passed++;
+        console.log(`ok   ${label}: ${detail} [${(performance.now() - t0).toFixed(0)} ms]`);
+      } catch (e) {
+        failed++;
+        console.log(`FAIL ${label}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  } finally {
+    device.destroy();
+  }
+  console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`runtime ${runtime.split(' ')[0]}: ${passed} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+let code;
+try {
+  code = await main();
+} catch (e) {
+  // No device or no build: one clear line, not a stack trace.
+  console.log(`FAIL ${e instanceof Error ? `${e.name === 'WgsrError' ? '' : `${e.name}: `}${e.message}` : String(e)}`);
+  code = 1;
+}
+// process.exit, not exitCode: native WebGPU bindings can keep the event loop alive.
+process.exit(code);
