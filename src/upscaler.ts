@@ -8,7 +8,8 @@ import { detectArchitecture } from './models/registry.js';
 import type { ModelInfo } from './models/types.js';
 import { navigatorGpu, requestWgsrDevice, type AdapterDescription } from './runtime/device.js';
 import { loadWeights } from './weights/load.js';
-import type { DType, WeightsFormat } from './weights/types.js';
+import { interpolateStateDicts, storedDtype } from './weights/state-dict.js';
+import type { WeightsFormat } from './weights/types.js';
 
 /** Activation memory the automatic tile size aims to stay under, unless told otherwise. */
 export const DEFAULT_MAX_MEMORY = 1024 * 1024 * 1024;
@@ -25,12 +26,17 @@ export interface UpscalerOptions extends Omit<UpscaleOptions, 'outscale' | 'alph
   modelOptions?: ModelOptions;
   /** A name for error messages (the file name). */
   source?: string;
+  /**
+   * Real-ESRGAN's denoise strength: the network is built from strength·A + (1 − strength)·B,
+   * A being `bytes` and B this second file (realesr-general-wdn-x4v3 beside realesr-general-x4v3).
+   */
+  dni?: { bytes: Uint8Array; strength: number; source?: string };
 }
 
 export interface UpscalerInfo extends ModelInfo {
   format: WeightsFormat;
-  /** The dtype stored in the file (weights are computed in float32). */
-  dtype: DType;
+  /** The dtype stored in the file (weights are computed in float32); 'float16+float32' when mixed. */
+  dtype: string;
   wrapperKey?: string;
 }
 
@@ -59,8 +65,14 @@ export async function createUpscaler(bytes: Uint8Array, options: UpscalerOptions
   }
   const weights = loadWeights(bytes, options.source);
   const info = detectArchitecture(weights.stateDict, options.source);
-  const model = buildModel(weights.stateDict, info, options.modelOptions);
-  const dtype = [...weights.stateDict.values()].find((t) => t.dtype !== 'int64')?.dtype ?? 'float32';
+  let stateDict = weights.stateDict;
+  if (options.dni) {
+    const other = loadWeights(options.dni.bytes, options.dni.source);
+    detectArchitecture(other.stateDict, options.dni.source);
+    stateDict = interpolateStateDicts(stateDict, other.stateDict, options.dni.strength);
+  }
+  const model = buildModel(stateDict, info, options.modelOptions);
+  const dtype = storedDtype(weights.stateDict);
 
   let device = options.device;
   let adapter: AdapterDescription | undefined;

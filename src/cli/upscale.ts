@@ -21,6 +21,8 @@ const USAGE = `Usage: wgsr upscale <input file|dir> -o <output file|dir> [option
   --alpha network|resize  how an alpha channel is upscaled (default network)
   --max-memory MB         GPU memory budget for activations (default 1024)
   --res-scale X           EDSR residual scaling (not stored in its weights)
+  --denoise-strength S    with --dni-model: run S·model + (1 − S)·dni-model (Real-ESRGAN's
+  --dni-model FILE        denoise strength: realesr-general-x4v3 with realesr-general-wdn-x4v3)
   --ext png|jpg           output format for a directory batch (default: the input's)
   --quality N             JPEG quality 1..100 (default 95)
 
@@ -48,6 +50,8 @@ export const upscaleCommand: Command = {
       alpha: { type: 'string' },
       'max-memory': { type: 'string' },
       'res-scale': { type: 'string' },
+      'denoise-strength': { type: 'string' },
+      'dni-model': { type: 'string' },
       ext: { type: 'string' },
       quality: { type: 'string' },
     });
@@ -65,6 +69,11 @@ export const upscaleCommand: Command = {
     if (precision !== 'f32' && precision !== 'f16') throw new WgsrError('BAD_ARGUMENT', `--precision must be f32 or f16, got "${precision}"`);
     const alpha = (v.alpha as string | undefined) ?? 'network';
     if (alpha !== 'network' && alpha !== 'resize') throw new WgsrError('BAD_ARGUMENT', `--alpha must be network or resize, got "${alpha}"`);
+    const strength = numberArg(v['denoise-strength'] as string | undefined, '--denoise-strength', (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
+    const dniModel = v['dni-model'] as string | undefined;
+    if ((strength === undefined) !== (dniModel === undefined)) {
+      throw new WgsrError('BAD_ARGUMENT', '--denoise-strength and --dni-model go together (the second model is the "wdn" variant)');
+    }
     const ext = v.ext as string | undefined;
     if (ext !== undefined && !['png', 'jpg', 'jpeg'].includes(ext)) throw new WgsrError('BAD_ARGUMENT', `--ext must be png or jpg, got "${ext}"`);
 
@@ -89,6 +98,7 @@ export const upscaleCommand: Command = {
         maxMemory: maxMemoryMB === undefined ? undefined : maxMemoryMB * 1024 * 1024,
         modelOptions: { resScale },
         source: basename(modelPath),
+        dni: dniModel === undefined ? undefined : { bytes: readModel(dniModel), strength: strength!, source: basename(dniModel) },
         signal: controller.signal,
       });
       io.stderr(`wgsr: model ${basename(modelPath)}: ${up.info.arch} ×${up.info.scale}`);
