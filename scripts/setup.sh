@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Sets up a machine to run wgsr: a working Vulkan driver for Dawn (Linux without a GPU: Mesa's
+# lavapipe, from bookworm-backports on Debian 12 — Mesa 22 makes Dawn hand out a null adapter),
+# then the npm dependencies and the build. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+if command -v apt-get >/dev/null && grep -q 'VERSION_CODENAME=bookworm' /etc/os-release 2>/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  BACKPORTS=/etc/apt/sources.list.d/bookworm-backports.sources
+  if [ ! -f "$BACKPORTS" ]; then
+    $SUDO tee "$BACKPORTS" >/dev/null <<'SOURCES'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
+  fi
+  if ! dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null | grep -q '^25\.'; then
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers >/dev/null
+  fi
+  echo "mesa-vulkan-drivers $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers)" >&2
+else
+  echo "setup: not Debian bookworm; make sure a Vulkan (Linux), Metal (macOS) or D3D12 (Windows) driver is installed" >&2
+fi
+
+npm ci --no-audit --no-fund
