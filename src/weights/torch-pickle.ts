@@ -89,6 +89,14 @@ export function torchGlobal(module: string, name: string, source: string): Pickl
   }
   const dtype = module === 'torch' ? STORAGE_DTYPES.get(name) : undefined;
   if (dtype) return new StorageType(qualifiedName, dtype, source);
+  if (module === 'torch' && /^[A-Za-z0-9_]+Storage$/.test(name)) {
+    throw modelError(
+      'UNSUPPORTED_MODEL',
+      source,
+      `the checkpoint stores tensors as ${qualifiedName}, a dtype wgsr does not read (it reads ${[...STORAGE_DTYPES.values()].join(', ')}). ` +
+        'Convert the weights to float32 or float16 in PyTorch and save them again.',
+    );
+  }
   throw modelError(
     'UNSAFE_MODEL',
     source,

@@ -135,3 +135,11 @@ describe('safe unpickler: refusals', () => {
     expect(e.message).toMatch(/^test\.pkl: corrupt pickle \(data\.pkl, byte \d+\)/);
   });
 });
+
+describe('torch storage types', () => {
+  it('names a storage dtype wgsr does not read as unsupported, not unsafe', () => {
+    const e = error(() => load(p().global('torch', 'ComplexFloatStorage').stop().bytes()));
+    expect(e.code).toBe('UNSUPPORTED_MODEL');
+    expect(e.message).toContain('torch.ComplexFloatStorage, a dtype wgsr does not read');
+  });
+});

@@ -91,12 +91,13 @@ describe('stored dtype summary', () => {
 });
 
 describe('interpolateStateDicts', () => {
-  const sd = (values: number[], extra: Record<string, number[]> = {}): StateDict =>
-    new Map([
-      ['w', { shape: [values.length], data: Float32Array.from(values), dtype: 'float32' as const }],
-      ['n', { shape: [], data: Float32Array.of(7), dtype: 'int64' as const }],
-      ...Object.entries(extra).map(([k, v]): [string, { shape: number[]; data: Float32Array; dtype: 'float32' }] => [k, { shape: [v.length], data: Float32Array.from(v), dtype: 'float32' }]),
-    ]);
+  const sd = (values: number[], extra: Record<string, number[]> = {}): StateDict => {
+    const out: StateDict = new Map();
+    out.set('w', { shape: [values.length], data: Float32Array.from(values), dtype: 'float32' });
+    out.set('n', { shape: [], data: Float32Array.of(7), dtype: 'int64' });
+    for (const [k, v] of Object.entries(extra)) out.set(k, { shape: [v.length], data: Float32Array.from(v), dtype: 'float32' });
+    return out;
+  };
 
   it('computes s·a + (1−s)·b per element; integer tensors come from a', () => {
     const out = interpolateStateDicts(sd([1, 2, -4]), sd([3, 6, 4]), 0.25);
