@@ -1,8 +1,9 @@
 import type { Command } from './command.js';
 import { adapterCommand } from './adapter.js';
 import { convertCommand } from './convert.js';
+import { evalCommand } from './eval.js';
 import { infoCommand } from './info.js';
 import { upscaleCommand } from './upscale.js';
 
 /** Every subcommand, in the order `wgsr --help` lists them. */
-export const COMMANDS: readonly Command[] = [upscaleCommand, infoCommand, convertCommand, adapterCommand];
+export const COMMANDS: readonly Command[] = [upscaleCommand, infoCommand, convertCommand, adapterCommand, evalCommand];

@@ -1,0 +1,199 @@
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { WgsrError } from '../errors.js';
+import { dropAlpha, imresize, matchSizes, meanScore, modCrop, pairByName, scorePair, type Score } from '../eval/index.js';
+import { IMAGE_EXTENSIONS } from '../eval/pairing.js';
+import type { Image } from '../image/types.js';
+import { readImage } from '../io/index.js';
+import { createServerDevice } from '../runtime/node.js';
+import { createUpscaler, type Upscaler } from '../upscaler.js';
+import { numberArg, parseCommandArgs, type Command, type CommandIO } from './command.js';
+
+const USAGE = `Usage: wgsr eval --hr <dir> (--sr <dir> | -m model [--lr <dir>]) [--scale N] [--json] [--tile N]
+
+  --hr DIR       ground-truth images (PNG/JPEG, 8-bit)
+  --sr DIR       super-resolved images to score (needs --scale)
+  -m, --model F  score this model instead: LR = MATLAB bicubic ×1/scale of the HR image
+                 (antialiased, rounded to 8 bits; HR mod-cropped to a multiple of the scale),
+                 then the model through the image pipeline; plain MATLAB bicubic ×scale of the
+                 same LR is scored too, as a baseline
+  --lr DIR       with -m: use these LR images instead of making them
+  --scale N      the upscaling factor; the border cropped is N pixels (default with -m: the model's)
+  --tile N       tile size for the model (default: automatic)
+  --json         print one JSON object:
+                 { images: [{ name, psnr, ssim, bicubic? }], mean: { psnr, ssim, bicubic? },
+                   scale, crop_border, model? }   (an infinite PSNR — identical images — is null)
+
+Metrics follow BasicSR (calculate_psnr / calculate_ssim, test_y_channel=True, crop_border=scale):
+Y of BT.601 YCbCr (16..235, not rounded), PSNR with peak 255, SSIM with an 11×11 Gaussian window
+(σ 1.5) over the valid region. Alpha is ignored; two gray images compare their gray values.
+Pairing by base name: HR NAME.png ↔ NAME.*, NAME_out.*, NAMEx4.* or NAME_x4.* (any number).
+Sizes may differ by fewer than --scale pixels per side; the larger image is cropped to the
+shared top-left region (a note says so). Larger differences are an error.`;
+
+interface Row {
+  name: string;
+  score: Score;
+  bicubic?: Score;
+}
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'PSNR/SSIM of SR images or of a model against HR images (BasicSR conventions)',
+  usage: USAGE,
+  async run(argv, io) {
+    const { values: v, positionals } = parseCommandArgs('eval', argv, {
+      hr: { type: 'string' },
+      sr: { type: 'string' },
+      lr: { type: 'string' },
+      model: { type: 'string', short: 'm' },
+      scale: { type: 'string' },
+      tile: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (positionals.length) throw new WgsrError('BAD_ARGUMENT', `unexpected argument "${positionals[0]}" (see wgsr eval --help)`);
+    const hrDir = v.hr as string | undefined;
+    const srDir = v.sr as string | undefined;
+    const lrDir = v.lr as string | undefined;
+    const modelPath = v.model as string | undefined;
+    if (!hrDir) throw new WgsrError('BAD_ARGUMENT', 'give the ground-truth folder with --hr (see wgsr eval --help)');
+    if ((srDir === undefined) === (modelPath === undefined)) throw new WgsrError('BAD_ARGUMENT', 'give either --sr <dir> or -m <model>, not both and not neither');
+    if (lrDir !== undefined && modelPath === undefined) throw new WgsrError('BAD_ARGUMENT', '--lr needs -m <model> (with --sr the images are already upscaled)');
+    const scaleArg = numberArg(v.scale as string | undefined, '--scale', (n) => Number.isInteger(n) && n >= 1 && n <= 16, 'a whole number in 1..16');
+    const tile = numberArg(v.tile as string | undefined, '--tile', (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0');
+    const json = v.json === true;
+
+    const hrNames = listImages(hrDir, '--hr');
+    let rows: Row[];
+    let scale: number;
+    if (srDir !== undefined) {
+      if (scaleArg === undefined) throw new WgsrError('BAD_ARGUMENT', 'give --scale N with --sr: it sets the border cropped before scoring (N pixels, BasicSR crop_border=scale)');
+      scale = scaleArg;
+      const pairs = pairByName(hrNames, listImages(srDir, '--sr'), srDir);
+      rows = [];
+      for (const p of pairs) {
+        const names = { sr: join(srDir, p.other), hr: join(hrDir, p.hr) };
+        const sized = matchSizes(await read8bit(names.sr), await read8bit(names.hr), scale, names);
+        if (sized.cropped) io.stderr(`wgsr eval: note: ${p.hr}: sizes differ by a few pixels; both cropped to ${sized.hr.width}×${sized.hr.height}`);
+        rows.push({ name: p.hr, score: scorePair(sized.sr, sized.hr, scale, names) });
+      }
+    } else {
+      ({ rows, scale } = await evalModel(modelPath!, hrDir, hrNames, lrDir, scaleArg, tile, io));
+    }
+
+    const mean = meanScore(rows.map((r) => r.score));
+    const meanBicubic = rows.every((r) => r.bicubic) ? meanScore(rows.map((r) => r.bicubic!)) : undefined;
+    if (json) {
+      const out = {
+        images: rows.map((r) => ({ name: r.name, ...jsonScore(r.score), ...(r.bicubic ? { bicubic: jsonScore(r.bicubic) } : {}) })),
+        mean: { ...jsonScore(mean), ...(meanBicubic ? { bicubic: jsonScore(meanBicubic) } : {}) },
+        scale,
+        crop_border: scale,
+        ...(modelPath !== undefined ? { model: basename(modelPath) } : {}),
+      };
+      io.stdout(JSON.stringify(out));
+    } else {
+      printTable(rows, mean, meanBicubic, scale, io);
+    }
+    return 0;
+  },
+};
+
+async function evalModel(
+  modelPath: string,
+  hrDir: string,
+  hrNames: string[],
+  lrDir: string | undefined,
+  scaleArg: number | undefined,
+  tile: number | undefined,
+  io: CommandIO,
+): Promise<{ rows: Row[]; scale: number }> {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(modelPath);
+  } catch (e) {
+    throw new WgsrError('IO', `cannot read the model ${modelPath}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const lrPairs = lrDir === undefined ? undefined : pairByName(hrNames, listImages(lrDir, '--lr'), lrDir);
+  const { device, adapter } = await createServerDevice();
+  io.stderr(`wgsr: adapter ${adapter.summary}`);
+  let up: Upscaler | undefined;
+  try {
+    up = await createUpscaler(bytes, { device, tile, source: basename(modelPath) });
+    const scale = up.info.scale;
+    if (scaleArg !== undefined && scaleArg !== scale) {
+      throw new WgsrError('BAD_ARGUMENT', `--scale ${scaleArg} does not match the model's scale ×${scale}; leave --scale out or pick the right model`);
+    }
+    io.stderr(`wgsr: model ${basename(modelPath)}: ${up.info.arch} ×${scale}`);
+    const rows: Row[] = [];
+    for (let i = 0; i < hrNames.length; i++) {
+      const hrPath = join(hrDir, hrNames[i]!);
+      let hr = dropAlpha(await read8bit(hrPath));
+      let lr: Image;
+      if (lrPairs) {
+        const lrPath = join(lrDir!, lrPairs[i]!.other);
+        lr = dropAlpha(await read8bit(lrPath));
+        // The HR image must be the LR size times the scale, up to a mod-crop of fewer than `scale` pixels.
+        const expected = { ...lr, width: lr.width * scale, height: lr.height * scale };
+        const sized = matchSizes(expected, hr, scale, { sr: `${lrPath} ×${scale}`, hr: hrPath });
+        if (sized.hr.width !== expected.width || sized.hr.height !== expected.height) {
+          throw new WgsrError('BAD_IMAGE', `${lrPath} ×${scale} is ${expected.width}×${expected.height}, larger than ${hrPath} (${hr.width}×${hr.height}); check the pairing and the model's scale`);
+        }
+        hr = sized.hr;
+      } else {
+        hr = modCrop(hr, scale);
+        if (hr.width === 0 || hr.height === 0) throw new WgsrError('BAD_IMAGE', `${hrPath} is smaller than the scale ×${scale}`);
+        lr = imresize(hr, 1 / scale);
+      }
+      const sr = await up.upscale(lr);
+      const bicubic = imresize(lr, scale);
+      const names = { sr: `${hrNames[i]} (model output)`, hr: hrPath };
+      rows.push({
+        name: hrNames[i]!,
+        score: scorePair(sr, hr, scale, names),
+        bicubic: scorePair(bicubic, hr, scale, { sr: `${hrNames[i]} (bicubic)`, hr: hrPath }),
+      });
+    }
+    return { rows, scale };
+  } finally {
+    up?.destroy();
+    device.destroy();
+  }
+}
+
+function listImages(dir: string, flag: string): string[] {
+  if (!existsSync(dir)) throw new WgsrError('IO', `${flag} ${dir}: no such folder`);
+  if (!statSync(dir).isDirectory()) throw new WgsrError('IO', `${flag} ${dir} is a file; give a folder of images`);
+  const names = readdirSync(dir)
+    .filter((n) => (IMAGE_EXTENSIONS as readonly string[]).includes(extname(n).toLowerCase()))
+    .sort();
+  if (!names.length) throw new WgsrError('IO', `${flag} ${dir}: no .png, .jpg or .jpeg files`);
+  return names;
+}
+
+async function read8bit(path: string): Promise<Image> {
+  const image = await readImage(path);
+  if (image.bitDepth !== 8) throw new WgsrError('BAD_IMAGE', `${path} is ${image.bitDepth}-bit; eval follows BasicSR on 8-bit images (convert it to 8-bit first)`);
+  return image;
+}
+
+/** JSON has no Infinity: identical images (PSNR ∞) are written as null. */
+function jsonScore(s: Score): { psnr: number | null; ssim: number } {
+  return { psnr: Number.isFinite(s.psnr) ? s.psnr : null, ssim: s.ssim };
+}
+
+function fmt(x: number, digits: number): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : 'inf';
+}
+
+function printTable(rows: Row[], mean: Score, meanBicubic: Score | undefined, scale: number, io: CommandIO): void {
+  const width = Math.max(5, ...rows.map((r) => r.name.length));
+  const head = `${'image'.padEnd(width)}  ${'PSNR-Y'.padStart(9)}  ${'SSIM-Y'.padStart(7)}`;
+  io.stdout(`Y channel (BT.601), ${scale}-pixel border cropped (BasicSR conventions)`);
+  io.stdout(meanBicubic ? `${head}  ${'bicubic PSNR'.padStart(12)}  ${'SSIM'.padStart(7)}` : head);
+  const line = (name: string, s: Score, b: Score | undefined) =>
+    `${name.padEnd(width)}  ${fmt(s.psnr, 4).padStart(9)}  ${fmt(s.ssim, 4).padStart(7)}` +
+    (b ? `  ${fmt(b.psnr, 4).padStart(12)}  ${fmt(b.ssim, 4).padStart(7)}` : '');
+  for (const r of rows) io.stdout(line(r.name, r.score, r.bicubic));
+  io.stdout(line('mean', mean, meanBicubic));
+}
