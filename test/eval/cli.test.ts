@@ -1,0 +1,173 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { cropImage } from '../../src/eval/index.js';
+import type { Image } from '../../src/image/types.js';
+import { readImage, writeImage } from '../../src/io/index.js';
+import { directPlane, directPsnr, directSsim, noisyPair } from './direct.js';
+
+const MODEL = resolve(__dirname, '../fixtures/models/srvgg_x4_tiny/model.pth');
+const PHOTO = resolve(__dirname, '../fixtures/images/OST_009.png');
+const work = mkdtempSync(join(tmpdir(), 'wgsr-eval-cli-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function run(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(['eval', ...args], { stdout: (l) => out.push(l), stderr: (l) => err.push(l), interactive: false });
+  return { code, out, err };
+}
+
+function dir(name: string): string {
+  const d = join(work, name);
+  mkdirSync(d, { recursive: true });
+  return d;
+}
+
+const W = 40;
+const H = 34;
+const { clean, noisy } = noisyPair(W, H, 20, 99);
+const rgb = (data: Uint8Array, width = W, height = H): Image => ({ width, height, channels: 3, bitDepth: 8, data });
+
+describe('wgsr eval --sr', () => {
+  beforeAll(async () => {
+    await writeImage(join(dir('hr'), 'a.png'), rgb(clean));
+    await writeImage(join(dir('hr'), 'b.png'), rgb(clean));
+    await writeImage(join(dir('sr'), 'a_out.png'), rgb(noisy));
+    await writeImage(join(dir('sr'), 'bx4.png'), rgb(clean));
+  });
+
+  it('prints per-image and mean scores matching a direct computation (JSON |Δ| ≤ 1e-9; text to 4 decimals)', async () => {
+    const want = directPsnr(directPlane(noisy, W, H, 4), directPlane(clean, W, H, 4));
+    const wantSsim = directSsim(directPlane(noisy, W, H, 4), directPlane(clean, W, H, 4));
+    const j = await run(['--hr', join(work, 'hr'), '--sr', join(work, 'sr'), '--scale', '4', '--json']);
+    expect(j.code, j.err.join('\n')).toBe(0);
+    expect(j.out).toHaveLength(1);
+    const r = JSON.parse(j.out[0]!);
+    expect(r.scale).toBe(4);
+    expect(r.crop_border).toBe(4);
+    expect(r.model).toBeUndefined();
+    expect(r.images.map((i: { name: string }) => i.name)).toEqual(['a.png', 'b.png']);
+    expect(Math.abs(r.images[0].psnr - want)).toBeLessThanOrEqual(1e-9);
+    expect(Math.abs(r.images[0].ssim - wantSsim)).toBeLessThanOrEqual(1e-9);
+    // b is identical to its HR image: infinite PSNR is written as null, SSIM exactly 1; so is the mean PSNR.
+    expect(r.images[1]).toEqual({ name: 'b.png', psnr: null, ssim: 1 });
+    expect(r.mean.psnr).toBeNull();
+    expect(Math.abs(r.mean.ssim - (wantSsim + 1) / 2)).toBeLessThanOrEqual(1e-9);
+
+    const t = await run(['--hr', join(work, 'hr'), '--sr', join(work, 'sr'), '--scale', '4']);
+    expect(t.code).toBe(0);
+    expect(t.out.find((l) => l.startsWith('a.png'))).toContain(want.toFixed(4));
+    expect(t.out.find((l) => l.startsWith('b.png'))).toMatch(/inf\s+1\.0000$/);
+    expect(t.out.at(-1)).toMatch(/^mean\s+inf\s+/);
+  });
+
+  it('crops an SR image a few pixels too large to the HR size, and says so', async () => {
+    const hr = dir('hr-small');
+    const sr = dir('sr-large');
+    await writeImage(join(hr, 'c.png'), cropImage(rgb(clean), W - 2, H - 3));
+    await writeImage(join(sr, 'c.png'), rgb(noisy));
+    const j = await run(['--hr', hr, '--sr', sr, '--scale', '4', '--json']);
+    expect(j.code, j.err.join('\n')).toBe(0);
+    expect(j.err.join('\n')).toMatch(/c\.png: sizes differ by a few pixels; both cropped to 38×31/);
+    const want = directPsnr(directPlane(cropImage(rgb(noisy), W - 2, H - 3).data as Uint8Array, W - 2, H - 3, 4), directPlane(cropImage(rgb(clean), W - 2, H - 3).data as Uint8Array, W - 2, H - 3, 4));
+    expect(Math.abs(JSON.parse(j.out[0]!).images[0].psnr - want)).toBeLessThanOrEqual(1e-9);
+  });
+
+  it('errors exit non-zero with one line: missing folder, unmatched name, size mismatch, bad flags', async () => {
+    const mismatch = dir('sr-mismatch');
+    await writeImage(join(mismatch, 'a.png'), rgb(noisy.subarray(0, 20 * 20 * 3), 20, 20));
+    await writeImage(join(mismatch, 'b.png'), rgb(clean));
+    const cases: [string[], RegExp][] = [
+      [['--hr', join(work, 'nope'), '--sr', join(work, 'sr'), '--scale', '4'], /--hr .*nope: no such folder/],
+      [['--hr', join(work, 'hr'), '--sr', join(work, 'hr-small'), '--scale', '4'], /no partner in .*hr-small for a\.png, b\.png/],
+      [['--hr', join(work, 'hr'), '--sr', mismatch, '--scale', '4'], /sr-mismatch\/a\.png is 20×20 but .*hr\/a\.png is 40×34/],
+      [['--hr', join(work, 'hr'), '--sr', join(work, 'sr')], /give --scale N with --sr/],
+      [['--hr', join(work, 'hr'), '--sr', join(work, 'sr'), '-m', MODEL], /either --sr <dir> or -m <model>/],
+      [['--hr', join(work, 'hr'), '--sr', join(work, 'sr'), '--lr', join(work, 'sr'), '--scale', '4'], /--lr needs -m/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run(args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.out).toEqual([]);
+      expect(r.err).toHaveLength(1);
+      expect(r.err[0]).toMatch(message);
+    }
+  });
+});
+
+describe('wgsr eval -m (GPU)', () => {
+  const hrDir = join(work, 'hr-photo');
+  let hr: Image;
+  beforeAll(async () => {
+    // A 66×51 crop of a fixture photo: mod-cropped to 64×48 for ×4, LR 16×12.
+    const photo = await readImage(PHOTO);
+    hr = cropImage(photo, 66, 51);
+    mkdirSync(hrDir, { recursive: true });
+    await writeImage(join(hrDir, 'photo.png'), hr);
+  });
+
+  it('scores the model and the bicubic baseline, per image and mean; JSON parses', async () => {
+    const j = await run(['--hr', hrDir, '-m', MODEL, '--json']);
+    expect(j.code, j.err.join('\n')).toBe(0);
+    expect(j.out).toHaveLength(1);
+    const r = JSON.parse(j.out[0]!);
+    expect([r.scale, r.crop_border, r.model]).toEqual([4, 4, 'model.pth']);
+    expect(r.images).toHaveLength(1);
+    const img = r.images[0];
+    expect(img.name).toBe('photo.png');
+    for (const s of [img, img.bicubic, r.mean, r.mean.bicubic]) {
+      expect(Number.isFinite(s.psnr)).toBe(true);
+      expect(s.ssim).toBeGreaterThan(-1);
+      expect(s.ssim).toBeLessThan(1);
+    }
+    // One image: the mean is that image's score.
+    expect(r.mean.psnr).toBe(img.psnr);
+    expect(r.mean.bicubic.ssim).toBe(img.bicubic.ssim);
+    // The tiny fixture model has random weights; plain bicubic of a real photo does far better than 10 dB.
+    expect(img.bicubic.psnr).toBeGreaterThan(15);
+
+    const t = await run(['--hr', hrDir, '-m', MODEL, '--tile', '8']);
+    expect(t.code, t.err.join('\n')).toBe(0);
+    expect(t.out.some((l) => /^photo\.png\s+\S+\s+\S+\s+\S+\s+\S+$/.test(l))).toBe(true);
+    expect(t.out.at(-1)).toMatch(/^mean\s+/);
+    // Tiling changes nothing the metrics can see beyond float rounding of the network (|Δ| ≤ 0.05 dB).
+    const tiledPsnr = Number(t.out.find((l) => l.startsWith('photo.png'))!.trim().split(/\s+/)[1]);
+    expect(Math.abs(tiledPsnr - img.psnr)).toBeLessThanOrEqual(0.05);
+  });
+
+  it('--lr uses the given LR images; an LR image that does not fit the HR size is an error naming it', async () => {
+    const lrDir = dir('lr');
+    const { imresize, modCrop } = await import('../../src/eval/index.js');
+    await writeImage(join(lrDir, 'photox4.png'), imresize(modCrop(hr, 4), 1 / 4));
+    const made = JSON.parse((await run(['--hr', hrDir, '-m', MODEL, '--json'])).out[0]!);
+    const given = await run(['--hr', hrDir, '-m', MODEL, '--lr', lrDir, '--json']);
+    expect(given.code, given.err.join('\n')).toBe(0);
+    // Same LR pixels either way, so the same scores (exactly: same inputs, same arithmetic).
+    expect(JSON.parse(given.out[0]!).images[0]).toEqual(made.images[0]);
+
+    const badLr = dir('lr-bad');
+    await writeImage(join(badLr, 'photo.png'), imresize(modCrop(hr, 4), 1 / 2));
+    const bad = await run(['--hr', hrDir, '-m', MODEL, '--lr', badLr]);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toEqual([]);
+    expect(bad.err.filter((l) => !l.startsWith('wgsr: '))).toHaveLength(1);
+    expect(bad.err.at(-1)).toMatch(/lr-bad\/photo\.png ×4 is 128×96 but .*photo\.png is 66×51/);
+  });
+
+  it('--scale that disagrees with the model is an error', async () => {
+    const r = await run(['--hr', hrDir, '-m', MODEL, '--scale', '2']);
+    expect(r.code).toBe(1);
+    expect(r.err.at(-1)).toMatch(/--scale 2 does not match the model's scale ×4/);
+  });
+});
+
+it('a missing model file is one line', async () => {
+  writeFileSync(join(dir('hr-one'), 'x.png'), '');
+  const r = await run(['--hr', join(work, 'hr-one'), '-m', join(work, 'none.pth')]);
+  expect(r.code).toBe(1);
+  expect(r.err).toHaveLength(1);
+  expect(r.err[0]).toMatch(/cannot read the model .*none\.pth: ENOENT/);
+});
