@@ -88,6 +88,9 @@ export interface WriteSafetensorsOptions {
 export function writeSafetensors(stateDict: StateDict, options: WriteSafetensorsOptions = {}): Uint8Array {
   const planned = [...stateDict].map(([name, tensor]) => {
     if (name === METADATA_KEY) throw modelError('BAD_ARGUMENT', 'writeSafetensors', `a tensor cannot be named ${METADATA_KEY}`);
+    if (tensor.shape.reduce((a, b) => a * b, 1) !== tensor.data.length) {
+      throw modelError('BAD_ARGUMENT', 'writeSafetensors', `tensor "${name}" has shape [${tensor.shape.join(', ')}] but ${tensor.data.length} values`);
+    }
     const dtype = outputDtype(tensor.dtype, options.half ?? false);
     return { name, tensor, dtype, bytes: encode(tensor, dtype) };
   });

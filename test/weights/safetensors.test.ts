@@ -148,3 +148,12 @@ describe('safetensors: bad headers are refused before any byte is read', () => {
     expect(e.message).toContain('tensor "w" has dtype "I8"');
   });
 });
+
+describe('writeSafetensors argument checks', () => {
+  it('refuses a tensor whose data does not fill its shape, and the reserved name __metadata__', () => {
+    const bad: StateDict = new Map([['w', { shape: [2, 2], data: new Float32Array(3), dtype: 'float32' }]]);
+    expect(error(() => writeSafetensors(bad)).message).toContain('tensor "w" has shape [2, 2] but 3 values');
+    const reserved: StateDict = new Map([['__metadata__', { shape: [1], data: new Float32Array(1), dtype: 'float32' }]]);
+    expect(error(() => writeSafetensors(reserved)).code).toBe('BAD_ARGUMENT');
+  });
+});
