@@ -21,3 +21,4 @@ export {
   type Tensor4,
 } from './upscaler.js';
 export type { ModelOptions } from './models/build.js';
+export { imresize, imresizeFloat, psnr, ssim, scorePair, lumaPlane, modCrop, meanScore, type Score, type Plane, type FloatImage } from './eval/index.js';

@@ -1,6 +1,6 @@
 import { WgsrError } from '../errors.js';
 import type { Image } from '../image/types.js';
-import { psnr, ssim } from './metrics.js';
+import { SSIM_WINDOW, psnr, ssim } from './metrics.js';
 import { cropBorder } from './plane.js';
 import { lumaPlane } from './ycbcr.js';
 
@@ -22,6 +22,9 @@ export function scorePair(sr: Image, hr: Image, border: number, names = { sr: 'S
   const color = sr.channels >= 3 || hr.channels >= 3;
   const a = cropBorder(lumaPlane(sr, color, names.sr), border, names.sr);
   const b = cropBorder(lumaPlane(hr, color, names.hr), border, names.hr);
+  if (a.width < SSIM_WINDOW || a.height < SSIM_WINDOW) {
+    throw new WgsrError('BAD_IMAGE', `${names.hr} is ${hr.width}×${hr.height}: after cropping ${border} pixels per side it is smaller than SSIM's ${SSIM_WINDOW}×${SSIM_WINDOW} window; use larger images`);
+  }
   return { psnr: psnr(a, b), ssim: ssim(a, b) };
 }
 

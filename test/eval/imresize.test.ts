@@ -75,7 +75,7 @@ describe('MATLAB bicubic imresize', () => {
   it('rows and channels are independent: an RGB image resizes each channel like a gray one (exact)', () => {
     const r = gray(13, 11, (x, y) => (x * 19 + y * 7) % 256);
     const g = gray(13, 11, (x, y) => (x * x + 3 * y) % 256);
-    const b = gray(13, 11, (x, y) => (255 - x * 11) & 255);
+    const b = gray(13, 11, (x) => (255 - x * 11) & 255);
     const data = new Uint8Array(13 * 11 * 3);
     for (let i = 0; i < 13 * 11; i++) [data[i * 3], data[i * 3 + 1], data[i * 3 + 2]] = [r.data[i]!, g.data[i]!, b.data[i]!];
     const out = imresize({ width: 13, height: 11, channels: 3, bitDepth: 8, data }, 1 / 3);

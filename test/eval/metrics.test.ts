@@ -76,6 +76,8 @@ describe('PSNR and SSIM', () => {
   it('refuses sizes that differ and planes smaller than the SSIM window, with a clear message', () => {
     const { clean } = noisyPair(20, 20, 0, 1);
     expect(() => scorePair(rgb(20, 20, clean), rgb(10, 40, clean), 0)).toThrow(/SR image is 20×20 but HR image is 10×40/);
-    expect(() => scorePair(rgb(20, 20, clean), rgb(20, 20, clean), 5)).toThrow(/smaller than SSIM's 11×11 window/);
+    expect(() => scorePair(rgb(20, 20, clean), rgb(20, 20, clean), 5)).toThrow(/HR image is 20×20: after cropping 5 pixels per side it is smaller than SSIM's 11×11 window/);
+    const tiny = { width: 10, height: 30, data: new Float64Array(300) };
+    expect(() => ssim(tiny, tiny)).toThrow(/10×30 \(after the border crop\) is smaller than SSIM's 11×11 window/);
   });
 });
