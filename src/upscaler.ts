@@ -1,4 +1,4 @@
-import { WgsrError } from './errors.js';
+import { WgsrError, isWgsrError } from './errors.js';
 import { GraphExecutor } from './graph/executor.js';
 import type { Image, TileNetwork, UpscaleOptions } from './image/types.js';
 import { upscaleImage } from './image/upscale.js';
@@ -31,6 +31,12 @@ export interface UpscalerOptions extends Omit<UpscaleOptions, 'outscale' | 'alph
    * A being `bytes` and B this second file (realesr-general-wdn-x4v3 beside realesr-general-x4v3).
    */
   dni?: { bytes: Uint8Array; strength: number; source?: string };
+  /**
+   * Makes a device when `device` is not given (default: navigator.gpu; wgsr/node passes the
+   * native package's). A device made this way belongs to the upscaler: if it is lost, the
+   * failing call is tried once more on a new one, and later calls use the new one.
+   */
+  deviceFactory?: () => Promise<{ device: GPUDevice; adapter?: AdapterDescription }>;
 }
 
 export interface UpscalerInfo extends ModelInfo {
@@ -52,7 +58,7 @@ export interface Upscaler {
   /** Raw network output for an NCHW float32 input (batch 1), no clamp. */
   forward(input: Tensor4): Promise<Tensor4>;
   /** The image pipeline (tiling, padding, alpha, 8/16-bit) around the network. */
-  upscale(image: Image, options?: Pick<UpscaleOptions, 'outscale' | 'alpha' | 'onProgress' | 'signal' | 'tile' | 'tilePad' | 'prePad'>): Promise<Image>;
+  upscale(image: Image, options?: UpscaleCallOptions): Promise<Image>;
   /** GPU bytes of activations for an input of h×w, planned vs one buffer per value. */
   memory(height: number, width: number): { planned: number; naive: number; largestBuffer: number };
   destroy(): void;
@@ -74,63 +80,151 @@ export async function createUpscaler(bytes: Uint8Array, options: UpscalerOptions
   const model = buildModel(stateDict, info, options.modelOptions);
   const dtype = storedDtype(weights.stateDict);
 
-  let device = options.device;
-  let adapter: AdapterDescription | undefined;
-  if (!device) {
-    const gpu = navigatorGpu();
-    if (!gpu) {
-      throw new WgsrError(
-        'NO_GPU',
-        'No WebGPU here (navigator.gpu is undefined). On Node or Bun, import createUpscaler from "wgsr/node", ' +
-          'or pass { device } from createServerDevice() of "wgsr/node".',
-      );
-    }
-    ({ device, adapter } = await requestWgsrDevice(gpu));
-  }
   const ownsDevice = !options.device;
-  const executor = await GraphExecutor.create(new PipelineCache(device), model.graph);
+  const makeDevice = options.deviceFactory ?? navigatorDevice;
+  const start = async (): Promise<Engine> => {
+    const made = options.device ? { device: options.device, adapter: undefined } : await makeDevice();
+    try {
+      return { ...made, executor: await GraphExecutor.create(new PipelineCache(made.device), model.graph) };
+    } catch (e) {
+      if (ownsDevice) made.device.destroy();
+      throw e;
+    }
+  };
+  let engine: Engine | undefined = await start();
+  let lost = false;
+  const adapter = engine.adapter;
   const defaults = options;
 
-  const network = (tilePad: number): TileNetwork => ({
-    scale: executor.scale,
-    inChannels: executor.inChannels,
-    outChannels: executor.outChannels,
+  /** The engine to run on: a device of our own that was lost is replaced first. */
+  const current = async (): Promise<Engine> => {
+    if (!engine) throw new WgsrError('BAD_ARGUMENT', 'this upscaler was destroyed');
+    if (lost && ownsDevice) {
+      stop(engine);
+      engine = undefined;
+      engine = await start();
+      lost = false;
+    }
+    return engine;
+  };
+  /** Runs `job`; on DEVICE_LOST with a device of our own, once more on a new device. */
+  const withDevice = async <T>(job: (e: Engine) => Promise<T>): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      const e = await current();
+      try {
+        return await job(e);
+      } catch (err) {
+        if (!isWgsrError(err) || err.code !== 'DEVICE_LOST') throw err;
+        lost = true;
+        if (!ownsDevice || attempt > 0) throw err;
+      }
+    }
+  };
+
+  const network = (e: Engine, tilePad: number, seen: { side: number }): TileNetwork => ({
+    scale: e.executor.scale,
+    inChannels: e.executor.inChannels,
+    outChannels: e.executor.outChannels,
     inputRange: model.inputRange,
     outputToUnit: model.outputToUnit,
-    sizeMultiple: executor.sizeMultiple,
-    forward: (tile, h, w) => executor.run(tile, h, w),
-    maxTileSide: () => maxTileSide(executor, device!.limits, defaults.maxMemory ?? DEFAULT_MAX_MEMORY, tilePad),
+    sizeMultiple: e.executor.sizeMultiple,
+    forward: (tile, h, w) => {
+      seen.side = Math.max(h, w);
+      return e.executor.run(tile, h, w);
+    },
+    maxTileSide: () => maxTileSide(e.executor, e.device.limits, defaults.maxMemory ?? DEFAULT_MAX_MEMORY, tilePad),
   });
+
+  /**
+   * The image pipeline; when a tile runs out of GPU memory, the image starts again with tiles
+   * half as large, down to MIN_RETRY_TILE, then the error stands.
+   */
+  const upscaleOn = async (e: Engine, image: Image, opts: UpscaleCallOptions): Promise<Image> => {
+    const tilePad = opts.tilePad ?? defaults.tilePad ?? DEFAULT_TILE_PAD;
+    let tile = opts.tile ?? defaults.tile;
+    for (;;) {
+      const seen = { side: 0 };
+      try {
+        return await upscaleImage(network(e, tilePad, seen), image, {
+          tile,
+          tilePad,
+          prePad: opts.prePad ?? defaults.prePad,
+          outscale: opts.outscale,
+          alpha: opts.alpha,
+          onProgress: opts.onProgress ?? defaults.onProgress,
+          signal: opts.signal ?? defaults.signal,
+        });
+      } catch (err) {
+        // Whatever stopped the image, its activations are not needed until the next one.
+        e.executor.releaseActivations();
+        if (!isWgsrError(err) || err.code !== 'GPU_OUT_OF_MEMORY' || seen.side === 0) throw err;
+        const next = Math.floor(Math.max(seen.side - 2 * tilePad, seen.side / 2) / 2);
+        if (next < MIN_RETRY_TILE) {
+          throw new WgsrError(
+            'GPU_OUT_OF_MEMORY',
+            `${defaults.source ? defaults.source + ': ' : ''}the GPU ran out of memory even for ${seen.side}-pixel tiles ` +
+              `(smallest tried; retries stop below ${MIN_RETRY_TILE}); free GPU memory or use a smaller model`,
+            { cause: err },
+          );
+        }
+        tile = next;
+      }
+    }
+  };
 
   return {
     info: { ...info, format: weights.format, dtype, wrapperKey: weights.wrapperKey },
     adapter,
-    async forward(input) {
-      const [n, c, h, w] = input.shape;
-      if (n !== 1) throw new WgsrError('BAD_ARGUMENT', `forward takes a batch of 1, got ${n}`);
-      if (c !== executor.inChannels) throw new WgsrError('BAD_ARGUMENT', `forward needs ${executor.inChannels} input channels, got ${c}`);
-      const data = await executor.run(input.data, h, w);
-      const s = executor.scale;
-      return { shape: [1, executor.outChannels, h * s, w * s], data };
-    },
-    upscale(image, opts = {}) {
-      const tilePad = opts.tilePad ?? defaults.tilePad ?? DEFAULT_TILE_PAD;
-      return upscaleImage(network(tilePad), image, {
-        tile: opts.tile ?? defaults.tile,
-        tilePad,
-        prePad: opts.prePad ?? defaults.prePad,
-        outscale: opts.outscale,
-        alpha: opts.alpha,
-        onProgress: opts.onProgress ?? defaults.onProgress,
-        signal: opts.signal ?? defaults.signal,
+    forward(input) {
+      return withDevice(async ({ executor }) => {
+        const [n, c, h, w] = input.shape;
+        if (n !== 1) throw new WgsrError('BAD_ARGUMENT', `forward takes a batch of 1, got ${n}`);
+        if (c !== executor.inChannels) throw new WgsrError('BAD_ARGUMENT', `forward needs ${executor.inChannels} input channels, got ${c}`);
+        const data = await executor.run(input.data, h, w);
+        const s = executor.scale;
+        return { shape: [1, executor.outChannels, h * s, w * s] as const, data };
       });
     },
-    memory: (h, w) => executor.memory(h, w),
+    upscale(image, opts = {}) {
+      return withDevice((e) => upscaleOn(e, image, opts));
+    },
+    memory: (h, w) => {
+      if (!engine) throw new WgsrError('BAD_ARGUMENT', 'this upscaler was destroyed');
+      return engine.executor.memory(h, w);
+    },
     destroy() {
-      executor.destroy();
-      if (ownsDevice) device!.destroy();
+      if (engine) stop(engine);
+      engine = undefined;
     },
   };
+
+  function stop(e: Engine): void {
+    e.executor.destroy();
+    if (ownsDevice) e.device.destroy();
+  }
+}
+
+/** The smallest tile side an out-of-memory retry tries. */
+const MIN_RETRY_TILE = 32;
+
+type UpscaleCallOptions = Pick<UpscaleOptions, 'outscale' | 'alpha' | 'onProgress' | 'signal' | 'tile' | 'tilePad' | 'prePad'>;
+
+interface Engine {
+  device: GPUDevice;
+  adapter?: AdapterDescription;
+  executor: GraphExecutor;
+}
+
+async function navigatorDevice(): Promise<{ device: GPUDevice; adapter: AdapterDescription }> {
+  const gpu = navigatorGpu();
+  if (!gpu) {
+    throw new WgsrError(
+      'NO_GPU',
+      'No WebGPU here (navigator.gpu is undefined). On Node or Bun, import createUpscaler from "wgsr/node", ' +
+        'or pass { device } from createServerDevice() of "wgsr/node".',
+    );
+  }
+  return requestWgsrDevice(gpu);
 }
 
 /**

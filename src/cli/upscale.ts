@@ -81,16 +81,16 @@ export const upscaleCommand: Command = {
     const modelPath = (v.model as string | undefined) ?? defaultModelPath();
     const modelBytes = readModel(modelPath);
 
-    const { device, adapter } = await createServerDevice();
-    io.stderr(`wgsr: adapter ${adapter.summary}`);
+    // SIGINT aborts between tiles: the current image is dropped unwritten and we exit 130.
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
     let up: Upscaler | undefined;
     let failures = 0;
     try {
+      // The upscaler owns its device, so a lost device is replaced and the batch goes on.
       up = await createUpscaler(modelBytes, {
-        device,
+        deviceFactory: createServerDevice,
         precision,
         tile,
         tilePad,
@@ -101,24 +101,31 @@ export const upscaleCommand: Command = {
         dni: dniModel === undefined ? undefined : { bytes: readModel(dniModel), strength: strength!, source: basename(dniModel) },
         signal: controller.signal,
       });
+      if (up.adapter) io.stderr(`wgsr: adapter ${up.adapter.summary}`);
       io.stderr(`wgsr: model ${basename(modelPath)}: ${up.info.arch} ×${up.info.scale}`);
       for (const job of jobs) {
         try {
+          if (controller.signal.aborted) throw new WgsrError('ABORTED', 'cancelled');
           const image = await readImage(job.input);
           const progress = new Progress(basename(job.input), io.interactive, (t) => process.stderr.write(t));
           const result = await up.upscale(image, { outscale, alpha, onProgress: (d, t) => progress.update(d, t) });
+          if (controller.signal.aborted) throw new WgsrError('ABORTED', 'cancelled');
           await writeImage(job.output, result, { quality, inputPath: job.input });
           io.stdout(`${job.input} -> ${job.output} (${result.width}×${result.height})`);
         } catch (e) {
-          if (!isWgsrError(e) || e.code === 'ABORTED' || e.code === 'DEVICE_LOST' || jobs.length === 1) throw e;
+          if (isWgsrError(e) && e.code === 'ABORTED') {
+            io.stderr(`wgsr upscale: cancelled (${job.input} not written)`);
+            return 130;
+          }
+          if (!isWgsrError(e) || jobs.length === 1) throw e;
           failures++;
-          io.stderr(`wgsr upscale: ${e.message}`);
+          // Image errors name their file already; GPU ones (out of memory, device lost) do not.
+          io.stderr(`wgsr upscale: ${e.message.includes(job.input) ? '' : `${job.input}: `}${e.message}`);
         }
       }
     } finally {
       process.removeListener('SIGINT', onSigint);
       up?.destroy();
-      device.destroy();
     }
     if (failures) {
       io.stderr(`wgsr upscale: ${failures} of ${jobs.length} images failed`);

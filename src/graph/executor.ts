@@ -41,6 +41,7 @@ export class GraphExecutor {
     const plan = planMemory(fuseGraph(graph));
     const weights = packGraphWeights(pipelines.device, plan.graph);
     const executor = new GraphExecutor(pipelines.device, pipelines, plan, weights);
+    lossOf(pipelines.device); // subscribe now, so a later loss is known when a call fails
     // Compile every pipeline now (in parallel), on the smallest valid input.
     const unit = executor.sizeMultiple;
     await executor.prepare(unit, unit);
@@ -76,24 +77,64 @@ export class GraphExecutor {
     this.ensureCapacity(height, width);
   }
 
-  /** Runs the network on a [C, H, W] input; returns the [outC, H·s, W·s] output. */
+  /**
+   * Runs the network on a [C, H, W] input; returns the [outC, H·s, W·s] output. A shape's first
+   * run happens inside an out-of-memory error scope: a failed allocation frees the activations
+   * and throws GPU_OUT_OF_MEMORY, so the caller can retry with a smaller tile. A lost device
+   * becomes DEVICE_LOST, whatever the failing call reported.
+   */
   async run(input: Float32Array, height: number, width: number): Promise<Float32Array> {
     if (this.destroyed) throw new WgsrError('BAD_ARGUMENT', 'this model was destroyed');
     const expected = this.inChannels * height * width;
     if (input.length !== expected) {
       throw new WgsrError('BAD_ARGUMENT', `input has ${input.length} values; a ${this.inChannels}×${height}×${width} tensor has ${expected}`);
     }
-    const shape = await this.prepare(height, width);
+    try {
+      return await this.runChecked(input, height, width);
+    } catch (e) {
+      const lost = await deviceLoss(this.device);
+      if (lost) throw new WgsrError('DEVICE_LOST', `the GPU device was lost (${lost.reason || 'unknown'}: ${lost.message || 'no details'})`, { cause: e });
+      throw e;
+    }
+  }
+
+  /** Frees the activation buffers and per-shape uniforms (weights stay); the next run allocates again. */
+  releaseActivations(): void {
+    this.dropShapes();
+    for (const b of this.buffers) b.destroy();
+    this.buffers = [];
+    this.capacity = { height: 0, width: 0 };
+    this.staging?.destroy();
+    this.staging = undefined;
+  }
+
+  private async runChecked(input: Float32Array, height: number, width: number): Promise<Float32Array> {
     const { device } = this;
-    device.queue.writeBuffer(shape.input.buffer, shape.input.offset * 4, input.buffer, input.byteOffset, input.byteLength);
-    const outBytes = shape.output.channels * shape.output.height * shape.output.width * 4;
-    const staging = this.stagingBuffer(outBytes);
-    const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    for (const call of shape.calls) encodeCall(pass, call);
-    pass.end();
-    encoder.copyBufferToBuffer(shape.output.buffer, shape.output.offset * 4, staging, 0, outBytes);
-    device.queue.submit([encoder.finish()]);
+    if (lossOf(device)) throw new Error('device lost before the run');
+    const fresh = !this.shapes.has(`${height}x${width}`);
+    if (fresh) device.pushErrorScope('out-of-memory');
+    let shape: PreparedShape;
+    let staging: GPUBuffer;
+    let outBytes: number;
+    let oom: GPUError | null = null;
+    try {
+      shape = await this.prepare(height, width);
+      device.queue.writeBuffer(shape.input.buffer, shape.input.offset * 4, input.buffer, input.byteOffset, input.byteLength);
+      outBytes = shape.output.channels * shape.output.height * shape.output.width * 4;
+      staging = this.stagingBuffer(outBytes);
+      const encoder = device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      for (const call of shape.calls) encodeCall(pass, call);
+      pass.end();
+      encoder.copyBufferToBuffer(shape.output.buffer, shape.output.offset * 4, staging, 0, outBytes);
+      device.queue.submit([encoder.finish()]);
+    } finally {
+      if (fresh) oom = await device.popErrorScope().catch(() => null);
+    }
+    if (oom) {
+      this.releaseActivations();
+      throw new WgsrError('GPU_OUT_OF_MEMORY', `the GPU ran out of memory for a ${width}×${height} tile (${oom.message}); use a smaller tile or --max-memory`);
+    }
     await staging.mapAsync(MapMode.READ, 0, outBytes);
     const out = new Float32Array(staging.getMappedRange(0, outBytes).slice(0));
     staging.unmap();
@@ -103,10 +144,7 @@ export class GraphExecutor {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.dropShapes();
-    for (const b of this.buffers) b.destroy();
-    this.buffers = [];
-    this.staging?.destroy();
+    this.releaseActivations();
     for (const b of this.weights.buffers) b.destroy();
   }
 
@@ -151,8 +189,7 @@ export class GraphExecutor {
     if (height <= this.capacity.height && width <= this.capacity.width) return;
     const h = Math.max(height, this.capacity.height);
     const w = Math.max(width, this.capacity.width);
-    this.dropShapes();
-    for (const b of this.buffers) b.destroy();
+    this.releaseActivations();
     const limit = this.device.limits.maxStorageBufferBindingSize;
     this.buffers = this.plan.bufferWeights.map((weight, i) => {
       const bytes = Math.ceil(weight * h * w) * 4;
@@ -179,6 +216,29 @@ export class GraphExecutor {
     }
     return this.staging;
   }
+}
+
+/**
+ * What is known about each device's loss, from one subscription per device (not one per
+ * executor, which would keep every executor alive as long as the device).
+ */
+const losses = new WeakMap<GPUDevice, { info?: GPUDeviceLostInfo }>();
+
+function lossOf(device: GPUDevice): GPUDeviceLostInfo | undefined {
+  let state = losses.get(device);
+  if (!state) {
+    const s: { info?: GPUDeviceLostInfo } = {};
+    losses.set(device, s);
+    device.lost.then((info) => (s.info = info), () => undefined);
+    state = s;
+  }
+  return state.info;
+}
+
+/** The loss info after a failure: implementations may reject a call a moment before `lost` settles. */
+async function deviceLoss(device: GPUDevice): Promise<GPUDeviceLostInfo | undefined> {
+  for (let i = 0; i < 3 && !lossOf(device); i++) await new Promise((r) => setTimeout(r, 0));
+  return lossOf(device);
 }
 
 function lcm(a: number, b: number): number {
