@@ -1,0 +1,42 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { craftPng } from '../io/png-craft.js';
+
+/**
+ * Ctrl-C during `wgsr upscale`: the real binary (bin/wgsr.js over dist/, which CI builds before
+ * the tests) gets SIGINT after its first progress line and must stop between tiles with exit
+ * code 130, say "cancelled", and leave neither the output nor a temp file.
+ */
+const repo = resolve(__dirname, '../..');
+const MODEL = resolve(repo, 'test/fixtures/models/realesrgan_x4_tiny/model.pth');
+const dir = mkdtempSync(join(tmpdir(), 'wgsr-sigint-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it('SIGINT after the first progress line: exit 130, "cancelled", no output file', async () => {
+  expect(existsSync(resolve(repo, 'dist/cli/main.js')), 'dist/ is missing: run `npm run build` first').toBe(true);
+  const input = join(dir, 'in.png');
+  // 128×128 in 16-pixel tiles: 64 tiles of the RRDBNet fixture, seconds of work on lavapipe.
+  writeFileSync(input, craftPng({ width: 128, height: 128, colorType: 2, bitDepth: 8, pixel: (x, y) => [x * 2, y * 2, (x ^ y) & 255] }));
+  const output = join(dir, 'out.png');
+  const child = spawn(process.execPath, [resolve(repo, 'bin/wgsr.js'), 'upscale', input, '-o', output, '-m', MODEL, '--tile', '16'], {
+    env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+  });
+  let stderr = '';
+  let sent = false;
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (!sent && /\d+\/64 tiles/.test(stderr)) {
+      sent = true;
+      child.kill('SIGINT');
+    }
+  });
+  const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+  expect(sent, stderr).toBe(true);
+  expect(code, stderr).toBe(130);
+  expect(stderr).toMatch(/wgsr upscale: cancelled/);
+  expect(stderr).not.toMatch(/^\s+at /m);
+  expect(readdirSync(dir)).toEqual(['in.png']);
+}, 120_000);
