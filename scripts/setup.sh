@@ -28,4 +28,10 @@ else
   echo "setup: not Debian bookworm; make sure a Vulkan (Linux), Metal (macOS) or D3D12 (Windows) driver is installed" >&2
 fi
 
-npm ci --no-audit --no-fund
+# npm ci refuses a lock file that lacks other platforms' optional packages (deno's, rollup's,
+# bun-webgpu's), and a registry mirror that holds only some platforms' builds makes npm write
+# exactly such a lock file. npm install with the same lock installs the same versions.
+if ! npm ci --no-audit --no-fund; then
+  echo "setup: npm ci refused the lock file; installing the locked versions with npm install" >&2
+  npm install --no-audit --no-fund
+fi
