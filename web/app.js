@@ -35,7 +35,14 @@ function setState(state, message) {
 
 function showError(e) {
   // WgsrError messages are written for people (what, where, what to do); anything else gets its name.
-  const text = isWgsrError(e) ? `${e.message} (${e.code})` : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  // Other errors keep their name when it says something (TypeError, OperationError, …).
+  const text = isWgsrError(e)
+    ? `${e.message} (${e.code})`
+    : e instanceof Error
+      ? e.name === 'Error'
+        ? e.message
+        : `${e.name}: ${e.message}`
+      : String(e);
   ui.error.textContent = text;
   ui.error.classList.add('shown');
   setState('error', 'Failed — see the message below.');
@@ -57,7 +64,6 @@ let downloadUrl;
 async function initGpu() {
   setState('loading');
   if (!navigator.gpu) {
-    ui.adapter.textContent = 'none';
     throw new Error(
       'This browser exposes no WebGPU (navigator.gpu is undefined). Use a recent Chrome, Edge or Firefox, ' +
         'serve the page over http://localhost or https, and check that WebGPU is enabled.',
@@ -260,4 +266,7 @@ ui.cancel.addEventListener('click', () => {
   setState('running', 'Cancelling after the current tile…');
 });
 
-initGpu().catch(showError);
+initGpu().catch((e) => {
+  ui.adapter.textContent = gpu ? gpu.adapter.summary : 'none';
+  showError(e);
+});
