@@ -1,0 +1,176 @@
+import { inflateSync, deflateSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { isWgsrError } from '../../src/errors.js';
+import { decodeImage } from '../../src/io/decode.js';
+import { encodeImage } from '../../src/io/encode.js';
+import type { Image } from '../../src/image/types.js';
+import { rng } from '../helpers/synthetic.js';
+import { SIGNATURE, chunk, concat, craftPng, ihdr } from '../io/png-craft.js';
+
+/**
+ * Mutation fuzzing of decodeImage (PNG and JPEG): every outcome must be a decoded image or a
+ * WgsrError — never another exception, a hang or a huge allocation. ~10 s per format by
+ * default; FUZZ_SECONDS runs longer and FUZZ_SEED picks another sequence (`npm run fuzz`). A
+ * failure prints the seed and iteration that reproduce it; each one found becomes a named test
+ * in the regressions block below.
+ */
+const SECONDS = Number(process.env.FUZZ_SECONDS ?? 10);
+const SEED = Number(process.env.FUZZ_SEED ?? 1);
+/** Default-limit decoding of a mutated file under 10 kB may allocate its declared pixels; no more than this. */
+const MAX_ARRAY_BUFFER_GROWTH = 256 * 1024 * 1024;
+/**
+ * A hang: slower than this, plus 1 µs per decoded sample (decoding is linear in the declared
+ * size, which the limits bound; measured 0.27 µs per sample here for a 16-megapixel image).
+ */
+const MAX_DECODE_MS = 2000;
+const MAX_MS_PER_SAMPLE = 1e-3;
+
+type Random = () => number;
+const int = (random: Random, n: number) => Math.floor(random() * n);
+const INTERESTING_U32 = [0, 1, 0xffffffff, 0x7fffffff, 0x80000000, 0xffff, 0x10000, 20_001];
+
+/** One random mutation: bit flips, byte stores, 16/32-bit stores, inserts, deletes, truncation. */
+function mutate(input: Uint8Array, random: Random): Uint8Array {
+  const bytes = input.slice();
+  const at = () => int(random, Math.max(1, bytes.length));
+  switch (int(random, 6)) {
+    case 0:
+      for (let k = 1 + int(random, 8); k > 0; k--) bytes[at()] ^= 1 << int(random, 8);
+      return bytes;
+    case 1:
+      for (let k = 1 + int(random, 4); k > 0; k--) bytes[at()] = random() < 0.5 ? [0, 0xff, 0x7f, 0x80][int(random, 4)]! : int(random, 256);
+      return bytes;
+    case 2: {
+      const p = at();
+      if (p + 4 <= bytes.length) new DataView(bytes.buffer).setUint32(p, INTERESTING_U32[int(random, INTERESTING_U32.length)]!);
+      return bytes;
+    }
+    case 3: {
+      const p = at();
+      return concat(bytes.subarray(0, p), Uint8Array.from({ length: 1 + int(random, 16) }, () => int(random, 256)), bytes.subarray(p));
+    }
+    case 4: {
+      const p = at();
+      return concat(bytes.subarray(0, p), bytes.subarray(p + 1 + int(random, 32)));
+    }
+    default:
+      return bytes.subarray(0, at());
+  }
+}
+
+/** PNG chunks: mutating one and fixing its CRC (and re-deflating IDAT data) reaches the decoder behind the checks. */
+function pngChunks(png: Uint8Array): { type: string; data: Uint8Array }[] {
+  const out: { type: string; data: Uint8Array }[] = [];
+  const view = new DataView(png.buffer, png.byteOffset);
+  for (let at = 8; at + 12 <= png.length; ) {
+    const length = view.getUint32(at);
+    out.push({ type: Buffer.from(png.subarray(at + 4, at + 8)).toString('latin1'), data: png.slice(at + 8, at + 8 + length) });
+    at += 12 + length;
+  }
+  return out;
+}
+
+interface Seed {
+  name: string;
+  make(random: Random): Uint8Array;
+}
+
+const rawSeed = (name: string, bytes: Uint8Array): Seed => ({ name: `${name} (bytes)`, make: (r) => mutate(bytes, r) });
+
+function chunkSeed(name: string, png: Uint8Array): Seed {
+  const chunks = pngChunks(png);
+  return {
+    name: `${name} (chunks)`,
+    make(random) {
+      const i = int(random, chunks.length);
+      const parts = chunks.map((c, k) => {
+        if (k !== i) return chunk(c.type, c.data);
+        // IDAT: mutate the inflated scanlines (filter bytes, samples), then deflate again.
+        const data = c.type === 'IDAT' && random() < 0.7 ? deflateSync(mutate(inflateSync(c.data), random)) : mutate(c.data, random);
+        return chunk(c.type, data);
+      });
+      return concat(SIGNATURE, ...parts);
+    },
+  };
+}
+
+const gradient = (w: number, h: number, channels: 1 | 3): Image => {
+  const data = new Uint8Array(w * h * channels);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 7 + ((i / w) | 0) * 13) & 255;
+  return { width: w, height: h, channels, bitDepth: 8, data };
+};
+
+const PNG_SEEDS: Seed[] = (() => {
+  const pngs: Record<string, Uint8Array> = {
+    rgb8: craftPng({ width: 12, height: 10, colorType: 2, bitDepth: 8, pixel: (x, y) => [x * 20, y * 25, (x * y) & 255] }),
+    palette4: craftPng({ width: 9, height: 7, colorType: 3, bitDepth: 4, palette: [[1, 2, 3], [200, 100, 50], [0, 255, 0]], trns: Uint8Array.of(0, 128), pixel: (x, y) => [(x + y) % 3] }),
+    interlaced: craftPng({ width: 11, height: 9, colorType: 6, bitDepth: 8, interlace: true, pixel: (x, y) => [x * 20, y * 25, 9, 200] }),
+    grayAlpha16: craftPng({ width: 6, height: 5, colorType: 4, bitDepth: 16, pixel: (x, y) => [x * 9000, 60000 - y * 9000] }),
+  };
+  return Object.entries(pngs).flatMap(([n, b]) => [rawSeed(n, b), chunkSeed(n, b)]);
+})();
+
+const JPEG_SEEDS: Seed[] = [
+  rawSeed('rgb 24×16 q90', encodeImage(gradient(24, 16, 3), 'jpeg', { quality: 90, name: 'seed.jpg' })),
+  rawSeed('gray 16×16 q75', encodeImage(gradient(16, 16, 1), 'jpeg', { quality: 75, name: 'seed.jpg' })),
+];
+
+function fuzz(format: string, seeds: Seed[]): void {
+  const failures: { seed: string; iteration: number; error: string }[] = [];
+  const deadline = performance.now() + SECONDS * 1000;
+  const baseline = process.memoryUsage().arrayBuffers;
+  let iterations = 0;
+  let decoded = 0;
+  let slowest = 0;
+  let peakGrowth = 0;
+  while (performance.now() < deadline && failures.length < 5) {
+    // One generator per iteration: (FUZZ_SEED, iteration) reproduces any input on its own.
+    const random = rng(SEED * 1_000_003 + iterations);
+    const seed = seeds[iterations % seeds.length]!;
+    const input = seed.make(random);
+    const start = performance.now();
+    let samples = 0;
+    try {
+      const image = decodeImage(input, 'fuzz');
+      decoded++;
+      samples = image.data.length;
+      expect(samples).toBe(image.width * image.height * image.channels);
+    } catch (e) {
+      if (!isWgsrError(e)) failures.push({ seed: seed.name, iteration: iterations, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    }
+    const ms = performance.now() - start;
+    slowest = Math.max(slowest, ms);
+    if (ms > MAX_DECODE_MS + samples * MAX_MS_PER_SAMPLE) failures.push({ seed: seed.name, iteration: iterations, error: `took ${ms.toFixed(0)} ms` });
+    if ((iterations & 15) === 0) peakGrowth = Math.max(peakGrowth, process.memoryUsage().arrayBuffers - baseline);
+    iterations++;
+  }
+  console.log(
+    `${format} fuzz: ${iterations} inputs, ${decoded} decoded, ${iterations - decoded} refused; slowest ${slowest.toFixed(1)} ms; ` +
+      `peak ArrayBuffer growth ${(peakGrowth / 1e6).toFixed(1)} MB (FUZZ_SEED=${SEED})`,
+  );
+  expect(failures).toEqual([]);
+  expect(peakGrowth).toBeLessThan(MAX_ARRAY_BUFFER_GROWTH);
+  expect(iterations).toBeGreaterThan(0);
+}
+
+describe('mutation fuzzing of the image decoders', () => {
+  const timeout = SECONDS * 1000 + 60_000;
+  it(`every mutated PNG decodes or fails with a WgsrError (${SECONDS} s, FUZZ_SEED=${SEED})`, { timeout }, () => fuzz('PNG', PNG_SEEDS));
+  it(`every mutated JPEG decodes or fails with a WgsrError (${SECONDS} s, FUZZ_SEED=${SEED})`, { timeout }, () => fuzz('JPEG', JPEG_SEEDS));
+});
+
+/**
+ * Inputs the fuzzer found. Each names what it exposed; `it.fails` marks one that src/io does not
+ * handle yet (it starts failing, i.e. passing for real, once fixed: then make it a plain `it`).
+ */
+describe('image fuzz regressions', () => {
+  // FUZZ_SEED=1, iteration 5095 (grayAlpha16 chunks): 168 bytes whose IHDR claims 8214×2053
+  // 16-bit gray+alpha (67 MB of scanlines) while IDAT inflates to 125 bytes. pngjs pads the
+  // missing rows and decodeImage returns a 16-megapixel image after ~9 s instead of refusing a
+  // truncated PNG: a cheap way to make a server spend seconds and 135 MB per 168-byte upload.
+  // The same shape, smaller so that it runs fast: 2000×500 claimed, 125 bytes of scanlines.
+  it.fails('short IDAT: image data far shorter than its header is refused as truncated', () => {
+    const bytes = concat(SIGNATURE, ihdr(2000, 500, 16, 4), chunk('IDAT', deflateSync(new Uint8Array(125))), chunk('IEND', new Uint8Array(0)));
+    expect(() => decodeImage(bytes, 'short-idat.png')).toThrow(/truncated|corrupt/);
+  });
+});
