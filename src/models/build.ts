@@ -3,6 +3,7 @@ import type { Graph } from '../graph/ir.js';
 import type { StateDict } from '../weights/types.js';
 import type { EDSRInfo } from './edsr.js';
 import { buildEDSR } from './edsr-graph.js';
+import type { RRDBNetInfo } from './rrdbnet.js';
 import { buildRRDBNet } from './rrdbnet-graph.js';
 import type { SRGANInfo } from './srgan.js';
 import { buildSRGAN } from './srgan-graph.js';
@@ -30,7 +31,7 @@ export function buildModel(sd: StateDict, info: ModelInfo, options: ModelOptions
   }
   switch (info.arch) {
     case 'RRDBNet':
-      return { graph: buildRRDBNet(sd, info), inputRange: 1 };
+      return { graph: buildRRDBNet(sd, info as RRDBNetInfo), inputRange: 1 };
     case 'SRVGGNetCompact':
       return { graph: buildSRVGGNetCompact(sd, info as SRVGGNetCompactInfo), inputRange: 1 };
     case 'EDSR':

@@ -26,7 +26,7 @@ export interface RRDBNetInfo extends ModelInfo {
   numGrowCh: number;
 }
 
-interface RRDBNames {
+export interface RRDBNames {
   readonly label: string;
   readonly first: string;
   rdbConv(block: number, rdb: number, conv: number): string;
@@ -59,12 +59,17 @@ const ESRGAN2018_NAMES: RRDBNames = {
   last: 'model.10',
 };
 
+/** The module names of one key layout (detection and the graph builder share them). */
+export function rrdbNames(layout: RRDBNetInfo['layout']): RRDBNames {
+  return layout === 'basicsr' ? BASICSR_NAMES : ESRGAN2018_NAMES;
+}
+
 export function detectRRDBNet(sd: StateDict): RRDBNetInfo | null {
   const layout = sd.has('conv_first.weight') && sd.has('body.0.rdb1.conv1.weight') ? 'basicsr'
     : sd.has('model.0.weight') && sd.has('model.1.sub.0.RDB1.conv1.0.weight') ? 'esrgan2018'
     : null;
   if (!layout) return null;
-  const names = layout === 'basicsr' ? BASICSR_NAMES : ESRGAN2018_NAMES;
+  const names = rrdbNames(layout);
 
   // The 2018 Sequential numbers its modules, so other scales shift every index after model.1.
   if (layout === 'esrgan2018' && (sd.has('model.9.weight') || !sd.has('model.10.weight'))) {

@@ -1,4 +1,4 @@
-import type { ModelInfo } from '../../src/models/types.js';
+import type { RRDBNetInfo } from '../../src/models/rrdbnet.js';
 import type { StateDict } from '../../src/weights/types.js';
 
 /** A seeded generator (mulberry32): the same tests see the same numbers on every run. */
@@ -25,7 +25,7 @@ function addConv(sd: StateDict, name: string, cout: number, cin: number, k: numb
 }
 
 /** A BasicSR-layout RRDBNet state dict with random weights, and its ModelInfo. */
-export function randomRRDBNet(o: { scale: 1 | 2 | 4; numFeat: number; numGrowCh: number; numBlock: number; seed: number }): { sd: StateDict; info: ModelInfo } {
+export function randomRRDBNet(o: { scale: 1 | 2 | 4; numFeat: number; numGrowCh: number; numBlock: number; seed: number }): { sd: StateDict; info: RRDBNetInfo } {
   const random = rng(o.seed);
   const sd: StateDict = new Map();
   const inCh = 3;
