@@ -1,9 +1,11 @@
 import type { Command } from './command.js';
 import { adapterCommand } from './adapter.js';
+import { benchCommand } from './bench.js';
 import { convertCommand } from './convert.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { infoCommand } from './info.js';
 import { upscaleCommand } from './upscale.js';
 
 /** Every subcommand, in the order `wgsr --help` lists them. */
-export const COMMANDS: readonly Command[] = [upscaleCommand, infoCommand, convertCommand, adapterCommand, evalCommand];
+export const COMMANDS: readonly Command[] = [upscaleCommand, infoCommand, convertCommand, adapterCommand, evalCommand, exportCommand];
