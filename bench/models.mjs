@@ -5,42 +5,17 @@
 // Run: npm run build && npm run bench:models   (BENCH_SIZES=32,64,128 to choose sizes)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { distImport } from './lib/dist.mjs';
 import { printTable } from './lib/table.mjs';
 import { measurePeak } from './peak.mjs';
 
 const { createServerDevice } = await distImport('node.js');
 const { createUpscaler, writeSafetensors } = await distImport('index.js');
+const { syntheticRRDBNet, rrdbnetFlopsPerPixel } = await distImport('models/synthetic.js');
 
-/** A BasicSR RRDBNet state dict of the given sizes with small random weights (seeded). */
-export function rrdbnetStateDict({ numFeat = 64, numBlock = 23, numGrowCh = 32, seed = 1 } = {}) {
-  let s = seed >>> 0;
-  const random = () => ((s = (Math.imul(s ^ (s >>> 15), 2246822507) + 0x9e3779b9) >>> 0) / 4294967296) * 2 - 1;
-  const sd = new Map();
-  const conv = (name, cout, cin) => {
-    const scale = Math.sqrt(1 / (cin * 9));
-    sd.set(`${name}.weight`, { shape: [cout, cin, 3, 3], data: Float32Array.from({ length: cout * cin * 9 }, () => random() * scale), dtype: 'float32' });
-    sd.set(`${name}.bias`, { shape: [cout], data: Float32Array.from({ length: cout }, () => random() * 0.01), dtype: 'float32' });
-  };
-  conv('conv_first', numFeat, 3);
-  for (let b = 0; b < numBlock; b++)
-    for (let r = 1; r <= 3; r++) for (let c = 1; c <= 5; c++) conv(`body.${b}.rdb${r}.conv${c}`, c === 5 ? numFeat : numGrowCh, numFeat + (c - 1) * numGrowCh);
-  for (const n of ['conv_body', 'conv_up1', 'conv_up2', 'conv_hr']) conv(n, numFeat, numFeat);
-  conv('conv_last', 3, numFeat);
-  return sd;
-}
-
-/** Multiply-adds × 2 of RRDBNet ×4 per input pixel (35.85 MFLOP at x4plus size). */
-export function rrdbnetFlopsPerPixel({ numFeat = 64, numBlock = 23, numGrowCh = 32 } = {}) {
-  const k = 9;
-  let perLR = 2 * k * 3 * numFeat; // conv_first
-  for (let c = 1; c <= 5; c++) perLR += 3 * numBlock * 2 * k * (numFeat + (c - 1) * numGrowCh) * (c === 5 ? numFeat : numGrowCh);
-  perLR += 2 * k * numFeat * numFeat; // conv_body
-  const up1 = 4 * 2 * k * numFeat * numFeat;
-  const hr = 16 * 2 * k * numFeat * numFeat * 2; // conv_up2 and conv_hr at ×4
-  const last = 16 * 2 * k * numFeat * 3;
-  return perLR + up1 + hr + last;
-}
+// Other benches build the same network.
+export { syntheticRRDBNet as rrdbnetStateDict, rrdbnetFlopsPerPixel };
 
 async function main() {
   const sizes = (process.env.BENCH_SIZES ?? '32,64').split(',').map(Number);
@@ -48,7 +23,7 @@ async function main() {
   console.log(`adapter: ${adapter.summary}`);
   const peak = await measurePeak(device);
   console.log(`vec4 FMA peak: ${peak.gflops.toFixed(1)} GFLOPS`);
-  const bytes = writeSafetensors(rrdbnetStateDict());
+  const bytes = writeSafetensors(syntheticRRDBNet());
   const flopsPerPixel = rrdbnetFlopsPerPixel();
   const rows = [];
   for (const size of sizes) {
@@ -96,4 +71,4 @@ async function main() {
   device.destroy();
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -1,5 +1,6 @@
 import { WgsrError, isWgsrError } from './errors.js';
 import { GraphExecutor } from './graph/executor.js';
+import { profileLayers, type LayerTime } from './graph/profile.js';
 import type { Image, TileNetwork, UpscaleOptions } from './image/types.js';
 import { upscaleImage } from './image/upscale.js';
 import { PipelineCache } from './kernels/program.js';
@@ -61,6 +62,8 @@ export interface Upscaler {
   upscale(image: Image, options?: UpscaleCallOptions): Promise<Image>;
   /** GPU bytes of activations for an input of h×w, planned vs one buffer per value. */
   memory(height: number, width: number): { planned: number; naive: number; largestBuffer: number };
+  /** Per-layer GPU times of one forward pass on an h×w input (needs the timestamp-query feature). */
+  profile(height: number, width: number): Promise<LayerTime[]>;
   destroy(): void;
 }
 
@@ -188,6 +191,7 @@ export async function createUpscaler(bytes: Uint8Array, options: UpscalerOptions
     upscale(image, opts = {}) {
       return withDevice((e) => upscaleOn(e, image, opts));
     },
+    profile: (h, w) => withDevice(({ executor }) => profileLayers(executor, h, w)),
     memory: (h, w) => {
       if (!engine) throw new WgsrError('BAD_ARGUMENT', 'this upscaler was destroyed');
       return engine.executor.memory(h, w);

@@ -8,4 +8,4 @@ import { infoCommand } from './info.js';
 import { upscaleCommand } from './upscale.js';
 
 /** Every subcommand, in the order `wgsr --help` lists them. */
-export const COMMANDS: readonly Command[] = [upscaleCommand, infoCommand, convertCommand, adapterCommand, evalCommand, exportCommand];
+export const COMMANDS: readonly Command[] = [upscaleCommand, infoCommand, convertCommand, evalCommand, exportCommand, benchCommand, adapterCommand];

@@ -98,6 +98,14 @@ export class GraphExecutor {
     }
   }
 
+  /**
+   * The prepared dispatches of one input size, in order, one per plan step (for profiling:
+   * the caller encodes them itself, e.g. each in a pass of its own with timestamp writes).
+   */
+  async dispatches(height: number, width: number): Promise<readonly PreparedCall[]> {
+    return (await this.prepare(height, width)).calls;
+  }
+
   /** Frees the activation buffers and per-shape uniforms (weights stay); the next run allocates again. */
   releaseActivations(): void {
     this.dropShapes();
