@@ -199,16 +199,16 @@ export class GraphExecutor {
     const w = Math.max(width, this.capacity.width);
     this.releaseActivations();
     const limit = this.device.limits.maxStorageBufferBindingSize;
-    this.buffers = this.plan.bufferWeights.map((weight, i) => {
-      const bytes = Math.ceil(weight * h * w) * 4;
-      if (bytes > limit) {
-        throw new WgsrError(
-          'GPU_OUT_OF_MEMORY',
-          `a ${w}×${h} tile needs a ${bytes}-byte buffer but this adapter binds at most ${limit} bytes; use a smaller tile`,
-        );
-      }
-      return createTensorBuffer(this.device, bytes, `activations ${i}`);
-    });
+    const sizes = this.plan.bufferWeights.map((weight) => Math.ceil(weight * h * w) * 4);
+    // Checked before any allocation, so that a refusal leaves no buffer behind.
+    const largest = Math.max(...sizes);
+    if (largest > limit) {
+      throw new WgsrError(
+        'GPU_OUT_OF_MEMORY',
+        `a ${w}×${h} tile needs a ${largest}-byte buffer but this adapter binds at most ${limit} bytes; use a smaller tile`,
+      );
+    }
+    this.buffers = sizes.map((bytes, i) => createTensorBuffer(this.device, bytes, `activations ${i}`));
     this.capacity = { height: h, width: w };
   }
 

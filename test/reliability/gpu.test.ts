@@ -47,6 +47,20 @@ describe('out of GPU memory', () => {
     ref.destroy();
   });
 
+  it('an explicit tile whose buffers exceed the binding limit is retried smaller, allocating nothing first', async () => {
+    const { device } = await testDevice();
+    const image = rgbImage(96, 96);
+    const t = trackingDevice(device);
+    const up = await createUpscaler(MODEL, { device: t.device, tilePad: 4 });
+    t.bindingLimit = up.memory(60, 60).largestBuffer;
+    const got = await up.upscale(image, { tile: 96 });
+    up.destroy();
+    expect(t.live.size).toBe(0);
+    const ref = await createUpscaler(MODEL, { device, tilePad: 4, tile: 44 });
+    expect(Buffer.from(got.data as Uint8Array).equals(Buffer.from((await ref.upscale(image)).data as Uint8Array))).toBe(true);
+    ref.destroy();
+  });
+
   it('gives up with GPU_OUT_OF_MEMORY below the smallest tile', async () => {
     const { device } = await testDevice();
     const t = trackingDevice(device);

@@ -11,6 +11,8 @@ export interface TrackingDevice {
   /** How many allocations were made to fail. */
   readonly failures: () => number;
   oomAbove: number;
+  /** When set, the wrapper's limits claim this maxStorageBufferBindingSize. */
+  bindingLimit?: number;
 }
 
 export function trackingDevice(target: GPUDevice, oomAbove = Infinity): TrackingDevice {
@@ -38,6 +40,11 @@ export function trackingDevice(target: GPUDevice, oomAbove = Infinity): Tracking
           }
           return buffer;
         };
+      }
+      if (prop === 'limits' && tracker.bindingLimit !== undefined) {
+        return new Proxy(t.limits, {
+          get: (l, name) => (name === 'maxStorageBufferBindingSize' ? tracker.bindingLimit : Reflect.get(l, name, l)),
+        });
       }
       if (prop === 'pushErrorScope') {
         return (filter: GPUErrorFilter) => {
