@@ -8,5 +8,5 @@ import { createServerDevice } from './node.js';
  */
 export async function createUpscaler(bytes: Uint8Array, options: UpscalerOptions = {}): Promise<Upscaler> {
   if (options.device) return createCoreUpscaler(bytes, options);
-  return createCoreUpscaler(bytes, { deviceFactory: createServerDevice, ...options });
+  return createCoreUpscaler(bytes, { ...options, deviceFactory: options.deviceFactory ?? createServerDevice });
 }
