@@ -103,9 +103,14 @@ export async function createUpscaler(bytes: Uint8Array, options: UpscalerOptions
   const current = async (): Promise<Engine> => {
     if (!engine) throw new WgsrError('BAD_ARGUMENT', 'this upscaler was destroyed');
     if (lost && ownsDevice) {
+      // If no new device can be had, the lost engine stays, and the next call tries again.
+      const replacement = await start();
+      if (!engine) {
+        stop(replacement); // destroyed meanwhile
+        throw new WgsrError('BAD_ARGUMENT', 'this upscaler was destroyed');
+      }
       stop(engine);
-      engine = undefined;
-      engine = await start();
+      engine = replacement;
       lost = false;
     }
     return engine;
