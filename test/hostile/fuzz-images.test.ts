@@ -16,7 +16,12 @@ import { SIGNATURE, chunk, concat, craftPng, ihdr } from '../io/png-craft.js';
  */
 const SECONDS = Number(process.env.FUZZ_SECONDS ?? 10);
 const SEED = Number(process.env.FUZZ_SEED ?? 1);
-/** Default-limit decoding of a mutated file under 10 kB may allocate its declared pixels; no more than this. */
+/**
+ * Decoding allocates what the header declares, and the default limits allow 400 megapixels:
+ * the fuzzer lowers them to 4 megapixels (a mutated size field often lands between), so that
+ * any growth past MAX_ARRAY_BUFFER_GROWTH is the decoder allocating beyond its limits.
+ */
+const FUZZ_LIMITS = { maxPixels: 4_000_000 };
 const MAX_ARRAY_BUFFER_GROWTH = 256 * 1024 * 1024;
 /**
  * A hang: slower than this, plus 1 µs per decoded sample (decoding is linear in the declared
@@ -131,7 +136,7 @@ function fuzz(format: string, seeds: Seed[]): void {
     const start = performance.now();
     let samples = 0;
     try {
-      const image = decodeImage(input, 'fuzz');
+      const image = decodeImage(input, 'fuzz', FUZZ_LIMITS);
       decoded++;
       samples = image.data.length;
       expect(samples).toBe(image.width * image.height * image.channels);
@@ -160,17 +165,19 @@ describe('mutation fuzzing of the image decoders', () => {
 });
 
 /**
- * Inputs the fuzzer found. Each names what it exposed; `it.fails` marks one that src/io does not
- * handle yet (it starts failing, i.e. passing for real, once fixed: then make it a plain `it`).
+ * Inputs the fuzzer found, each named for what it exposed. The one below is not fixed yet (the
+ * fix belongs in src/io/png.ts): it is skipped, with its expectation written, until then.
  */
 describe('image fuzz regressions', () => {
   // FUZZ_SEED=1, iteration 5095 (grayAlpha16 chunks): 168 bytes whose IHDR claims 8214×2053
-  // 16-bit gray+alpha (67 MB of scanlines) while IDAT inflates to 125 bytes. pngjs pads the
-  // missing rows and decodeImage returns a 16-megapixel image after ~9 s instead of refusing a
-  // truncated PNG: a cheap way to make a server spend seconds and 135 MB per 168-byte upload.
+  // 16-bit gray+alpha (67 MB of scanlines) while IDAT inflates to 125 bytes. pngjs does not
+  // refuse the short data: it fills the missing scanlines from an uninitialised buffer, so the
+  // result depends on leftover heap memory — a zero-filled heap decodes (9 s, a 16-megapixel
+  // image), a used one fails on a garbage filter byte ("Unrecognised filter type - 255"). A
+  // 168-byte upload costs seconds and 135 MB, and may return stale process memory as pixels.
   // The same shape, smaller so that it runs fast: 2000×500 claimed, 125 bytes of scanlines.
-  it.fails('short IDAT: image data far shorter than its header is refused as truncated', () => {
+  it.skip('short IDAT: image data far shorter than its header is refused as truncated', () => {
     const bytes = concat(SIGNATURE, ihdr(2000, 500, 16, 4), chunk('IDAT', deflateSync(new Uint8Array(125))), chunk('IEND', new Uint8Array(0)));
-    expect(() => decodeImage(bytes, 'short-idat.png')).toThrow(/truncated|corrupt/);
+    expect(() => decodeImage(bytes, 'short-idat.png')).toThrow(/truncated PNG/);
   });
 });
