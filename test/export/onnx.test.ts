@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
-import { exportOnnx } from '../../src/export/onnx.js';
+import { exportOnnx, graphToOnnx } from '../../src/export/onnx.js';
+import { fuseGraph } from '../../src/graph/fuse.js';
+import type { Node } from '../../src/graph/ir.js';
+import { buildModel } from '../../src/models/build.js';
+import { detectArchitecture } from '../../src/models/registry.js';
+import { loadWeights } from '../../src/weights/load.js';
 import { readNpy } from '../helpers/npy.js';
 
 const FIXTURES = resolve(__dirname, '../fixtures/models');
@@ -42,6 +47,36 @@ describe('ONNX export, run by onnxruntime-web (wasm) against PyTorch', () => {
       const budget = 1e-4 * (max - min);
       console.log(`${name}: max |Δ| ${maxAbs.toExponential(2)} (budget ${budget.toExponential(2)})`);
       expect(maxAbs).toBeLessThanOrEqual(budget);
+    });
+  }
+
+  // A fused graph (pixel-unshuffle and upsampling folded into conv reads, activations and RRDB's
+  // two-level residuals into conv epilogues) exports to the same network. Each case first checks
+  // that the fusions it is meant to exercise are there.
+  const FUSED: Record<string, (convs: Extract<Node, { op: 'conv2d' }>[]) => boolean> = {
+    realesrgan_x2_tiny: (convs) =>
+      convs.some((n) => n.inputTransform.kind === 'pixel_unshuffle') &&
+      convs.some((n) => n.inputTransform.kind === 'upsample_nearest') &&
+      convs.some((n) => n.residual?.r2 !== undefined),
+    srvgg_x4_tiny: (convs) => convs.some((n) => n.activation.kind === 'prelu'),
+  };
+  for (const [name, isFused] of Object.entries(FUSED)) {
+    it(`${name}, fused graph: output within 1e-4 of the output's range`, async () => {
+      const dir = resolve(FIXTURES, name);
+      const { stateDict } = loadWeights(readFileSync(resolve(dir, 'model.pth')));
+      const fused = fuseGraph(buildModel(stateDict, detectArchitecture(stateDict)).graph);
+      expect(isFused(fused.nodes.filter((n) => n.op === 'conv2d'))).toBe(true);
+      const input = readNpy(resolve(dir, 'input.npy'));
+      const want = readNpy(resolve(dir, 'output.npy'));
+      const got = await runOnnx(graphToOnnx(fused), input);
+      expect(got.shape).toEqual(want.shape);
+      let min = Infinity;
+      let max = -Infinity;
+      for (const v of want.data) [min, max] = [Math.min(min, v), Math.max(max, v)];
+      let maxAbs = 0;
+      for (let i = 0; i < want.data.length; i++) maxAbs = Math.max(maxAbs, Math.abs(got.data[i]! - want.data[i]!));
+      console.log(`${name} fused: max |Δ| ${maxAbs.toExponential(2)}`);
+      expect(maxAbs).toBeLessThanOrEqual(1e-4 * (max - min));
     });
   }
 
