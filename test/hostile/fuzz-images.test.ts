@@ -18,10 +18,10 @@ const SECONDS = Number(process.env.FUZZ_SECONDS ?? 10);
 const SEED = Number(process.env.FUZZ_SEED ?? 1);
 /**
  * Decoding allocates what the header declares, and the default limits allow 400 megapixels:
- * the fuzzer lowers them to 4 megapixels (a mutated size field often lands between), so that
+ * the fuzzer lowers them to 1 megapixel (a mutated size field often lands between), so that
  * any growth past MAX_ARRAY_BUFFER_GROWTH is the decoder allocating beyond its limits.
  */
-const FUZZ_LIMITS = { maxPixels: 4_000_000 };
+const FUZZ_LIMITS = { maxPixels: 1_000_000 };
 const MAX_ARRAY_BUFFER_GROWTH = 256 * 1024 * 1024;
 /**
  * A hang: slower than this, plus 1 µs per decoded sample (decoding is linear in the declared
