@@ -22,3 +22,4 @@ export {
 } from './upscaler.js';
 export type { ModelOptions } from './models/build.js';
 export { imresize, imresizeFloat, psnr, ssim, scorePair, lumaPlane, modCrop, meanScore, type Score, type Plane, type FloatImage } from './eval/index.js';
+export { exportOnnx, graphToOnnx, type OnnxExportOptions } from './export/onnx.js';
