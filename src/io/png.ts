@@ -17,7 +17,7 @@ const { PNG } = pngjs;
  */
 export function decodePng(bytes: Uint8Array, name: string, limits?: ImageLimits): Image {
   const header = readPngHeader(bytes, name, (w, h) => checkDeclaredSize(name, 'PNG', w, h, limits));
-  if (header.interlaced) guardInterlacedInflate(bytes, header, name);
+  checkImageDataSize(bytes, header, name);
   let decoded: { width: number; height: number; data: Uint8Array | Uint16Array };
   try {
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -41,14 +41,17 @@ export function decodePng(bytes: Uint8Array, name: string, limits?: ImageLimits)
 }
 
 /**
- * pngjs inflates interlaced images without an output limit, so a small file could expand to
- * gigabytes; inflate once here with the exact size the header implies as the limit.
+ * pngjs trusts the header's size: it inflates interlaced images without an output limit (a
+ * small file could expand to gigabytes), and fills scanlines missing from short image data
+ * with uninitialised memory (a tiny file decodes to a huge image of stale process memory).
+ * Inflating once here, limited to the exact size the header implies, refuses both.
  */
-function guardInterlacedInflate(bytes: Uint8Array, header: ReturnType<typeof readPngHeader>, name: string): void {
+function checkImageDataSize(bytes: Uint8Array, header: ReturnType<typeof readPngHeader>, name: string): void {
   const compressed = Buffer.concat(header.idat.map(([start, end]) => bytes.subarray(start, end)));
   const expected = inflatedSize(header);
+  let inflated: Buffer;
   try {
-    inflateSync(compressed, { maxOutputLength: expected });
+    inflated = inflateSync(compressed, { maxOutputLength: expected });
   } catch (e) {
     const tooBig = (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError;
     throw new WgsrError(
@@ -58,6 +61,9 @@ function guardInterlacedInflate(bytes: Uint8Array, header: ReturnType<typeof rea
         : `${name}: corrupt PNG (image data: ${e instanceof Error ? e.message : String(e)})`,
       { cause: e },
     );
+  }
+  if (inflated.length < expected) {
+    throw new WgsrError('BAD_IMAGE', `${name}: truncated PNG: its image data holds ${inflated.length} of the ${expected} bytes its header implies`);
   }
 }
 
