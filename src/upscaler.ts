@@ -136,9 +136,9 @@ export async function createUpscaler(bytes: Uint8Array, options: UpscalerOptions
     inputRange: model.inputRange,
     outputToUnit: model.outputToUnit,
     sizeMultiple: e.executor.sizeMultiple,
-    forward: (tile, h, w) => {
+    forward: async (tile, h, w) => {
       seen.side = Math.max(h, w);
-      return e.executor.run(tile, h, w);
+      return requireFinite(await e.executor.run(tile, h, w), h, w, defaults.source);
     },
     maxTileSide: () => maxTileSide(e.executor, e.device.limits, defaults.maxMemory ?? DEFAULT_MAX_MEMORY, tilePad),
   });
@@ -211,6 +211,23 @@ export async function createUpscaler(bytes: Uint8Array, options: UpscalerOptions
     e.executor.destroy();
     if (ownsDevice) e.device.destroy();
   }
+}
+
+/**
+ * A NaN or infinity in the network's output would be clamped to black or white pixels without
+ * a word (the classic fp16 failure of Real-ESRGAN); fail the image instead.
+ */
+function requireFinite(out: Float32Array, height: number, width: number, source?: string): Float32Array {
+  for (let i = 0; i < out.length; i++) {
+    if (!Number.isFinite(out[i]!)) {
+      throw new WgsrError(
+        'NUMERIC',
+        `${source ? source + ': ' : ''}the network produced a non-finite value (${out[i]}) on a ${width}×${height} tile; ` +
+          'the weights may be corrupt, or its activations overflow',
+      );
+    }
+  }
+  return out;
 }
 
 /** The smallest tile side an out-of-memory retry tries. */
