@@ -5,6 +5,7 @@ import { loadWeights } from '../weights/load.js';
 import { storedDtype } from '../weights/state-dict.js';
 import type { WeightsFormat } from '../weights/types.js';
 import { parseCommandArgs, type Command } from './command.js';
+import { defaultModelPath } from './default-model.js';
 
 const FORMAT_NAMES: Record<WeightsFormat, string> = {
   'pth-zip': 'PyTorch zip (torch.save, torch ≥ 1.6)',
@@ -18,26 +19,28 @@ export const infoCommand: Command = {
   name: 'info',
   summary: 'show a model file\'s architecture, scale, sizes, parameter count, stored dtype and format',
   usage: [
-    'Usage: wgsr info <model.pth|.pt|.safetensors> [--json]',
+    'Usage: wgsr info [model.pth|.pt|.safetensors] [--json]',
     '',
     'Reads the weights (nothing in the file is executed), detects the architecture and prints it.',
+    'Without a file: the bundled default model, which wgsr upscale uses when it gets no -m.',
     '  --json   print one JSON object: arch, scale, inChannels, outChannels, params, dtype, format,',
     '           wrapperKey, tensors and the architecture\'s sizes',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('info', argv, { json: { type: 'boolean' } });
-    if (positionals.length !== 1) throw new WgsrError('BAD_ARGUMENT', `wgsr info takes one model file, got ${positionals.length} (see wgsr info --help)`);
-    const file = positionals[0]!;
+    if (positionals.length > 1) throw new WgsrError('BAD_ARGUMENT', `wgsr info takes one model file, got ${positionals.length} (see wgsr info --help)`);
+    const bundled = positionals.length === 0;
+    const file = bundled ? defaultModelPath() : positionals[0]!;
     const loaded = loadWeights(readModelFile(file), file);
     const info = detectArchitecture(loaded.stateDict, file);
     const dtype = storedDtype(loaded.stateDict);
     if (values.json) {
-      io.stdout(JSON.stringify({ ...info, dtype, format: loaded.format, wrapperKey: loaded.wrapperKey ?? null, tensors: loaded.stateDict.size }));
+      io.stdout(JSON.stringify({ ...info, dtype, format: loaded.format, wrapperKey: loaded.wrapperKey ?? null, tensors: loaded.stateDict.size, bundled }));
       return 0;
     }
     const sizes = Object.entries(info).filter(([k]) => !COMMON_FIELDS.has(k));
     const lines: [string, string][] = [
-      ['file', file],
+      ['file', bundled ? `${file} (the bundled default model, used when wgsr upscale gets no -m)` : file],
       ['format', FORMAT_NAMES[loaded.format] + (loaded.wrapperKey ? `, weights under "${loaded.wrapperKey}"` : '')],
       ['arch', info.arch + (info.layout ? ` (${String(info.layout)} layout)` : '')],
       ['scale', `×${info.scale}`],
