@@ -53,9 +53,15 @@ describe('wgsr info', () => {
     expect(text).toMatch(/parameters:\s+101,603/);
   });
 
+  it('without a file describes the bundled default model', async () => {
+    const r = await run('info', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout.join('\n'))).toMatchObject({ arch: 'SRVGGNetCompact', scale: 4, dtype: 'float16', bundled: true });
+  });
+
   it('errors are one line with a non-zero exit', async () => {
     await expectOneLineError(['info', path.join(work, 'nope.pth')], 'cannot read');
-    await expectOneLineError(['info'], 'takes one model file');
+    await expectOneLineError(['info', 'a.pth', 'b.pth'], 'takes one model file');
     const junk = path.join(work, 'junk.pth');
     writeFileSync(junk, 'not a model at all');
     await expectOneLineError(['info', junk], 'not a model file');

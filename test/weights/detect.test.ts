@@ -2,7 +2,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { WgsrError } from '../../src/errors.js';
 import { detectEDSR } from '../../src/models/edsr.js';
 import { detectArchitecture } from '../../src/models/registry.js';
 import { detectRRDBNet } from '../../src/models/rrdbnet.js';
@@ -10,6 +9,7 @@ import { detectSRGAN } from '../../src/models/srgan.js';
 import { detectSRVGGNetCompact } from '../../src/models/srvgg.js';
 import { loadWeights } from '../../src/weights/load.js';
 import type { StateDict } from '../../src/weights/types.js';
+import { error } from '../helpers/errors.js';
 
 type Shapes = [string, number[]][];
 
@@ -74,16 +74,6 @@ function srgan(o: { nf: number; blocks: number; stages: number; bn: boolean; pre
   for (let j = 0; j < o.stages; j++) shapes.push(...conv(`upsample.${j}.conv`, 4 * o.nf, o.nf), [`upsample.${j}.prelu.weight`, [p]]);
   shapes.push(...conv(`upsample.${o.stages}`, 3, o.nf, 9));
   return shapes;
-}
-
-function error(fn: () => unknown): WgsrError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(WgsrError);
-    return e as WgsrError;
-  }
-  throw new Error('expected a WgsrError');
 }
 
 describe('RRDBNet detection', () => {

@@ -2,21 +2,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { WgsrError } from '../../src/errors.js';
 import { loadWeights } from '../../src/weights/load.js';
 import { contiguous, f32Bytes, stateDictPickle, torchLegacy, type TensorSpec } from './torch-writer.js';
+import { error } from '../helpers/errors.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-function error(fn: () => unknown): WgsrError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(WgsrError);
-    return e as WgsrError;
-  }
-  throw new Error('expected a WgsrError');
-}
 
 // Storage keys as torch < 1.6 wrote them: memory addresses, in no particular order.
 const A = '94823749832112';

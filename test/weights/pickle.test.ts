@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { WgsrError } from '../../src/errors.js';
 import { PickleGlobal, unpickle, type PickleValue, type UnpickleOptions } from '../../src/weights/pickle.js';
 import { torchGlobal } from '../../src/weights/torch-pickle.js';
 import { PickleWriter } from './torch-writer.js';
+import { error } from '../helpers/errors.js';
 
 const options: UnpickleOptions = {
   source: 'test.pkl',
@@ -12,16 +12,6 @@ const options: UnpickleOptions = {
 
 function load(bytes: Uint8Array, opts: Partial<UnpickleOptions> = {}): PickleValue {
   return unpickle(bytes, 0, { ...options, ...opts }).value;
-}
-
-function error(fn: () => unknown): WgsrError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(WgsrError);
-    return e as WgsrError;
-  }
-  throw new Error('expected a WgsrError');
 }
 
 const p = () => new PickleWriter().proto(2);

@@ -2,25 +2,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { WgsrError } from '../../src/errors.js';
 import { loadWeights } from '../../src/weights/load.js';
 import { readSafetensors, writeSafetensors } from '../../src/weights/safetensors.js';
 import type { StateDict } from '../../src/weights/types.js';
 import { rng } from '../helpers/synthetic.js';
 import { contiguous, stateDictPickle, torchZip } from './torch-writer.js';
+import { error } from '../helpers/errors.js';
 
 const modelsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/models');
 const cases = readdirSync(modelsDir);
-
-function error(fn: () => unknown): WgsrError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(WgsrError);
-    return e as WgsrError;
-  }
-  throw new Error('expected a WgsrError');
-}
 
 /** Round to the nearest float16 value, ties to even, from the definition (not from bit tricks). */
 function roundToHalf(x: number): number {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { WgsrError } from '../../src/errors.js';
 import { loadWeights } from '../../src/weights/load.js';
 import { interpolateStateDicts, storedDtype } from '../../src/weights/state-dict.js';
 import type { StateDict } from '../../src/weights/types.js';
 import { contiguous, f32Bytes, PickleWriter, torchZip, writeTensor, type TensorSpec } from './torch-writer.js';
+import { error } from '../helpers/errors.js';
 
 /** A nested checkpoint: dicts of tensors, numbers and further dicts. */
 type Tree = { [key: string]: Tree | TensorSpec | number };
@@ -34,16 +34,6 @@ function checkpoint(tree: Tree): Uint8Array {
 
 let unique = 0;
 const t = (key = 'w', shape = [2]): TensorSpec => contiguous(key, shape, 'FloatStorage', `s${unique++}`);
-
-function error(fn: () => unknown): WgsrError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(WgsrError);
-    return e as WgsrError;
-  }
-  throw new Error('expected a WgsrError');
-}
 
 describe('finding the state dict in a checkpoint', () => {
   it('prefers params_ema over params (BasicSR keeps the EMA weights there)', () => {

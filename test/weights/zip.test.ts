@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { WgsrError } from '../../src/errors.js';
 import { loadWeights } from '../../src/weights/load.js';
 import type { StateDict } from '../../src/weights/types.js';
 import { crc32, readStoredZip } from '../../src/weights/zip.js';
 import { contiguous, crc32Simple, f32Bytes, stateDictPickle, torchZip, writeZip, type ZipInput } from './torch-writer.js';
+import { error } from '../helpers/errors.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixture = (name: string) => new Uint8Array(readFileSync(path.join(here, '../fixtures/models', name, 'model.pth')));
@@ -23,16 +23,6 @@ function expectSame(a: StateDict, b: StateDict) {
     expect(b.get(k)!.shape).toEqual(t.shape);
     expect(Buffer.from(b.get(k)!.data.buffer).equals(Buffer.from(t.data.buffer))).toBe(true);
   }
-}
-
-function error(fn: () => unknown): WgsrError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(WgsrError);
-    return e as WgsrError;
-  }
-  throw new Error('expected a WgsrError');
 }
 
 describe('torch zip: record prefixes and zip64', () => {
