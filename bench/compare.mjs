@@ -13,7 +13,7 @@
 //   BENCH_REPS=3       warm forwards      BENCH_ENGINES=wgsr,tfjs,ort-webgpu (ort-wasm also exists)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { printTable } from './lib/table.mjs';
 import { rrdbnetFlopsPerPixel } from './models.mjs';
@@ -50,7 +50,7 @@ function runEngine(engine, size, work) {
         const bytes = readFileSync(`${base}.f32`);
         result.output = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
       }
-      if (timedOut) result.status = `killed after ${timeoutMs / 1000} s`;
+      if (timedOut) result.status = `killed after ${timeoutMs / 1000} s, ${result.loadMs === undefined ? 'loading' : result.coldMs === undefined ? `in the first forward (loaded in ${(result.loadMs / 1000).toFixed(1)} s)` : 'in the warm forwards'}`;
       else if (code !== 0) result.status = `failed: ${lastErrorLine(stderr)}`;
       else result.status = 'ok';
       resolve(result);
@@ -90,12 +90,15 @@ async function main() {
       const results = [];
       for (const engine of engines) {
         console.log(`${engine} at ${size}×${size}…`);
+        const loadBefore = loadavg()[0];
         let r = await runEngine(engine, size, work);
         if (engine === 'ort-webgpu' && r.coldMs === undefined && !r.status.startsWith('killed')) {
           notes.push(`${size}×${size}: onnxruntime-web's WebGPU EP did not run in Node (${r.status}); its wasm backend ran instead as a CPU reference`);
           results.push(r);
           r = await runEngine('ort-wasm', size, work);
         }
+        // The 1-minute load average around the run: other processes share the CPU that lavapipe runs on.
+        r.load = [loadBefore, loadavg()[0]];
         results.push(r);
         console.log(`  ${r.status}${r.coldMs !== undefined ? `, cold ${(r.coldMs / 1000).toFixed(1)} s` : ''}${r.times?.length ? `, warm ${(median(r.times) / 1000).toFixed(1)} s` : ''}`);
       }
@@ -112,6 +115,8 @@ async function main() {
           loadMs: r.loadMs,
           ms,
           reps: r.times?.length ?? 0,
+          times: r.times,
+          loadAverage: r.load,
           gflops: ms ? (flopsPerPixel * size * size) / (ms * 1e6) : undefined,
           diffVsReference: r.output && reference && r !== reference ? maxRelativeDiff(r.output, reference.output) : undefined,
           reference: reference?.engine,
@@ -138,6 +143,7 @@ async function main() {
     { key: 'gflops', title: 'GFLOPS', format: fmt(2) },
     { key: 'speedup', title: 'wgsr speed-up', format: (v) => (v === undefined ? '' : `${v.toFixed(2)}×`) },
     { key: 'diffVsReference', title: 'max |Δ| / range', format: (v) => (v === undefined ? '' : v.toExponential(1)) },
+    { key: 'loadAverage', title: 'load avg', format: (v) => (v ? v.map((x) => x.toFixed(1)).join('→') : '') },
     { key: 'status', title: 'status', align: 'left' },
   ]);
   const adapters = [...new Set(rows.map((r) => r.adapter).filter(Boolean))];
