@@ -26,6 +26,11 @@ export interface PackedConv2dWeights {
   readonly biasOffset: number;
   /** vec4 index of the PReLU slopes (equal to the end of the data when there are none). */
   readonly preluOffset: number;
+  /**
+   * Subgroup size the conv kernel may share weight loads over on the device these weights live
+   * on (its smallest subgroup size), or 0 where the device has no subgroups.
+   */
+  readonly subgroupSize: number;
 }
 
 export interface Conv2dWeightsSource {
@@ -39,7 +44,7 @@ export interface Conv2dWeightsSource {
 }
 
 /** The packed array (exported for tests of the layout; packConv2dWeights uploads it). */
-export function packConv2dArray(p: Conv2dWeightsSource): { data: Float32Array<ArrayBuffer>; layout: Omit<PackedConv2dWeights, 'buffer'> } {
+export function packConv2dArray(p: Conv2dWeightsSource): { data: Float32Array<ArrayBuffer>; layout: Omit<PackedConv2dWeights, 'buffer' | 'subgroupSize'> } {
   const name = p.label ?? 'conv2d weights';
   if (p.shape.length !== 4) throw new WgsrError('BAD_MODEL', `${name}: weight shape [${p.shape.join(', ')}] is not [cout, cin, k, k]`);
   const [cout, cin, kh, kw] = p.shape as [number, number, number, number];
@@ -80,5 +85,18 @@ export function packConv2dArray(p: Conv2dWeightsSource): { data: Float32Array<Ar
 
 export function packConv2dWeights(device: GPUDevice, p: Conv2dWeightsSource): PackedConv2dWeights {
   const { data, layout } = packConv2dArray(p);
-  return { buffer: uploadFloat32(device, data, p.label), ...layout };
+  return { buffer: uploadFloat32(device, data, p.label), ...layout, subgroupSize: sharedLoadSubgroupSize(device) };
+}
+
+/**
+ * The subgroup size a kernel can rely on: the device's smallest (a kernel written for S lanes
+ * is correct on subgroups of S or more), when the device enabled subgroups and reports it.
+ * `adapterInfo` on the device is recent WebGPU; where it is missing, no subgroups are used.
+ */
+export function sharedLoadSubgroupSize(device: GPUDevice): number {
+  if (!device.features.has('subgroups')) return 0;
+  const info = (device as GPUDevice & { adapterInfo?: { subgroupMinSize?: number } }).adapterInfo;
+  const size = info?.subgroupMinSize ?? 0;
+  // Power of two and at most the 64 invocations of the conv's workgroups, so subgroups are full.
+  return size >= 4 && size <= 64 && (size & (size - 1)) === 0 ? size : 0;
 }

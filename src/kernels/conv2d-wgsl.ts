@@ -4,27 +4,39 @@ import { uniformStruct } from './uniforms.js';
 
 /**
  * WGSL for the direct conv2d (stride 1, "same" zero padding, odd square kernel), generated per
- * variant: kernel size, register tile, input transform and epilogue change the code; every
- * shape, offset and factor is a uniform.
+ * variant: kernel size, register tile, subgroup size, input transform and epilogue change the
+ * code; every shape, offset and factor is a uniform.
  *
- * Register tiling: one invocation computes `cv` groups of 4 output channels × `px` consecutive
- * pixels of one row, so each input value loaded feeds 4·cv FMAs per kernel tap and each
- * weight vec4 feeds px of them. The px + k − 1 input columns one row of taps touches are
- * loaded once per (input channel, kernel row) and reused across the k horizontal taps.
- * Their offsets and padding masks do not depend on the channel or row, so they are computed
- * once per invocation; that is also where the fused input transforms live (nearest upsampling
- * divides coordinates, pixel-unshuffle multiplies them and offsets by the channel's phase),
- * so the inner loop is the same for all three.
+ * Register tiling: one invocation computes `cv` groups of 4 output channels × `py` rows × `px`
+ * pixels, so every value it loads feeds many FMAs. That ratio is what decides speed on a CPU
+ * backend: lavapipe turns each storage-buffer load into a per-lane gather costing as much as
+ * ~16 vector FMAs, uniform address or not (measured). For each input channel the invocation
+ * loads its (py + k − 1) × (px + k − 1) input window once and reuses it for all k² taps.
+ *
+ * Weights: every invocation of a workgroup uses the same weights. With subgroups of a known
+ * size S, lane l loads floats l, l + S, … of the channel's 4·k² weights and the others get
+ * them by subgroupBroadcast (a register shuffle), so each lane loads S times fewer weights.
+ * Without subgroups each invocation loads the weight vec4s itself.
+ *
+ * Padding and the fused input transforms live in the per-row and per-column offsets, computed
+ * once per invocation: coordinates outside the image are clamped (the load stays in bounds)
+ * and masked to zero. Nearest upsampling divides coordinates; pixel-unshuffle multiplies them
+ * and offsets by the channel's phase. There is no early return: out-of-image invocations
+ * compute clamped garbage and skip the stores, so every lane stays active for the broadcasts.
  */
 export type ConvTransformKind = 'none' | 'upsample_nearest' | 'pixel_unshuffle';
 
 export interface ConvTile {
   /** Consecutive output pixels along x per invocation. */
   readonly px: number;
+  /** Consecutive output rows per invocation. */
+  readonly py: number;
   /** vec4 groups of output channels per invocation. */
   readonly cv: number;
   readonly wgX: number;
   readonly wgY: number;
+  /** Subgroup size the weight loads are shared over; 0 = no subgroups. */
+  readonly subgroup: number;
 }
 
 export interface ConvVariantSpec {
@@ -47,7 +59,9 @@ export const CONV2D_PARAMS = uniformStruct('Conv2dParams', [
   { name: 'width', type: 'u32' },
   { name: 'cin', type: 'u32' },
   { name: 'cout', type: 'u32' },
+  /** Floats between consecutive output-channel groups of the packed weights: 4·cin·k². */
   { name: 'w_stride', type: 'u32' },
+  /** Float index of the bias and the PReLU slopes in the packed weights. */
   { name: 'bias_offset', type: 'u32' },
   { name: 'prelu_offset', type: 'u32' },
   { name: 'out_offset', type: 'u32' },
@@ -83,7 +97,7 @@ fn col_off(x: u32) -> u32 { return x * u.factor; }`,
 
 export function conv2dVariantKey(s: ConvVariantSpec): string {
   const t = s.tile;
-  return `conv2d k${s.k} ${s.transform} ${s.activation} r${s.residuals} px${t.px} cv${t.cv} wg${t.wgX}x${t.wgY}`;
+  return `conv2d k${s.k} ${s.transform} ${s.activation} r${s.residuals} ${t.cv * 4}x${t.py}x${t.px} wg${t.wgX}x${t.wgY} sg${t.subgroup}`;
 }
 
 export function conv2dBindings(residuals: number): BindingKind[] {
@@ -92,41 +106,71 @@ export function conv2dBindings(residuals: number): BindingKind[] {
   return b;
 }
 
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
 export function conv2dVariant(s: ConvVariantSpec): KernelVariant {
   const { k, tile } = s;
-  const { px, cv } = tile;
+  const { px, py, cv, subgroup: sg } = tile;
   const pad = (k - 1) / 2;
-  const cols = px + k - 1;
-  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  // Up to 3×3 every tap is unrolled and the whole input window is loaded once per channel.
+  // Larger kernels loop over kernel rows, one window row at a time: fully unrolled, a 9×9
+  // kernel takes minutes to JIT-compile on lavapipe.
+  const loopRows = k > 3;
+  if (loopRows && py !== 1) throw new Error(`conv2d: a ${k}×${k} kernel needs a tile of one row`);
+  const kRows = loopRows ? 1 : k;
+  const cols = range(px + k - 1);
+  const rows = range(py + kRows - 1);
   const groups = range(cv);
-  const pixels = range(px);
   const bindings = conv2dBindings(s.residuals);
   const lines: string[] = [];
   const emit = (indent: number, text: string) => lines.push(' '.repeat(indent) + text);
+  const vec4At = (at: string) => `vec4f(wts[${at}], wts[${at} + 1u], wts[${at} + 2u], wts[${at} + 3u])`;
 
-  // Column offsets and "inside the image" masks for the px + k − 1 columns this invocation reads.
-  for (const j of range(cols)) {
+  // Offsets and "inside the image" masks of the input rows and columns this invocation reads.
+  for (const j of cols) {
     emit(2, `let xi${j} = i32(x0) + ${j - pad};`);
-    emit(2, `let m${j} = xi${j} >= 0 && xi${j} < i32(u.width);`);
-    emit(2, `let c${j} = col_off(u32(clamp(xi${j}, 0, i32(u.width) - 1)));`);
+    emit(2, `let mx${j} = xi${j} >= 0 && xi${j} < i32(u.width);`);
+    emit(2, `let cx${j} = col_off(u32(clamp(xi${j}, 0, i32(u.width) - 1)));`);
   }
+  const rowSetup = (indent: number, ky: string) => {
+    for (const r of rows) {
+      emit(indent, `let yi${r} = i32(y0) + ${r - pad}${ky};`);
+      emit(indent, `let my${r} = yi${r} >= 0 && yi${r} < i32(u.height);`);
+      emit(indent, `let ry${r} = row_off(u32(clamp(yi${r}, 0, i32(u.height) - 1)));`);
+    }
+  };
+  if (!loopRows) rowSetup(2, '');
   // Accumulators start at the bias.
-  for (const i of groups) for (const p of pixels) emit(2, `var a${i}_${p} = wts[u.bias_offset + g0 + ${i}u];`);
+  for (const i of groups) {
+    emit(2, `let bias${i} = ${vec4At(`u.bias_offset + (g0 + ${i}u) * 4u`)};`);
+    for (const q of range(py)) for (const p of range(px)) emit(2, `var a${i}_${q}_${p} = bias${i};`);
+  }
   emit(2, `for (var c = 0u; c < u.cin; c++) {`);
   emit(4, `let cb = chan_base(c);`);
-  for (const i of groups) emit(4, `let wb${i} = (g0 + ${i}u) * u.w_stride + c * ${k * k}u;`);
-  emit(4, `for (var ky = 0u; ky < ${k}u; ky++) {`);
-  emit(6, `let iy = i32(y) + i32(ky) - ${pad};`);
-  emit(6, `if (iy < 0 || iy >= i32(u.height)) { continue; }`);
-  emit(6, `let rb = cb + row_off(u32(iy));`);
-  for (const j of range(cols)) emit(6, `let v${j} = select(0.0, src[rb + c${j}], m${j});`);
-  for (const kx of range(k)) {
+  let at = 4;
+  if (loopRows) {
+    emit(4, `for (var ky = 0u; ky < ${k}u; ky++) {`);
+    at = 6;
+    rowSetup(at, ' + i32(ky)');
+  }
+  for (const r of rows) for (const j of cols) emit(at, `let v${r}_${j} = select(0.0, src[cb + ry${r} + cx${j}], my${r} && mx${j});`);
+  // The floats of this channel's (and kernel row's) weights of one channel group.
+  const perBlock = 4 * kRows * k;
+  for (const i of groups) {
+    emit(at, `let wb${i} = (g0 + ${i}u) * u.w_stride + c * ${4 * k * k}u${loopRows ? ` + ky * ${4 * k}u` : ''};`);
+    // Lane l holds floats l, l + S, … of them (clamped: the tail is unused).
+    if (sg) for (const t of range(Math.ceil(perBlock / sg))) emit(at, `let wl${i}_${t} = wts[wb${i} + min(${t * sg}u + lane, ${perBlock - 1}u)];`);
+  }
+  const broadcast = (i: number, f: number) => `subgroupBroadcast(wl${i}_${Math.floor(f / sg)}, ${f % sg}u)`;
+  for (const tap of range(kRows * k)) {
+    const [ty, kx] = [Math.floor(tap / k), tap % k];
     for (const i of groups) {
-      emit(6, `let w${i}_${kx} = wts[wb${i} + ky * ${k}u + ${kx}u];`);
-      for (const p of pixels) emit(6, `a${i}_${p} = fma(w${i}_${kx}, vec4f(v${p + kx}), a${i}_${p});`);
+      const w = sg ? `vec4f(${range(4).map((l) => broadcast(i, tap * 4 + l)).join(', ')})` : vec4At(`wb${i} + ${tap * 4}u`);
+      emit(at, `let w${i}_${tap} = ${w};`);
+      for (const q of range(py)) for (const p of range(px)) emit(at, `a${i}_${q}_${p} = fma(w${i}_${tap}, vec4f(v${q + ty}_${p + kx}), a${i}_${q}_${p});`);
     }
   }
-  emit(4, `}`);
+  if (loopRows) emit(4, `}`);
   emit(2, `}`);
 
   // Epilogue: bias is already in; activation, residuals, then one store per channel.
@@ -137,16 +181,18 @@ export function conv2dVariant(s: ConvVariantSpec): KernelVariant {
   for (const i of groups) {
     emit(2, `{`);
     emit(4, `let co = (g0 + ${i}u) * 4u;`);
-    if (s.activation === 'prelu') emit(4, `let slope4 = wts[u.prelu_offset + g0 + ${i}u];`);
-    for (const p of pixels) {
-      emit(4, `if (x0 + ${p}u < u.width) {`);
-      emit(6, `let act4 = ${activationWgsl(s.activation, `a${i}_${p}`, slope, 'vec4f')};`);
-      emit(6, `for (var l = 0u; l < 4u && co + l < u.cout; l++) {`);
-      emit(8, `let o = (co + l) * plane + y * u.width + x0 + ${p}u;`);
-      emit(8, `let v = act4[l];`);
-      emit(8, `dst[u.out_offset + o] = ${value};`);
-      emit(6, `}`);
-      emit(4, `}`);
+    if (s.activation === 'prelu') emit(4, `let slope4 = ${vec4At(`u.prelu_offset + co`)};`);
+    for (const q of range(py)) {
+      for (const p of range(px)) {
+        emit(4, `if (x0 + ${p}u < u.width && y0 + ${q}u < u.height) {`);
+        emit(6, `let act4 = ${activationWgsl(s.activation, `a${i}_${q}_${p}`, slope, 'vec4f')};`);
+        emit(6, `for (var l = 0u; l < 4u && co + l < u.cout; l++) {`);
+        emit(8, `let o = (co + l) * plane + (y0 + ${q}u) * u.width + x0 + ${p}u;`);
+        emit(8, `let v = act4[l];`);
+        emit(8, `dst[u.out_offset + o] = ${value};`);
+        emit(6, `}`);
+        emit(4, `}`);
+      }
     }
     emit(2, `}`);
   }
@@ -154,22 +200,23 @@ export function conv2dVariant(s: ConvVariantSpec): KernelVariant {
   const residualDecls = range(s.residuals)
     .map((r) => `@group(0) @binding(${3 + r}) var<storage, read_write> res${r + 1}: array<f32>;`)
     .join('\n');
-  const code = /* wgsl */ `${CONV2D_PARAMS.wgsl()}
+  const laneBuiltin = sg ? ', @builtin(subgroup_invocation_id) lane: u32' : '';
+  const code = /* wgsl */ `${sg ? 'enable subgroups;\n' : ''}${CONV2D_PARAMS.wgsl()}
 
 @group(0) @binding(0) var<storage, read_write> src: array<f32>;
-@group(0) @binding(1) var<storage, read> wts: array<vec4f>;
+@group(0) @binding(1) var<storage, read> wts: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 ${residualDecls}
 @group(0) @binding(${bindings.length}) var<uniform> u: Conv2dParams;
 ${TRANSFORM_WGSL[s.transform]}
 
 @compute @workgroup_size(${tile.wgX}, ${tile.wgY}, 1)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u${laneBuiltin}) {
   let x0 = gid.x * ${px}u;
-  let y = gid.y;
-  if (x0 >= u.width || y >= u.height) { return; }
+  let y0 = gid.y * ${py}u;
   let plane = u.height * u.width;
-  // From the workgroup id, so the compiler can see every weight load is uniform.
+  // From the workgroup id: all invocations of a workgroup share their output channels (and
+  // so their weights).
   let g0 = wid.z * ${cv}u;
 ${lines.join('\n')}
 }

@@ -44,12 +44,26 @@ async function pack(c: ConvCase, preluSlopes?: Float32Array) {
   return packConv2dWeights(device, { weight: c.weight, shape: [c.cout, c.cin, c.k, c.k], bias: c.bias, preluSlopes, label: 'test conv' });
 }
 
-async function gpuConv(c: ConvCase): Promise<Tensor3> {
+/**
+ * Both weight-loading paths: shared over subgroups (what the test device, lavapipe, uses) and
+ * per invocation (devices without subgroups), forced by packing as if there were none.
+ */
+const LOADING = [
+  { name: 'subgroup-shared weights', subgroups: true },
+  { name: 'per-invocation weights', subgroups: false },
+] as const;
+
+async function gpuConv(c: ConvCase, subgroups = true): Promise<Tensor3> {
   const input = await upload(c.x);
   const output = await empty(c.cout, c.x.height, c.x.width);
-  await run(conv2d({ input, weights: await pack(c), output }, await limits()));
+  const packed = await pack(c);
+  await run(conv2d({ input, weights: subgroups ? packed : { ...packed, subgroupSize: 0 }, output }, await limits()));
   return download(output);
 }
+
+it('the test device shares weight loads over subgroups (so both paths below are exercised)', async () => {
+  expect((await pack(randomConv(1, 4, 4, 3, 2, 2))).subgroupSize).toBeGreaterThan(0);
+});
 
 const refConv = (c: ConvCase) => conv2dRef(c.x, c.weight, [c.cout, c.cin, c.k, c.k], c.bias);
 
@@ -67,9 +81,8 @@ describe('conv2d against PyTorch fixtures', () => {
       const { atol, rtol } = convTolerance(cin, k);
       // The reference agrees with PyTorch (so the sweeps below, checked against it, mean something)…
       expectClose(refConv(c).data, want.data, atol, rtol, `${name} reference`);
-      // …and so does the kernel.
-      const cmp = expectClose((await gpuConv(c)).data, want.data, atol, rtol, name);
-      expect(cmp.maxAbs).toBeLessThan(atol);
+      // …and so does the kernel, with either way of loading weights.
+      for (const { name: how, subgroups } of LOADING) expectClose((await gpuConv(c, subgroups)).data, want.data, atol, rtol, `${name}, ${how}`);
     });
   }
 });
@@ -94,13 +107,15 @@ describe('conv2d against the reference on odd, non-square shapes', () => {
     [5, 7, 3, 1, 1],
     [64, 128, 3, 11, 2],
   ];
-  shapes.forEach(([cin, cout, k, h, w], i) => {
-    it(`${cin}→${cout} k${k} ${h}×${w}`, async () => {
-      const c = randomConv(100 + i, cin, cout, k, h, w, i % 3 !== 1);
-      const { atol, rtol } = convTolerance(cin, k);
-      expectClose((await gpuConv(c)).data, refConv(c).data, atol, rtol);
+  for (const { name: how, subgroups } of LOADING) {
+    shapes.forEach(([cin, cout, k, h, w], i) => {
+      it(`${cin}→${cout} k${k} ${h}×${w}, ${how}`, async () => {
+        const c = randomConv(100 + i, cin, cout, k, h, w, i % 3 !== 1);
+        const { atol, rtol } = convTolerance(cin, k);
+        expectClose((await gpuConv(c, subgroups)).data, refConv(c).data, atol, rtol);
+      });
     });
-  });
+  }
 });
 
 /** Runs one fused conv on the GPU, the CPU composition it replaces, and compares. */

@@ -30,9 +30,11 @@ const activations: ActivationKind[] = ['none', 'relu', 'leaky_relu', 'prelu', 't
 for (const k of [1, 3, 9])
   for (const transform of transforms)
     for (const act of activations)
-      for (const residuals of [0, 1, 2] as const) {
-        cases.push({ variant: conv2dVariant({ k, transform, activation: act, residuals, tile: chooseConvTile() }), params: CONV2D_PARAMS });
-      }
+      for (const residuals of [0, 1, 2] as const)
+        for (const subgroupSize of [0, 8]) {
+          const tile = chooseConvTile({ coutGroups: 8, kernelSize: k, subgroupSize });
+          cases.push({ variant: conv2dVariant({ k, transform, activation: act, residuals, tile }), params: CONV2D_PARAMS });
+        }
 for (const act of activations) {
   const slopes = act === 'prelu' ? { buffer: buffer(), count: 1 } : undefined;
   const a = act === 'leaky_relu' ? { kind: act, slope: 0.2 } : { kind: act };
