@@ -44,11 +44,12 @@ export function convInputShape(input: TensorRef, transform: InputTransform | und
 
 /**
  * The register tile for a conv: 4·cv output channels × py rows × px pixels per invocation, in
- * workgroups of 64 that share their output channels. Measured on lavapipe (bench/kernels.mjs):
- * 16 channels × 2 rows × 4 pixels with subgroup-shared weights runs the 64–128-channel RRDB
- * convs at 64×64 at ~10 GFLOPS, about a third of the vec4-FMA peak, where 4 channels × 4
- * pixels with per-invocation weights ran at ~2 (5%). Larger tiles gain nothing measurable
- * (their accumulators already spill) and take seconds longer to JIT-compile;
+ * workgroups of 64 that share their output channels. Measured on lavapipe, 2 cores
+ * (bench/kernels.mjs): 16 channels × 2 rows × 4 pixels with subgroup-shared weights runs the
+ * RRDBNet convs at 10–14 GFLOPS (16–22% of a 63 GFLOPS vec4-FMA peak), where 4 channels ×
+ * 4 pixels with per-invocation weights ran at ~3 (5%). 32×2×4, 16×2×8, 16×4×4, 8×2×8 and
+ * smaller tiles all measured slower: bigger ones spill their accumulators and take seconds
+ * longer to JIT-compile;
  * without subgroups each invocation loads its own weights, so extra channels buy nothing and
  * only cost compile time. 9×9 kernels get a small tile: their unrolled code grows with k².
  * cv must divide the number of channel groups.
