@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
 import { WgsrError } from '../errors.js';
+import { sameFile, writeFileAtomic } from '../io/atomic.js';
 import { loadWeights } from '../weights/load.js';
 import { writeSafetensors } from '../weights/safetensors.js';
 import { storedDtype } from '../weights/state-dict.js';
@@ -28,38 +26,14 @@ export const convertCommand: Command = {
     const output = values.output;
     if (typeof output !== 'string' || output === '') throw new WgsrError('BAD_ARGUMENT', 'wgsr convert needs -o <model.safetensors>');
     if (!output.endsWith('.safetensors')) throw new WgsrError('BAD_ARGUMENT', `the output must be a .safetensors file, got "${output}"`);
-    if (isSameFile(input, output)) throw new WgsrError('BAD_ARGUMENT', `the output ${output} is the input file; choose another name (the input is never overwritten)`);
+    if (await sameFile(input, output)) throw new WgsrError('BAD_ARGUMENT', `the output ${output} is the input file; choose another name (the input is never overwritten)`);
 
     const loaded = loadWeights(readModelFile(input), input);
     const half = values.half === true;
     const bytes = writeSafetensors(loaded.stateDict, { half, metadata: { format: 'pt' } });
-    writeAtomically(output, bytes);
+    await writeFileAtomic(output, bytes);
     const dtype = half ? 'float16' : storedDtype(loaded.stateDict);
     io.stdout(`wrote ${output}: ${loaded.stateDict.size} tensors, ${dtype}, ${(bytes.length / 1e6).toFixed(2)} MB`);
     return 0;
   },
 };
-
-/** Same path, or the same file through another name (a link): compared by device and inode. */
-function isSameFile(a: string, b: string): boolean {
-  if (resolve(a) === resolve(b)) return true;
-  try {
-    const sa = statSync(a);
-    const sb = statSync(b);
-    return sa.dev === sb.dev && sa.ino === sb.ino;
-  } catch {
-    return false;
-  }
-}
-
-/** Writes to a temporary file in the same folder, then renames: readers never see half a file. */
-function writeAtomically(path: string, bytes: Uint8Array): void {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    writeFileSync(temp, bytes, { flag: 'wx' });
-    renameSync(temp, path);
-  } catch (e) {
-    rmSync(temp, { force: true });
-    throw new WgsrError('IO', `cannot write ${path}: ${(e as Error).message}`, { cause: e });
-  }
-}

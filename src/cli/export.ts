@@ -1,9 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { WgsrError } from '../errors.js';
 import { exportOnnx } from '../export/onnx.js';
-import { ioError } from '../io/fs-errors.js';
+import { sameFile, writeFileAtomic } from '../io/atomic.js';
 import { numberArg, parseCommandArgs, type Command } from './command.js';
 import { readModelFile } from './info.js';
 
@@ -32,24 +29,12 @@ export const exportCommand: Command = {
     if (typeof output !== 'string' || output === '') throw new WgsrError('BAD_ARGUMENT', 'wgsr export needs -o <model.onnx>');
     if (!output.endsWith('.onnx')) throw new WgsrError('BAD_ARGUMENT', `the output must be a .onnx file, got "${output}"`);
     const input = positionals[0]!;
-    if (resolve(input) === resolve(output)) throw new WgsrError('BAD_ARGUMENT', `the output ${output} is the input file; choose another name`);
+    if (await sameFile(input, output)) throw new WgsrError('BAD_ARGUMENT', `the output ${output} is the input file; choose another name`);
     const resScale = numberArg(values['res-scale'] as string | undefined, '--res-scale', (n) => n > 0, 'a positive number');
 
     const { onnx, info } = exportOnnx(readModelFile(input), { source: input, modelOptions: { resScale } });
-    writeAtomically(output, onnx);
+    await writeFileAtomic(output, onnx);
     io.stdout(`wrote ${output}: ${info.arch} x${info.scale}, ONNX opset 13, ${(onnx.length / 1e6).toFixed(2)} MB`);
     return 0;
   },
 };
-
-/** Temporary file in the same folder, then rename: a reader never sees half a model. */
-function writeAtomically(path: string, bytes: Uint8Array): void {
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    writeFileSync(temp, bytes, { flag: 'wx' });
-    renameSync(temp, path);
-  } catch (e) {
-    rmSync(temp, { force: true });
-    throw ioError(e, `cannot write ${path}`);
-  }
-}

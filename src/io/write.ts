@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { extname } from 'node:path';
 import { WgsrError } from '../errors.js';
 import type { Image } from '../image/types.js';
 import type { ImageFormat } from './sniff.js';
 import { encodeImage } from './encode.js';
-import { ioError } from './fs-errors.js';
+import { sameFile, writeFileAtomic } from './atomic.js';
 
 export interface WriteOptions {
   /** JPEG quality 1–100, default 95. */
@@ -32,20 +30,5 @@ export async function writeImage(path: string, image: Image, options: WriteOptio
   if (options.inputPath !== undefined && (await sameFile(path, options.inputPath))) {
     throw new WgsrError('IO', `${path}: refusing to write over the input image; choose another output name`);
   }
-  const bytes = encodeImage(image, format, { quality: options.quality, name: path });
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, bytes, { flag: 'wx' });
-    await rename(temp, path);
-  } catch (e) {
-    await unlink(temp).catch(() => undefined);
-    throw ioError(e, `cannot write ${path}`);
-  }
-}
-
-/** Same path, or two names of one file (a link): compared by device and inode when both exist. */
-async function sameFile(a: string, b: string): Promise<boolean> {
-  if (resolve(a) === resolve(b)) return true;
-  const [sa, sb] = await Promise.all([stat(a).catch(() => null), stat(b).catch(() => null)]);
-  return sa !== null && sb !== null && sa.dev === sb.dev && sa.ino === sb.ino;
+  await writeFileAtomic(path, encodeImage(image, format, { quality: options.quality, name: path }));
 }
