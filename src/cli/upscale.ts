@@ -17,7 +17,7 @@ const USAGE = `Usage: wgsr upscale <input file|dir> -o <output file|dir> [option
   --tile-pad N            overlap around each tile (default 10)
   --pre-pad N             reflect padding added before and cropped after (default 0)
   --outscale X            final scale (default: the model's); other values are resampled (Lanczos3)
-  --precision f32|f16     compute precision (default f32)
+  --precision f32|f16     compute precision (default f32; f16 is not implemented yet and is refused)
   --alpha network|resize  how an alpha channel is upscaled (default network)
   --max-memory MB         GPU memory budget for activations (default 1024)
   --res-scale X           EDSR residual scaling (not stored in its weights)
