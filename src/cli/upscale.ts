@@ -107,7 +107,9 @@ export const upscaleCommand: Command = {
         try {
           if (controller.signal.aborted) throw new WgsrError('ABORTED', 'cancelled');
           const image = await readImage(job.input);
-          const progress = new Progress(basename(job.input), io.interactive, (t) => process.stderr.write(t));
+          // A terminal gets a bar redrawn in place (raw writes); anything else whole lines.
+          const write = io.interactive ? (t: string) => void process.stderr.write(t) : (t: string) => io.stderr(t.replace(/\n$/, ''));
+          const progress = new Progress(basename(job.input), io.interactive, write);
           const result = await up.upscale(image, { outscale, alpha, onProgress: (d, t) => progress.update(d, t) });
           if (controller.signal.aborted) throw new WgsrError('ABORTED', 'cancelled');
           await writeImage(job.output, result, { quality, inputPath: job.input });
