@@ -149,7 +149,14 @@ async function main() {
   const adapters = [...new Set(rows.map((r) => r.adapter).filter(Boolean))];
   console.log(`adapter(s): ${adapters.join(' | ')}`);
   const disagree = rows.filter((r) => r.diffVsReference !== undefined && !(r.diffVsReference <= AGREEMENT));
-  console.log(disagree.length ? `OUTPUTS DISAGREE (> ${AGREEMENT} of the range): ${disagree.map((r) => `${r.engine} at ${r.size}`).join(', ')}` : `all outputs agree within ${AGREEMENT} of the output range`);
+  const compared = rows.filter((r) => r.diffVsReference !== undefined).length;
+  console.log(
+    disagree.length
+      ? `OUTPUTS DISAGREE (> ${AGREEMENT} of the range): ${disagree.map((r) => `${r.engine} at ${r.size}`).join(', ')}`
+      : compared
+        ? `all ${compared} compared outputs agree with wgsr's within ${AGREEMENT} of the output range`
+        : 'no outputs were compared: fewer than two engines finished at any size',
+  );
   for (const n of notes) console.log(n);
 
   const out = path.resolve(import.meta.dirname, 'results', `compare-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
