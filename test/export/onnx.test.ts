@@ -9,6 +9,7 @@ import { buildModel } from '../../src/models/build.js';
 import { detectArchitecture } from '../../src/models/registry.js';
 import { loadWeights } from '../../src/weights/load.js';
 import { readNpy } from '../helpers/npy.js';
+import { expectWithinRange } from '../helpers/compare.js';
 
 const FIXTURES = resolve(__dirname, '../fixtures/models');
 
@@ -39,14 +40,7 @@ describe('ONNX export, run by onnxruntime-web (wasm) against PyTorch', () => {
       const { onnx } = exportOnnx(readFileSync(resolve(dir, 'model.pth')), { source: name });
       const got = await runOnnx(onnx, input);
       expect(got.shape).toEqual(want.shape);
-      let min = Infinity;
-      let max = -Infinity;
-      for (const v of want.data) [min, max] = [Math.min(min, v), Math.max(max, v)];
-      let maxAbs = 0;
-      for (let i = 0; i < want.data.length; i++) maxAbs = Math.max(maxAbs, Math.abs(got.data[i]! - want.data[i]!));
-      const budget = 1e-4 * (max - min);
-      console.log(`${name}: max |Δ| ${maxAbs.toExponential(2)} (budget ${budget.toExponential(2)})`);
-      expect(maxAbs).toBeLessThanOrEqual(budget);
+      expectWithinRange(got.data, want.data, 1e-4, name);
     });
   }
 
@@ -70,13 +64,7 @@ describe('ONNX export, run by onnxruntime-web (wasm) against PyTorch', () => {
       const want = readNpy(resolve(dir, 'output.npy'));
       const got = await runOnnx(graphToOnnx(fused), input);
       expect(got.shape).toEqual(want.shape);
-      let min = Infinity;
-      let max = -Infinity;
-      for (const v of want.data) [min, max] = [Math.min(min, v), Math.max(max, v)];
-      let maxAbs = 0;
-      for (let i = 0; i < want.data.length; i++) maxAbs = Math.max(maxAbs, Math.abs(got.data[i]! - want.data[i]!));
-      console.log(`${name} fused: max |Δ| ${maxAbs.toExponential(2)}`);
-      expect(maxAbs).toBeLessThanOrEqual(1e-4 * (max - min));
+      expectWithinRange(got.data, want.data, 1e-4, `${name} fused`);
     });
   }
 

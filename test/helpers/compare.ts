@@ -44,3 +44,24 @@ export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, ato
   }
   return c;
 }
+
+/**
+ * The model tests' budget: max |got − want| ≤ fraction · (max − min of want), i.e. a share of
+ * the output's range. Logs the largest error and the budget under `what`; throws past it.
+ */
+export function expectWithinRange(got: ArrayLike<number>, want: ArrayLike<number>, fraction: number, what: string): { maxAbs: number; budget: number } {
+  if (got.length !== want.length) throw new Error(`${what}: ${got.length} values, expected ${want.length}`);
+  let min = Infinity;
+  let max = -Infinity;
+  let maxAbs = 0;
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!;
+    [min, max] = [Math.min(min, w), Math.max(max, w)];
+    const d = Math.abs(got[i]! - w);
+    maxAbs = Number.isNaN(d) ? Infinity : Math.max(maxAbs, d);
+  }
+  const budget = fraction * (max - min);
+  console.log(`${what}: max |Δ| ${maxAbs.toExponential(2)} (budget ${budget.toExponential(2)})`);
+  if (!(maxAbs <= budget)) throw new Error(`${what}: max |Δ| ${maxAbs} exceeds ${fraction} of the output's range (${budget})`);
+  return { maxAbs, budget };
+}

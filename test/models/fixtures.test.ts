@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createUpscaler } from '../../src/upscaler.js';
 import { testDevice } from '../helpers/gpu.js';
 import { readNpy } from '../helpers/npy.js';
+import { expectWithinRange } from '../helpers/compare.js';
 
 const FIXTURES = resolve(__dirname, '../fixtures/models');
 const SHARED = resolve(__dirname, '../../../shared/fixtures/models');
@@ -30,15 +31,8 @@ describe('every architecture against PyTorch', () => {
         expect(up.info.scale).toBe(meta.scale);
         const got = await up.forward({ shape: input.shape as [number, number, number, number], data: input.data });
         expect(got.shape).toEqual(want.shape);
-        let min = Infinity;
-        let max = -Infinity;
-        for (const v of want.data) [min, max] = [Math.min(min, v), Math.max(max, v)];
-        let maxAbs = 0;
-        for (let i = 0; i < want.data.length; i++) maxAbs = Math.max(maxAbs, Math.abs(got.data[i]! - want.data[i]!));
         // The issue's budget: max |Δ| ≤ 1e-4 of the output's range.
-        const budget = 1e-4 * (max - min);
-        console.log(`${c.name}: max |Δ| ${maxAbs.toExponential(2)} (budget ${budget.toExponential(2)})`);
-        expect(maxAbs).toBeLessThanOrEqual(budget);
+        expectWithinRange(got.data, want.data, 1e-4, c.name);
       } finally {
         up.destroy();
       }
