@@ -3,6 +3,7 @@
  * directly (double loop for the MSE, full 11×11 windowed sums for SSIM, no separable filtering,
  * no shared code with src/eval).
  */
+import { rng } from '../helpers/synthetic.js';
 
 /** BasicSR to_y_channel on one RGB sample: float32 /255, float64 dot + 16, float32 /255, float32 ×255. */
 export function directY(r: number, g: number, b: number): number {
@@ -78,21 +79,9 @@ export function directSsim(a: number[][], b: number[][]): number {
   return sum / count;
 }
 
-/** Deterministic 32-bit PRNG (mulberry32) so noisy test images are the same on every run. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A smooth RGB test pattern plus a noisy copy (±`amp` levels, clipped). */
 export function noisyPair(width: number, height: number, amp: number, seed: number): { clean: Uint8Array; noisy: Uint8Array } {
-  const rand = prng(seed);
+  const rand = rng(seed);
   const clean = new Uint8Array(width * height * 3);
   const noisy = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) {

@@ -3,17 +3,12 @@ import { runCalls, type KernelCall } from '../../src/kernels/program.js';
 import type { TensorRef } from '../../src/kernels/tensor.js';
 import { testDevice, testPipelines } from '../helpers/gpu.js';
 import { tensor3, type Tensor3 } from '../reference/tensor.js';
+import { rng as unitRng } from '../helpers/synthetic.js';
 
-/** Deterministic uniform numbers in [-1, 1) (mulberry32), so a failing case can be rerun. */
+/** Deterministic uniform numbers in [-1, 1) (the shared mulberry32), so a failing case can be rerun. */
 export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const unit = unitRng(seed);
+  return () => unit() * 2 - 1;
 }
 
 export function randomArray(rand: () => number, n: number, scale = 1): Float32Array {
