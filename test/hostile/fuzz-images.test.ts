@@ -1,10 +1,9 @@
 import { inflateSync, deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { isWgsrError } from '../../src/errors.js';
 import { decodeImage } from '../../src/io/decode.js';
 import { encodeImage } from '../../src/io/encode.js';
 import type { Image } from '../../src/image/types.js';
-import { rng } from '../helpers/synthetic.js';
+import { int, runFuzz, type Random, type Seed } from '../helpers/fuzz.js';
 import { SIGNATURE, chunk, concat, craftPng, ihdr } from '../io/png-craft.js';
 
 /**
@@ -33,8 +32,6 @@ const MAX_DECODE_GROWTH = 128 * 1024 * 1024;
 const MAX_DECODE_MS = 2000;
 const MAX_MS_PER_SAMPLE = 1e-3;
 
-type Random = () => number;
-const int = (random: Random, n: number) => Math.floor(random() * n);
 const INTERESTING_U32 = [0, 1, 0xffffffff, 0x7fffffff, 0x80000000, 0xffff, 0x10000, 20_001];
 
 /** One random mutation: bit flips, byte stores, 16/32-bit stores, inserts, deletes, truncation. */
@@ -78,11 +75,6 @@ function pngChunks(png: Uint8Array): { type: string; data: Uint8Array }[] {
   return out;
 }
 
-interface Seed {
-  name: string;
-  make(random: Random): Uint8Array;
-}
-
 const rawSeed = (name: string, bytes: Uint8Array): Seed => ({ name: `${name} (bytes)`, make: (r) => mutate(bytes, r) });
 
 function chunkSeed(name: string, png: Uint8Array): Seed {
@@ -124,42 +116,19 @@ const JPEG_SEEDS: Seed[] = [
 ];
 
 function fuzz(format: string, seeds: Seed[]): void {
-  const failures: { seed: string; iteration: number; error: string }[] = [];
-  const deadline = performance.now() + SECONDS * 1000;
-  let iterations = 0;
-  let decoded = 0;
-  let slowest = 0;
-  let peakGrowth = 0;
-  while (performance.now() < deadline && failures.length < 5) {
-    // One generator per iteration: (FUZZ_SEED, iteration) reproduces any input on its own.
-    const random = rng(SEED * 1_000_003 + iterations);
-    const seed = seeds[iterations % seeds.length]!;
-    const input = seed.make(random);
-    const before = process.memoryUsage().arrayBuffers;
-    const start = performance.now();
-    let samples = 0;
-    try {
+  runFuzz({
+    what: format,
+    seconds: SECONDS,
+    seed: SEED,
+    seeds,
+    attempt(input) {
       const image = decodeImage(input, 'fuzz', FUZZ_LIMITS);
-      decoded++;
-      samples = image.data.length;
-      expect(samples).toBe(image.width * image.height * image.channels);
-    } catch (e) {
-      if (!isWgsrError(e)) failures.push({ seed: seed.name, iteration: iterations, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
-    }
-    // Refused inputs count too: what a decode allocated before refusing is still uncollected here.
-    peakGrowth = Math.max(peakGrowth, process.memoryUsage().arrayBuffers - before);
-    const ms = performance.now() - start;
-    slowest = Math.max(slowest, ms);
-    if (ms > MAX_DECODE_MS + samples * MAX_MS_PER_SAMPLE) failures.push({ seed: seed.name, iteration: iterations, error: `took ${ms.toFixed(0)} ms` });
-    iterations++;
-  }
-  console.log(
-    `${format} fuzz: ${iterations} inputs, ${decoded} decoded, ${iterations - decoded} refused; slowest ${slowest.toFixed(1)} ms; ` +
-      `largest ArrayBuffer growth of one decode ${(peakGrowth / 1e6).toFixed(1)} MB (FUZZ_SEED=${SEED})`,
-  );
-  expect(failures).toEqual([]);
-  expect(peakGrowth).toBeLessThan(MAX_DECODE_GROWTH);
-  expect(iterations).toBeGreaterThan(0);
+      expect(image.data.length).toBe(image.width * image.height * image.channels);
+      return image.data.length;
+    },
+    maxMs: (samples) => MAX_DECODE_MS + samples * MAX_MS_PER_SAMPLE,
+    maxGrowth: MAX_DECODE_GROWTH,
+  });
 }
 
 describe('mutation fuzzing of the image decoders', () => {

@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { WgsrError } from '../../src/errors.js';
+import { describe, it } from 'vitest';
 import { detectArchitecture } from '../../src/models/registry.js';
 import { loadWeights } from '../../src/weights/load.js';
 import { writeSafetensors } from '../../src/weights/safetensors.js';
 import { readStoredZip } from '../../src/weights/zip.js';
-import { rng } from '../helpers/synthetic.js';
+import { int, runFuzz, type Random, type Seed } from '../helpers/fuzz.js';
 import { writeZip, type ZipInput } from './torch-writer.js';
 
 /**
@@ -25,8 +24,6 @@ const MAX_ARRAY_BUFFER_GROWTH = 256 * 1024 * 1024;
 const modelsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/models');
 const read = (name: string) => new Uint8Array(readFileSync(path.join(modelsDir, name, 'model.pth')));
 
-type Random = () => number;
-const int = (random: Random, n: number) => Math.floor(random() * n);
 
 const INTERESTING = [0, 1, 0x7f, 0x80, 0xff];
 const INTERESTING_U32 = [0, 0xffffffff, 0x7fffffff, 0x80000000, 0x10000, 1 << 24];
@@ -89,11 +86,6 @@ function concat(...parts: Uint8Array[]): Uint8Array {
  * with correct CRCs, so that mutations reach the unpickler and the tensor code behind the
  * zip reader's CRC check.
  */
-interface Seed {
-  name: string;
-  make(random: Random): Uint8Array;
-}
-
 function rawSeed(name: string, bytes: Uint8Array): Seed {
   return { name: `${name} (bytes)`, make: (random) => mutate(bytes, random) };
 }
@@ -122,46 +114,18 @@ const seeds: Seed[] = [
   rawSeed('edsr_x2_tiny.safetensors', writeSafetensors(loadWeights(read('edsr_x2_tiny')).stateDict, { metadata: { format: 'pt' } })),
 ];
 
-interface Failure {
-  seed: string;
-  iteration: number;
-  error: string;
-}
-
 describe('mutation fuzzing of the weight loaders', () => {
   it(`every mutated file loads or fails with a WgsrError (${SECONDS} s, FUZZ_SEED=${SEED})`, { timeout: SECONDS * 1000 + 60_000 }, () => {
-    const failures: Failure[] = [];
-    const deadline = performance.now() + SECONDS * 1000;
-    let iterations = 0;
-    let loaded = 0;
-    let slowest = 0;
-    let peakGrowth = 0;
-    while (performance.now() < deadline && failures.length < 5) {
-      // One generator per iteration: (FUZZ_SEED, iteration) reproduces any input on its own.
-      const random = rng(SEED * 1_000_003 + iterations);
-      const seed = seeds[iterations % seeds.length]!;
-      const input = seed.make(random);
-      const before = process.memoryUsage().arrayBuffers;
-      const start = performance.now();
-      try {
-        const weights = loadWeights(input, 'fuzz.pth');
-        loaded++;
-        detectArchitecture(weights.stateDict, 'fuzz.pth');
-      } catch (e) {
-        if (!(e instanceof WgsrError)) failures.push({ seed: seed.name, iteration: iterations, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
-        else expect(e.message.length).toBeGreaterThan(0);
-      }
-      slowest = Math.max(slowest, performance.now() - start);
-      // Per load, refused ones included: growth across thousands of loads is mostly uncollected garbage.
-      peakGrowth = Math.max(peakGrowth, process.memoryUsage().arrayBuffers - before);
-      iterations++;
-    }
-    console.log(
-      `weights fuzz: ${iterations} inputs, ${loaded} loaded, ${iterations - loaded} refused; slowest ${slowest.toFixed(1)} ms; ` +
-        `largest ArrayBuffer growth of one load ${(peakGrowth / 1e6).toFixed(1)} MB (FUZZ_SEED=${SEED})`,
-    );
-    expect(failures).toEqual([]);
-    expect(peakGrowth).toBeLessThan(MAX_ARRAY_BUFFER_GROWTH);
-    expect(iterations).toBeGreaterThan(0);
+    runFuzz({
+      what: 'weights',
+      seconds: SECONDS,
+      seed: SEED,
+      seeds,
+      attempt(input) {
+        detectArchitecture(loadWeights(input, 'fuzz.pth').stateDict, 'fuzz.pth');
+        return 0;
+      },
+      maxGrowth: MAX_ARRAY_BUFFER_GROWTH,
+    });
   });
 });
