@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { WgsrError } from '../errors.js';
 import { rrdbnetFlopsPerPixel, syntheticRRDBNet } from '../models/synthetic.js';
 import { createServerDevice } from '../runtime/node.js';
 import { createUpscaler } from '../upscaler.js';
 import { writeSafetensors } from '../weights/safetensors.js';
 import { numberArg, parseCommandArgs, type Command } from './command.js';
+import { readModelFile } from './info.js';
 
 const USAGE = `Usage: wgsr bench [-m model] [--size N] [--runs N] [--profile] [--json]
 
@@ -29,12 +28,7 @@ export const benchCommand: Command = {
     const size = numberArg(v.size as string | undefined, '--size', (n) => Number.isInteger(n) && n >= 4, 'a whole number ≥ 4') ?? 64;
     const runs = numberArg(v.runs as string | undefined, '--runs', (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1') ?? 3;
     const modelPath = v.model as string | undefined;
-    let bytes: Uint8Array;
-    try {
-      bytes = modelPath ? readFileSync(modelPath) : writeSafetensors(syntheticRRDBNet());
-    } catch (e) {
-      throw new WgsrError('IO', `cannot read the model ${modelPath}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
+    const bytes = modelPath ? readModelFile(modelPath) : writeSafetensors(syntheticRRDBNet());
     const { device, adapter } = await createServerDevice();
     try {
       const started = performance.now();

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { WgsrError } from '../errors.js';
 import { dropAlpha, imresize, matchSizes, meanScore, modCrop, pairByName, scorePair, type Score } from '../eval/index.js';
@@ -8,6 +8,7 @@ import { readImage } from '../io/index.js';
 import { createServerDevice } from '../runtime/node.js';
 import { createUpscaler, type Upscaler } from '../upscaler.js';
 import { numberArg, parseCommandArgs, type Command, type CommandIO } from './command.js';
+import { readModelFile } from './info.js';
 
 const USAGE = `Usage: wgsr eval --hr <dir> (--sr <dir> | -m model [--lr <dir>]) [--scale N] [--json] [--tile N]
 
@@ -108,12 +109,7 @@ async function evalModel(
   tile: number | undefined,
   io: CommandIO,
 ): Promise<{ rows: Row[]; scale: number }> {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(modelPath);
-  } catch (e) {
-    throw new WgsrError('IO', `cannot read the model ${modelPath}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
+  const bytes = readModelFile(modelPath);
   const lrPairs = lrDir === undefined ? undefined : pairByName(hrNames, listImages(lrDir, '--lr'), lrDir);
   const { device, adapter } = await createServerDevice();
   io.stderr(`wgsr: adapter ${adapter.summary}`);

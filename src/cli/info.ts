@@ -55,13 +55,13 @@ export const infoCommand: Command = {
   },
 };
 
-/** The bytes of a model file, or one clear IO error. */
+/** The bytes of a model file, or one clear IO error (every command that reads a model uses it). */
 export function readModelFile(file: string): Uint8Array {
   try {
     return readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new WgsrError('IO', `cannot read ${file}: ${why}`, { cause: e });
+    throw new WgsrError('IO', `cannot read the model ${file}: ${why}`, { cause: e });
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { WgsrError, isWgsrError } from '../errors.js';
 import { readImage, writeImage } from '../io/index.js';
@@ -7,6 +7,7 @@ import { createUpscaler, type Upscaler } from '../upscaler.js';
 import { numberArg, parseCommandArgs, type Command } from './command.js';
 import { defaultModelPath } from './default-model.js';
 import { Progress } from './progress.js';
+import { readModelFile } from './info.js';
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
 
@@ -79,7 +80,7 @@ export const upscaleCommand: Command = {
 
     const jobs = planJobs(positionals[0]!, v.output, ext);
     const modelPath = (v.model as string | undefined) ?? defaultModelPath();
-    const modelBytes = readModel(modelPath);
+    const modelBytes = readModelFile(modelPath);
 
     // SIGINT aborts between tiles: the current image is dropped unwritten and we exit 130.
     const controller = new AbortController();
@@ -98,7 +99,7 @@ export const upscaleCommand: Command = {
         maxMemory: maxMemoryMB === undefined ? undefined : maxMemoryMB * 1024 * 1024,
         modelOptions: { resScale },
         source: basename(modelPath),
-        dni: dniModel === undefined ? undefined : { bytes: readModel(dniModel), strength: strength!, source: basename(dniModel) },
+        dni: dniModel === undefined ? undefined : { bytes: readModelFile(dniModel), strength: strength!, source: basename(dniModel) },
         signal: controller.signal,
       });
       if (up.adapter) io.stderr(`wgsr: adapter ${up.adapter.summary}`);
@@ -136,14 +137,6 @@ export const upscaleCommand: Command = {
     return 0;
   },
 };
-
-function readModel(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new WgsrError('IO', `cannot read the model ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-}
 
 /** Input file → output file, or every image in a folder → the same names in the output folder. */
 function planJobs(input: string, output: string, ext: string | undefined): Job[] {

@@ -169,5 +169,5 @@ it('a missing model file is one line', async () => {
   const r = await run(['--hr', join(work, 'hr-one'), '-m', join(work, 'none.pth')]);
   expect(r.code).toBe(1);
   expect(r.err).toHaveLength(1);
-  expect(r.err[0]).toMatch(/cannot read the model .*none\.pth: ENOENT/);
+  expect(r.err[0]).toMatch(/cannot read the model .*none\.pth: no such file/);
 });
