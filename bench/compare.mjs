@@ -16,7 +16,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { printTable } from './lib/table.mjs';
-import { rrdbnetFlopsPerPixel } from './models.mjs';
+import { distImport } from './lib/dist.mjs';
+
+const { rrdbnetFlopsPerPixel } = await distImport('models/synthetic.js');
 
 const sizes = (process.env.BENCH_SIZES ?? '32,64').split(',').map(Number);
 const numBlock = Number(process.env.BENCH_BLOCKS ?? 23);

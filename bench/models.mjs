@@ -5,7 +5,6 @@
 // Run: npm run build && npm run bench:models   (BENCH_SIZES=32,64,128 to choose sizes)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { distImport } from './lib/dist.mjs';
 import { printTable } from './lib/table.mjs';
 import { measurePeak } from './peak.mjs';
@@ -13,9 +12,6 @@ import { measurePeak } from './peak.mjs';
 const { createServerDevice } = await distImport('node.js');
 const { createUpscaler, writeSafetensors } = await distImport('index.js');
 const { syntheticRRDBNet, rrdbnetFlopsPerPixel } = await distImport('models/synthetic.js');
-
-// Other benches build the same network.
-export { syntheticRRDBNet as rrdbnetStateDict, rrdbnetFlopsPerPixel };
 
 async function main() {
   const sizes = (process.env.BENCH_SIZES ?? '32,64').split(',').map(Number);
@@ -71,4 +67,4 @@ async function main() {
   device.destroy();
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
+await main();

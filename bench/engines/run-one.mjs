@@ -4,7 +4,9 @@
 // Usage: node bench/engines/run-one.mjs <engine> <size> <numBlock> <outDir> <deadlineMs>
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { rrdbnetStateDict } from '../models.mjs';
+import { distImport } from '../lib/dist.mjs';
+
+const { syntheticRRDBNet } = await distImport('models/synthetic.js');
 
 export const ENGINES = {
   wgsr: () => import('./wgsr.mjs'),
@@ -32,7 +34,7 @@ async function main() {
   result.label = engine.label;
   const context = await engine.createDevice();
   result.adapter = context.adapter;
-  const stateDict = rrdbnetStateDict({ numBlock });
+  const stateDict = syntheticRRDBNet({ numBlock });
   const input = benchInput(size);
 
   const t0 = performance.now();
