@@ -12,7 +12,18 @@ import { nodeInputs } from './ir.js';
  *    copied by an explicit step.
  * 2. Lifetimes. A storage is live from the step that first writes any of its values to the
  *    last step that reads one; the graph input and output are pinned.
- * 3. Buffers. Walking the steps in order, each storage takes the smallest free buffer that is
+ * 3. Packing. The storages of plain values (no concat, not the graph's input or output) are
+ *    packed as channel slices into shared storages, *arenas*: walking the steps, each takes the
+ *    best-fitting free range of an open arena (or opens a new one) and gives it back after its
+ *    last reader; an arena with nothing left in it closes. Why: with a buffer per storage,
+ *    EDSR ×2 keeps four 64-channel storages live in its body and two of 256 elements per pixel
+ *    in its tail, so its buffers add up to at least 256 + 256 + 64 + 64 = 640, 1.25× the 512
+ *    ever live at once; slices of one arena need no buffer of their own (it then plans 512).
+ *    An arena holds at most as much as the largest storage, so no buffer is larger than before
+ *    (the per-binding limit caps the tile size through the largest buffer). Concat storages
+ *    are not packed (one storage per dense block), nor are the input and output, which are
+ *    uploaded and read back whole.
+ * 4. Buffers. Walking the steps in order, each storage takes the smallest free buffer that is
  *    big enough (or grows the largest free one, or makes a new one) and returns it after its
  *    last reader. Sizes are proportional to the tile's pixel count for every storage, so the
  *    assignment is computed once, in "elements per input pixel", and holds for every tile size.
@@ -45,11 +56,16 @@ export interface MemoryPlan {
   readonly storages: readonly Storage[];
   /** Elements per input pixel of each buffer. */
   readonly bufferWeights: readonly number[];
+  /**
+   * Elements per input pixel of the storages live at each step, before packing (index 0: before
+   * the first step, when only the input exists). Its largest entry is the planner's minimum.
+   */
+  readonly liveWeights: readonly number[];
 }
 
 export function planMemory(graph: Graph): MemoryPlan {
   const values = graph.values;
-  const storages: Storage[] = [];
+  let storages: Storage[] = [];
   const placements = new Map<ValueId, Placement>();
   const newStorage = (v: Value) => {
     storages.push({ channels: v.channels, num: v.num, den: v.den, weight: (v.channels * v.num * v.num) / (v.den * v.den), firstDef: Infinity, lastUse: -Infinity, buffer: -1 });
@@ -57,6 +73,7 @@ export function planMemory(graph: Graph): MemoryPlan {
   };
 
   // 1. Concats, largest first.
+  const concatHomes = new Set<number>();
   const copies = new Map<Node, Step[]>();
   const concats = graph.nodes.filter((n): n is Extract<Node, { op: 'concat' }> => n.op === 'concat');
   concats.sort((a, b) => values[b.output]!.channels - values[a.output]!.channels);
@@ -71,7 +88,10 @@ export function planMemory(graph: Graph): MemoryPlan {
       placements.set(c.output, placements.get(c.inputs[0]!)!);
       continue;
     }
-    if (!placements.has(c.output)) placements.set(c.output, { storage: newStorage(values[c.output]!), channelOffset: 0 });
+    if (!placements.has(c.output)) {
+      placements.set(c.output, { storage: newStorage(values[c.output]!), channelOffset: 0 });
+      concatHomes.add(placements.get(c.output)!.storage);
+    }
     const home = placements.get(c.output)!;
     const steps: Step[] = [];
     let offset = home.channelOffset;
@@ -109,8 +129,19 @@ export function planMemory(graph: Graph): MemoryPlan {
     }
   });
   touch(graph.output, Infinity, false);
+  const liveWeights = liveProfile(storages, steps.length);
 
-  // 3. Buffers.
+  // 3. Packing.
+  const pinned = new Set([placements.get(graph.input)!.storage, placements.get(graph.output)!.storage]);
+  const packable = storages.map((s, i) => !concatHomes.has(i) && !pinned.has(i) && s.firstDef !== Infinity);
+  const packed = packStorages(storages, packable, steps.length);
+  for (const [id, p] of placements) {
+    const moved = packed.moved[p.storage]!;
+    placements.set(id, { storage: moved.storage, channelOffset: p.channelOffset + moved.channelOffset });
+  }
+  storages = packed.storages;
+
+  // 4. Buffers.
   const bufferWeights: number[] = [];
   const free = new Set<number>();
   const order = storages.map((_, i) => i).filter((i) => storages[i]!.firstDef !== Infinity);
@@ -130,14 +161,131 @@ export function planMemory(graph: Graph): MemoryPlan {
     }
     for (const si of order) if (storages[si]!.lastUse === at) free.add(storages[si]!.buffer);
   }
-  return { graph, steps, placements, storages, bufferWeights };
+  return { graph, steps, placements, storages, bufferWeights, liveWeights };
 }
 
-/** Bytes the plan allocates for an input of h×w, and what one buffer per value would take. */
-export function plannedBytes(plan: MemoryPlan, height: number, width: number, bytesPerElement = 4): { planned: number; naive: number; largestBuffer: number } {
+/** Elements per input pixel of the storages live at each step (index 0: step −1, the input alone). */
+function liveProfile(storages: readonly Storage[], stepCount: number): number[] {
+  const live = new Array<number>(stepCount + 1).fill(0);
+  for (const s of storages) {
+    for (let at = Math.max(s.firstDef, -1); at <= Math.min(s.lastUse, stepCount - 1); at++) live[at + 1]! += s.weight;
+  }
+  return live;
+}
+
+/** A run of free elements per input pixel, [start, end), in an arena. */
+interface Range {
+  start: number;
+  end: number;
+}
+
+interface Arena {
+  readonly index: number;
+  extent: number;
+  live: number;
+  /** Sorted by start, adjacent ranges merged. */
+  readonly free: Range[];
+  readonly firstDef: number;
+  lastUse: number;
+}
+
+/**
+ * Step 3 of planMemory: packs the `packable` storages into arenas (best fit over the free
+ * ranges of every open arena, ggml's dynamic allocator with several arenas). Returns the new
+ * storage list (kept storages, then one per arena) and, per old storage, where it went.
+ */
+function packStorages(storages: readonly Storage[], packable: readonly boolean[], stepCount: number) {
+  const capacity = Math.max(...storages.map((s) => s.weight));
+  const arenas: Arena[] = [];
+  const open: Arena[] = [];
+  const slots = new Map<number, { arena: Arena; start: number; size: number }>();
+  for (let at = -1; at < stepCount; at++) {
+    storages.forEach((s, si) => {
+      if (!packable[si] || s.firstDef !== at) return;
+      const size = Math.ceil(s.weight);
+      // The executor addresses a value by whole channel planes of its own size: a 4× value's
+      // plane is 16 elements per input pixel, so its slice must start at a multiple of 16.
+      const align = (s.num * s.num) / gcd(s.num * s.num, s.den * s.den);
+      let best: { arena: Arena; range: number; start: number; waste: number } | undefined;
+      for (const arena of open) {
+        arena.free.forEach((r, range) => {
+          const start = Math.ceil(r.start / align) * align;
+          const waste = r.end - r.start - size;
+          if (start + size <= r.end && (!best || waste < best.waste)) best = { arena, range, start, waste };
+        });
+      }
+      if (!best) {
+        const arena: Arena = { index: arenas.length, extent: 0, live: 0, free: [{ start: 0, end: Math.max(capacity, size) }], firstDef: at, lastUse: at };
+        arenas.push(arena);
+        open.push(arena);
+        best = { arena, range: 0, start: 0, waste: 0 };
+      }
+      const { arena, range, start } = best;
+      const r = arena.free[range]!;
+      const rest = [{ start: r.start, end: start }, { start: start + size, end: r.end }].filter((p) => p.end > p.start);
+      arena.free.splice(range, 1, ...rest);
+      arena.extent = Math.max(arena.extent, start + size);
+      arena.live++;
+      slots.set(si, { arena, start, size });
+    });
+    // Ranges come back only after the step, so no step writes where it reads.
+    for (const [si, slot] of slots) {
+      if (storages[si]!.lastUse !== at) continue;
+      const { arena } = slot;
+      giveBack(arena.free, { start: slot.start, end: slot.start + slot.size });
+      arena.lastUse = at;
+      if (--arena.live === 0) open.splice(open.indexOf(arena), 1);
+    }
+  }
+  const kept = storages.map((_, i) => i).filter((i) => !slots.has(i));
+  const result: Storage[] = kept.map((i) => storages[i]!);
+  for (const a of arenas) result.push({ channels: a.extent, num: 1, den: 1, weight: a.extent, firstDef: a.firstDef, lastUse: a.lastUse, buffer: -1 });
+  const moved: { storage: number; channelOffset: number }[] = [];
+  kept.forEach((i, k) => (moved[i] = { storage: k, channelOffset: 0 }));
+  for (const [si, slot] of slots) {
+    const s = storages[si]!;
+    // An arena is a scale-1 storage of `extent` channels; the slice's offset in this value's own planes.
+    moved[si] = { storage: kept.length + slot.arena.index, channelOffset: (slot.start * s.den * s.den) / (s.num * s.num) };
+  }
+  return { storages: result, moved };
+}
+
+/** Returns a range to a sorted free list, merging it with its neighbours. */
+function giveBack(free: Range[], range: Range): void {
+  let i = free.findIndex((r) => r.start > range.start);
+  if (i < 0) i = free.length;
+  free.splice(i, 0, range);
+  if (i + 1 < free.length && free[i]!.end === free[i + 1]!.start) free.splice(i, 2, { start: free[i]!.start, end: free[i + 1]!.end });
+  if (i > 0 && free[i - 1]!.end === free[i]!.start) free.splice(i - 1, 2, { start: free[i - 1]!.start, end: free[i]!.end });
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/**
+ * Bytes the plan allocates for an input of h×w, what one buffer per value would take, and the
+ * planner's minimum (see planEfficiency).
+ */
+export function plannedBytes(
+  plan: MemoryPlan,
+  height: number,
+  width: number,
+  bytesPerElement = 4,
+): { planned: number; naive: number; largestBuffer: number; minimum: number } {
   const px = height * width * bytesPerElement;
-  const planned = plan.bufferWeights.reduce((s, w) => s + w, 0) * px;
+  const { planned, minimum } = planEfficiency(plan);
   const largestBuffer = Math.max(...plan.bufferWeights) * px;
   const naive = plan.graph.values.reduce((s, v) => s + (v.channels * v.num * v.num) / (v.den * v.den), 0) * px;
-  return { planned, naive, largestBuffer };
+  return { planned: planned * px, naive, largestBuffer, minimum: minimum * px };
+}
+
+/**
+ * How close the buffer assignment comes to the best any allocator could do with these
+ * lifetimes, in elements per input pixel. `minimum` is the largest, over steps, sum of the
+ * weights of the storages live at that step (all of them must exist at once, so no assignment
+ * needs less); `planned` is what the plan's buffers add up to.
+ */
+export function planEfficiency(plan: MemoryPlan): { minimum: number; planned: number } {
+  return { minimum: Math.max(...plan.liveWeights), planned: plan.bufferWeights.reduce((a, w) => a + w, 0) };
 }
