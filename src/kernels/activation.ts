@@ -1,6 +1,7 @@
 import { WgsrError } from '../errors.js';
 import { activationWgsl, leakySlope, type Activation, type ActivationKind } from './activations.js';
 import { uploadFloat32 } from './buffers.js';
+import { dispatchElements, elementEnable, elementWgsl, type ElementType } from './element.js';
 import { PIXEL_ENTRY, pixelGrid } from './grid.js';
 import type { BindingKind, KernelCall, KernelVariant } from './program.js';
 import type { TensorRef } from './tensor.js';
@@ -41,21 +42,25 @@ export const ACTIVATION_PARAMS = uniformStruct('ActivationParams', [
   { name: 'slope_stride', type: 'u32' },
 ] as const);
 
-const variants = new Map<ActivationKind, KernelVariant>();
+const variants = new Map<string, KernelVariant>();
 
-function variantFor(kind: ActivationKind): KernelVariant {
-  let v = variants.get(kind);
+function variantFor(kind: ActivationKind, type: ElementType): KernelVariant {
+  const key = `activation ${kind} ${type}`;
+  let v = variants.get(key);
   if (v) return v;
   const bindings: BindingKind[] = ['storage', 'storage'];
   if (kind === 'prelu') bindings.push('read-only-storage');
+  const flagBinding = bindings.length;
+  if (type === 'f16') bindings.push('storage');
   const slope = kind === 'prelu' ? 'slopes[c * u.slope_stride]' : 'u.slope';
   v = {
-    key: `activation ${kind}`,
+    key,
     bindings,
     hasUniforms: true,
-    code: /* wgsl */ `${ACTIVATION_PARAMS.wgsl()}
-@group(0) @binding(0) var<storage, read_write> src: array<f32>;
-@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+    code: /* wgsl */ `${elementEnable(type)}${ACTIVATION_PARAMS.wgsl()}
+${elementWgsl(type, flagBinding)}
+@group(0) @binding(0) var<storage, read_write> src: array<elem>;
+@group(0) @binding(1) var<storage, read_write> dst: array<elem>;
 ${kind === 'prelu' ? '@group(0) @binding(2) var<storage, read> slopes: array<f32>;' : ''}
 @group(0) @binding(${bindings.length}) var<uniform> u: ActivationParams;
 
@@ -65,12 +70,12 @@ ${PIXEL_ENTRY} {
   let c = gid.z;
   if (x >= u.width || y >= u.height) { return; }
   let i = (c * u.height + y) * u.width + x;
-  let v = src[u.in_offset + i];
-  dst[u.out_offset + i] = ${activationWgsl(kind, 'v', slope, 'f32')};
+  let v = f32(src[u.in_offset + i]);
+  dst[u.out_offset + i] = to_elem(${activationWgsl(kind, 'v', slope, 'f32')});
 }
 `,
   };
-  variants.set(kind, v);
+  variants.set(key, v);
   return v;
 }
 
@@ -90,8 +95,10 @@ export function activation(desc: ActivationDesc, limits?: GPUSupportedLimits): K
     checkBindable(`${name}: slopes`, slopes.buffer, limits);
     storage.push(slopes.buffer);
   }
+  const elements = dispatchElements(name, [input, output]);
+  storage.push(...elements.overflow);
   return {
-    variant: variantFor(act.kind),
+    variant: variantFor(act.kind, elements.type),
     storage,
     uniforms: ACTIVATION_PARAMS.pack({
       in_offset: input.offset,

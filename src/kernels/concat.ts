@@ -1,4 +1,5 @@
 import { WgsrError } from '../errors.js';
+import { dispatchElements, elementEnable, elementWgsl, type ElementType } from './element.js';
 import { PIXEL_ENTRY, pixelGrid } from './grid.js';
 import type { BindingKind, KernelCall, KernelVariant } from './program.js';
 import type { TensorRef } from './tensor.js';
@@ -30,16 +31,18 @@ export function concatParams(n: number) {
   return uniformStruct('ConcatParams', fields);
 }
 
-const variants = new Map<number, { variant: KernelVariant; params: ReturnType<typeof concatParams> }>();
+const variants = new Map<string, { variant: KernelVariant; params: ReturnType<typeof concatParams> }>();
 
-function variantFor(n: number) {
-  let v = variants.get(n);
+/** A pure copy: elements move as they are stored, f32 or f16. */
+function variantFor(n: number, type: ElementType) {
+  const key = `concat ${n} ${type}`;
+  let v = variants.get(key);
   if (v) return v;
   const params = concatParams(n);
   const decls: string[] = [];
   const branches: string[] = [];
   for (let i = 0; i < n; i++) {
-    decls.push(`@group(0) @binding(${i}) var<storage, read_write> in${i}: array<f32>;`);
+    decls.push(`@group(0) @binding(${i}) var<storage, read_write> in${i}: array<elem>;`);
     const start = i === 0 ? '0u' : `u.end${i - 1}`;
     const read = `v = in${i}[u.offset${i} + (c - ${start}) * plane + p];`;
     branches.push(i === n - 1 ? `{ ${read} }` : `if (c < u.end${i}) { ${read} }`);
@@ -48,12 +51,13 @@ function variantFor(n: number) {
   v = {
     params,
     variant: {
-      key: `concat ${n}`,
+      key,
       bindings,
       hasUniforms: true,
-      code: /* wgsl */ `${params.wgsl()}
+      code: /* wgsl */ `${elementEnable(type)}${params.wgsl()}
+${elementWgsl(type)}
 ${decls.join('\n')}
-@group(0) @binding(${n}) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(${n}) var<storage, read_write> dst: array<elem>;
 @group(0) @binding(${n + 1}) var<uniform> u: ConcatParams;
 
 ${PIXEL_ENTRY} {
@@ -63,14 +67,14 @@ ${PIXEL_ENTRY} {
   if (x >= u.width || y >= u.height) { return; }
   let plane = u.height * u.width;
   let p = y * u.width + x;
-  var v: f32;
+  var v: elem;
   ${branches.join(' else ')}
   dst[u.out_offset + c * plane + p] = v;
 }
 `,
     },
   };
-  variants.set(n, v);
+  variants.set(key, v);
   return v;
 }
 
@@ -95,7 +99,7 @@ export function concat(desc: ConcatDesc, limits?: GPUSupportedLimits): KernelCal
     values[`end${i}`] = end;
   });
   if (end !== output.channels) throw new WgsrError('BAD_ARGUMENT', `${name}: inputs have ${end} channels in all, the output ${output.channels}`);
-  const { variant, params } = variantFor(inputs.length);
+  const { variant, params } = variantFor(inputs.length, dispatchElements(name, [...inputs, output]).type);
   return {
     variant,
     storage: [...inputs.map((t) => t.buffer), output.buffer],

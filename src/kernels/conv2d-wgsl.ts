@@ -1,4 +1,5 @@
 import { activationWgsl, type ActivationKind } from './activations.js';
+import { elementEnable, elementWgsl, type ElementType } from './element.js';
 import type { BindingKind, KernelVariant } from './program.js';
 import { uniformStruct } from './uniforms.js';
 
@@ -46,6 +47,8 @@ export interface ConvVariantSpec {
   /** Number of residual tensors added in the epilogue: 0, 1 (r1) or 2 (r1 and r2). */
   readonly residuals: 0 | 1 | 2;
   readonly tile: ConvTile;
+  /** How the activation tensors store their elements (weights are always f32). */
+  readonly element: ElementType;
 }
 
 export const CONV2D_PARAMS = uniformStruct('Conv2dParams', [
@@ -97,12 +100,14 @@ fn col_off(x: u32) -> u32 { return x * u.factor; }`,
 
 export function conv2dVariantKey(s: ConvVariantSpec): string {
   const t = s.tile;
-  return `conv2d k${s.k} ${s.transform} ${s.activation} r${s.residuals} ${t.cv * 4}x${t.py}x${t.px} wg${t.wgX}x${t.wgY} sg${t.subgroup}`;
+  return `conv2d k${s.k} ${s.transform} ${s.activation} r${s.residuals} ${t.cv * 4}x${t.py}x${t.px} wg${t.wgX}x${t.wgY} sg${t.subgroup} ${s.element}`;
 }
 
-export function conv2dBindings(residuals: number): BindingKind[] {
+/** input, weights, output, the residuals, then (f16) the overflow flag. */
+export function conv2dBindings(residuals: number, element: ElementType): BindingKind[] {
   const b: BindingKind[] = ['storage', 'read-only-storage', 'storage'];
   for (let i = 0; i < residuals; i++) b.push('storage');
+  if (element === 'f16') b.push('storage');
   return b;
 }
 
@@ -121,7 +126,7 @@ export function conv2dVariant(s: ConvVariantSpec): KernelVariant {
   const cols = range(px + k - 1);
   const rows = range(py + kRows - 1);
   const groups = range(cv);
-  const bindings = conv2dBindings(s.residuals);
+  const bindings = conv2dBindings(s.residuals, s.element);
   const lines: string[] = [];
   const emit = (indent: number, text: string) => lines.push(' '.repeat(indent) + text);
   const vec4At = (at: string) => `vec4f(wts[${at}], wts[${at} + 1u], wts[${at} + 2u], wts[${at} + 3u])`;
@@ -153,7 +158,7 @@ export function conv2dVariant(s: ConvVariantSpec): KernelVariant {
     at = 6;
     rowSetup(at, ' + i32(ky)');
   }
-  for (const r of rows) for (const j of cols) emit(at, `let v${r}_${j} = select(0.0, src[cb + ry${r} + cx${j}], my${r} && mx${j});`);
+  for (const r of rows) for (const j of cols) emit(at, `let v${r}_${j} = select(0.0, f32(src[cb + ry${r} + cx${j}]), my${r} && mx${j});`);
   // The floats of this channel's (and kernel row's) weights of one channel group.
   const perBlock = 4 * kRows * k;
   for (const i of groups) {
@@ -176,8 +181,8 @@ export function conv2dVariant(s: ConvVariantSpec): KernelVariant {
   // Epilogue: bias is already in; activation, residuals, then one store per channel.
   const slope = s.activation === 'prelu' ? 'slope4' : 'vec4f(u.slope)';
   let value = 'v';
-  if (s.residuals >= 1) value = `u.alpha * v + u.beta * res1[u.r1_offset + o]`;
-  if (s.residuals === 2) value += ` + u.gamma * res2[u.r2_offset + o]`;
+  if (s.residuals >= 1) value = `u.alpha * v + u.beta * f32(res1[u.r1_offset + o])`;
+  if (s.residuals === 2) value += ` + u.gamma * f32(res2[u.r2_offset + o])`;
   for (const i of groups) {
     emit(2, `{`);
     emit(4, `let co = (g0 + ${i}u) * 4u;`);
@@ -189,7 +194,7 @@ export function conv2dVariant(s: ConvVariantSpec): KernelVariant {
         emit(6, `for (var l = 0u; l < 4u && co + l < u.cout; l++) {`);
         emit(8, `let o = (co + l) * plane + (y0 + ${q}u) * u.width + x0 + ${p}u;`);
         emit(8, `let v = act4[l];`);
-        emit(8, `dst[u.out_offset + o] = ${value};`);
+        emit(8, `dst[u.out_offset + o] = to_elem(${value});`);
         emit(6, `}`);
         emit(4, `}`);
       }
@@ -198,14 +203,15 @@ export function conv2dVariant(s: ConvVariantSpec): KernelVariant {
   }
 
   const residualDecls = range(s.residuals)
-    .map((r) => `@group(0) @binding(${3 + r}) var<storage, read_write> res${r + 1}: array<f32>;`)
+    .map((r) => `@group(0) @binding(${3 + r}) var<storage, read_write> res${r + 1}: array<elem>;`)
     .join('\n');
   const laneBuiltin = sg ? ', @builtin(subgroup_invocation_id) lane: u32' : '';
-  const code = /* wgsl */ `${sg ? 'enable subgroups;\n' : ''}${CONV2D_PARAMS.wgsl()}
+  const code = /* wgsl */ `${sg ? 'enable subgroups;\n' : ''}${elementEnable(s.element)}${CONV2D_PARAMS.wgsl()}
 
-@group(0) @binding(0) var<storage, read_write> src: array<f32>;
+${elementWgsl(s.element, 3 + s.residuals)}
+@group(0) @binding(0) var<storage, read_write> src: array<elem>;
 @group(0) @binding(1) var<storage, read> wts: array<f32>;
-@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<elem>;
 ${residualDecls}
 @group(0) @binding(${bindings.length}) var<uniform> u: Conv2dParams;
 ${TRANSFORM_WGSL[s.transform]}

@@ -2,6 +2,7 @@ import { WgsrError } from '../errors.js';
 import { leakySlope, type Activation } from './activations.js';
 import { CONV2D_PARAMS, conv2dVariant, type ConvTile, type ConvTransformKind } from './conv2d-wgsl.js';
 import type { PackedConv2dWeights } from './conv2d-weights.js';
+import { dispatchElements } from './element.js';
 import type { KernelCall } from './program.js';
 import type { TensorRef } from './tensor.js';
 import { ceilDiv, checkBindable, checkElementwiseAlias, checkSameShape, checkTensor, overlaps } from './validate.js';
@@ -103,8 +104,10 @@ export function conv2d(desc: Conv2dDesc, limits: GPUSupportedLimits): KernelCall
     });
   }
 
+  const elements = dispatchElements(name, [input, output, ...residuals]);
   const tile = chooseConvTile(w);
   const variant = conv2dVariant({
+    element: elements.type,
     k: w.kernelSize,
     transform: transform.kind as ConvTransformKind,
     activation: activation.kind,
@@ -133,7 +136,7 @@ export function conv2d(desc: Conv2dDesc, limits: GPUSupportedLimits): KernelCall
   });
   return {
     variant,
-    storage: [input.buffer, w.buffer, output.buffer, ...residuals.map((t) => t.buffer)],
+    storage: [input.buffer, w.buffer, output.buffer, ...residuals.map((t) => t.buffer), ...elements.overflow],
     uniforms,
     workgroups: [ceilDiv(ceilDiv(conv.width, tile.px), tile.wgX), ceilDiv(ceilDiv(conv.height, tile.py), tile.wgY), w.coutGroups / tile.cv],
     label: desc.label,

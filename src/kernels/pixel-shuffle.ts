@@ -1,4 +1,5 @@
 import { WgsrError } from '../errors.js';
+import { dispatchElements, elementEnable, elementWgsl, variantPerElement } from './element.js';
 import { PIXEL_ENTRY, pixelGrid } from './grid.js';
 import type { KernelCall, KernelVariant } from './program.js';
 import type { TensorRef } from './tensor.js';
@@ -23,13 +24,15 @@ export const PIXEL_SHUFFLE_PARAMS = uniformStruct('PixelShuffleParams', [
   { name: 'out_w', type: 'u32' },
 ] as const);
 
-const VARIANT: KernelVariant = {
-  key: 'pixel_shuffle',
+/** A pure copy: elements move as they are stored, f32 or f16. */
+const variantFor = variantPerElement((type): KernelVariant => ({
+  key: `pixel_shuffle ${type}`,
   bindings: ['storage', 'storage'],
   hasUniforms: true,
-  code: /* wgsl */ `${PIXEL_SHUFFLE_PARAMS.wgsl()}
-@group(0) @binding(0) var<storage, read_write> src: array<f32>;
-@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+  code: /* wgsl */ `${elementEnable(type)}${PIXEL_SHUFFLE_PARAMS.wgsl()}
+${elementWgsl(type)}
+@group(0) @binding(0) var<storage, read_write> src: array<elem>;
+@group(0) @binding(1) var<storage, read_write> dst: array<elem>;
 @group(0) @binding(2) var<uniform> u: PixelShuffleParams;
 
 ${PIXEL_ENTRY} {
@@ -42,7 +45,7 @@ ${PIXEL_ENTRY} {
   dst[u.out_offset + (c * u.out_h + y) * u.out_w + x] = src[at];
 }
 `,
-};
+}));
 
 export function pixelShuffle(desc: PixelShuffleDesc, limits?: GPUSupportedLimits): KernelCall {
   const name = desc.label ? `pixel_shuffle "${desc.label}"` : 'pixel_shuffle';
@@ -56,7 +59,7 @@ export function pixelShuffle(desc: PixelShuffleDesc, limits?: GPUSupportedLimits
   checkSameShape(name, 'output', output, `the shuffled input`, { channels: input.channels / (r * r), height: input.height * r, width: input.width * r });
   if (overlaps(input, output)) throw new WgsrError('BAD_ARGUMENT', `${name}: the output overlaps the input`);
   return {
-    variant: VARIANT,
+    variant: variantFor(dispatchElements(name, [input, output]).type),
     storage: [input.buffer, output.buffer],
     uniforms: PIXEL_SHUFFLE_PARAMS.pack({ in_offset: input.offset, in_h: input.height, in_w: input.width, r, out_offset: output.offset, out_h: output.height, out_w: output.width }),
     workgroups: pixelGrid(output),

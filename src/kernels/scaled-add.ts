@@ -1,4 +1,5 @@
 import { WgsrError } from '../errors.js';
+import { dispatchElements, elementEnable, elementWgsl, variantPerElement } from './element.js';
 import { PIXEL_ENTRY, pixelGrid } from './grid.js';
 import type { KernelCall, KernelVariant } from './program.js';
 import type { TensorRef } from './tensor.js';
@@ -33,15 +34,16 @@ export const SCALED_ADD_PARAMS = uniformStruct('ScaledAddParams', [
   { name: 'b', type: 'f32' },
 ] as const);
 
-const VARIANT: KernelVariant = {
-  key: 'scaled_add',
-  bindings: ['storage', 'storage', 'storage'],
+const variantFor = variantPerElement((type): KernelVariant => ({
+  key: `scaled_add ${type}`,
+  bindings: type === 'f16' ? ['storage', 'storage', 'storage', 'storage'] : ['storage', 'storage', 'storage'],
   hasUniforms: true,
-  code: /* wgsl */ `${SCALED_ADD_PARAMS.wgsl()}
-@group(0) @binding(0) var<storage, read_write> xs: array<f32>;
-@group(0) @binding(1) var<storage, read_write> ys: array<f32>;
-@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
-@group(0) @binding(3) var<uniform> u: ScaledAddParams;
+  code: /* wgsl */ `${elementEnable(type)}${SCALED_ADD_PARAMS.wgsl()}
+${elementWgsl(type, 3)}
+@group(0) @binding(0) var<storage, read_write> xs: array<elem>;
+@group(0) @binding(1) var<storage, read_write> ys: array<elem>;
+@group(0) @binding(2) var<storage, read_write> dst: array<elem>;
+@group(0) @binding(${type === 'f16' ? 4 : 3}) var<uniform> u: ScaledAddParams;
 
 ${PIXEL_ENTRY} {
   let x = gid.x;
@@ -49,11 +51,11 @@ ${PIXEL_ENTRY} {
   let c = gid.z;
   if (x >= u.width || y >= u.height) { return; }
   let i = (c * u.height + y) * u.width + x;
-  let yv = ys[u.y_offset + (c * u.y_h + y / u.factor) * u.y_w + x / u.factor];
-  dst[u.out_offset + i] = u.a * xs[u.x_offset + i] + u.b * yv;
+  let yv = f32(ys[u.y_offset + (c * u.y_h + y / u.factor) * u.y_w + x / u.factor]);
+  dst[u.out_offset + i] = to_elem(u.a * f32(xs[u.x_offset + i]) + u.b * yv);
 }
 `,
-};
+}));
 
 export function scaledAdd(desc: ScaledAddDesc, limits?: GPUSupportedLimits): KernelCall {
   const name = desc.label ? `scaled_add "${desc.label}"` : 'scaled_add';
@@ -68,9 +70,10 @@ export function scaledAdd(desc: ScaledAddDesc, limits?: GPUSupportedLimits): Ker
   checkElementwiseAlias(name, 'x', x, output);
   if (f === 1) checkElementwiseAlias(name, 'y', y, output);
   else if (overlaps(y, output)) throw new WgsrError('BAD_ARGUMENT', `${name}: the output overlaps y, which is read upsampled`);
+  const elements = dispatchElements(name, [x, y, output]);
   return {
-    variant: VARIANT,
-    storage: [x.buffer, y.buffer, output.buffer],
+    variant: variantFor(elements.type),
+    storage: [x.buffer, y.buffer, output.buffer, ...elements.overflow],
     uniforms: SCALED_ADD_PARAMS.pack({
       x_offset: x.offset,
       y_offset: y.offset,

@@ -1,4 +1,5 @@
 import { WgsrError } from '../errors.js';
+import { dispatchElements, elementEnable, elementWgsl, variantPerElement } from './element.js';
 import { PIXEL_ENTRY, pixelGrid } from './grid.js';
 import type { KernelCall, KernelVariant } from './program.js';
 import type { TensorRef } from './tensor.js';
@@ -24,13 +25,15 @@ export const UPSAMPLE_PARAMS = uniformStruct('UpsampleParams', [
   { name: 'out_w', type: 'u32' },
 ] as const);
 
-const VARIANT: KernelVariant = {
-  key: 'upsample_nearest',
+/** A pure copy: elements move as they are stored, f32 or f16. */
+const variantFor = variantPerElement((type): KernelVariant => ({
+  key: `upsample_nearest ${type}`,
   bindings: ['storage', 'storage'],
   hasUniforms: true,
-  code: /* wgsl */ `${UPSAMPLE_PARAMS.wgsl()}
-@group(0) @binding(0) var<storage, read_write> src: array<f32>;
-@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+  code: /* wgsl */ `${elementEnable(type)}${UPSAMPLE_PARAMS.wgsl()}
+${elementWgsl(type)}
+@group(0) @binding(0) var<storage, read_write> src: array<elem>;
+@group(0) @binding(1) var<storage, read_write> dst: array<elem>;
 @group(0) @binding(2) var<uniform> u: UpsampleParams;
 
 ${PIXEL_ENTRY} {
@@ -42,7 +45,7 @@ ${PIXEL_ENTRY} {
   dst[u.out_offset + (c * u.out_h + y) * u.out_w + x] = src[at];
 }
 `,
-};
+}));
 
 export function upsampleNearest(desc: UpsampleNearestDesc, limits?: GPUSupportedLimits): KernelCall {
   const name = desc.label ? `upsample_nearest "${desc.label}"` : 'upsample_nearest';
@@ -53,7 +56,7 @@ export function upsampleNearest(desc: UpsampleNearestDesc, limits?: GPUSupported
   checkSameShape(name, 'output', output, `input × ${f}`, { channels: input.channels, height: input.height * f, width: input.width * f });
   if (overlaps(input, output)) throw new WgsrError('BAD_ARGUMENT', `${name}: the output overlaps the input`);
   return {
-    variant: VARIANT,
+    variant: variantFor(dispatchElements(name, [input, output]).type),
     storage: [input.buffer, output.buffer],
     uniforms: UPSAMPLE_PARAMS.pack({
       in_offset: input.offset,

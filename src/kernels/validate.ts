@@ -1,4 +1,5 @@
 import { WgsrError } from '../errors.js';
+import { elementBytes, elementTypeOf } from './element.js';
 import { tensorElements, type TensorRef } from './tensor.js';
 
 /**
@@ -20,10 +21,11 @@ export function checkTensor(
     throw new WgsrError('BAD_ARGUMENT', `${where} has element offset ${t.offset}; expected a non-negative integer`);
   }
   const end = t.offset + tensorElements(t);
-  if (end * 4 > t.buffer.size) {
+  const bytes = elementBytes(elementTypeOf(t));
+  if (end * bytes > t.buffer.size) {
     throw new WgsrError(
       'BAD_ARGUMENT',
-      `${where} [${t.channels}, ${t.height}, ${t.width}] at element ${t.offset} ends at byte ${end * 4}, ` +
+      `${where} [${t.channels}, ${t.height}, ${t.width}] at element ${t.offset} ends at byte ${end * bytes}, ` +
         `past the end of its ${t.buffer.size}-byte buffer${t.buffer.label ? ` "${t.buffer.label}"` : ''}`,
     );
   }

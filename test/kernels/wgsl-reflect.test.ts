@@ -4,6 +4,7 @@ import { activation, ACTIVATION_PARAMS } from '../../src/kernels/activation.js';
 import type { ActivationKind } from '../../src/kernels/activations.js';
 import { concat, concatParams } from '../../src/kernels/concat.js';
 import { chooseConvTile } from '../../src/kernels/conv2d.js';
+import type { ElementType } from '../../src/kernels/element.js';
 import { CONV2D_PARAMS, conv2dVariant, type ConvTransformKind } from '../../src/kernels/conv2d-wgsl.js';
 import { pixelShuffle, PIXEL_SHUFFLE_PARAMS } from '../../src/kernels/pixel-shuffle.js';
 import { pixelUnshuffle, PIXEL_UNSHUFFLE_PARAMS } from '../../src/kernels/pixel-unshuffle.js';
@@ -21,7 +22,16 @@ import { upsampleNearest, UPSAMPLE_PARAMS } from '../../src/kernels/upsample-nea
 
 // Launchers are pure functions: tensors in fake buffers are enough to get their variants.
 const buffer = (size = 1 << 20) => ({ size, label: 'fake' }) as GPUBuffer;
-const t = (channels: number, height: number, width: number, b = buffer()): TensorRef => ({ buffer: b, offset: 0, channels, height, width });
+const flag = buffer(16);
+const elementTypes: ElementType[] = ['f32', 'f16'];
+const tensorMaker = (element: ElementType) => (channels: number, height: number, width: number): TensorRef => ({
+  buffer: buffer(),
+  offset: 0,
+  channels,
+  height,
+  width,
+  ...(element === 'f16' ? { half: { overflow: flag } } : {}),
+});
 
 const cases: { variant: KernelVariant; params: UniformStruct<readonly UniformField[]> }[] = [];
 
@@ -31,22 +41,26 @@ for (const k of [1, 3, 9])
   for (const transform of transforms)
     for (const act of activations)
       for (const residuals of [0, 1, 2] as const)
-        for (const subgroupSize of [0, 8]) {
-          const tile = chooseConvTile({ coutGroups: 8, kernelSize: k, subgroupSize });
-          cases.push({ variant: conv2dVariant({ k, transform, activation: act, residuals, tile }), params: CONV2D_PARAMS });
-        }
-for (const act of activations) {
-  const slopes = act === 'prelu' ? { buffer: buffer(), count: 1 } : undefined;
-  const a = act === 'leaky_relu' ? { kind: act, slope: 0.2 } : { kind: act };
-  cases.push({ variant: activation({ input: t(4, 3, 3), output: t(4, 3, 3), activation: a as never, slopes }).variant, params: ACTIVATION_PARAMS });
-}
-cases.push({ variant: pixelShuffle({ input: t(4, 3, 3), output: t(1, 6, 6), factor: 2 }).variant, params: PIXEL_SHUFFLE_PARAMS });
-cases.push({ variant: pixelUnshuffle({ input: t(1, 6, 6), output: t(4, 3, 3), factor: 2 }).variant, params: PIXEL_UNSHUFFLE_PARAMS });
-cases.push({ variant: upsampleNearest({ input: t(1, 3, 3), output: t(1, 6, 6), factor: 2 }).variant, params: UPSAMPLE_PARAMS });
-cases.push({ variant: scaledAdd({ x: t(1, 6, 6), y: t(1, 3, 3), yUpsample: 2, a: 1, b: 1, output: t(1, 6, 6) }).variant, params: SCALED_ADD_PARAMS });
-for (const n of [1, 2, 3, 6]) {
-  const inputs = Array.from({ length: n }, () => t(1, 2, 2));
-  cases.push({ variant: concat({ inputs, output: t(n, 2, 2) }).variant, params: concatParams(n) });
+        for (const subgroupSize of [0, 8])
+          for (const element of elementTypes) {
+            const tile = chooseConvTile({ coutGroups: 8, kernelSize: k, subgroupSize });
+            cases.push({ variant: conv2dVariant({ k, transform, activation: act, residuals, tile, element }), params: CONV2D_PARAMS });
+          }
+for (const element of elementTypes) {
+  const t = tensorMaker(element);
+  for (const act of activations) {
+    const slopes = act === 'prelu' ? { buffer: buffer(), count: 1 } : undefined;
+    const a = act === 'leaky_relu' ? { kind: act, slope: 0.2 } : { kind: act };
+    cases.push({ variant: activation({ input: t(4, 3, 3), output: t(4, 3, 3), activation: a as never, slopes }).variant, params: ACTIVATION_PARAMS });
+  }
+  cases.push({ variant: pixelShuffle({ input: t(4, 3, 3), output: t(1, 6, 6), factor: 2 }).variant, params: PIXEL_SHUFFLE_PARAMS });
+  cases.push({ variant: pixelUnshuffle({ input: t(1, 6, 6), output: t(4, 3, 3), factor: 2 }).variant, params: PIXEL_UNSHUFFLE_PARAMS });
+  cases.push({ variant: upsampleNearest({ input: t(1, 3, 3), output: t(1, 6, 6), factor: 2 }).variant, params: UPSAMPLE_PARAMS });
+  cases.push({ variant: scaledAdd({ x: t(1, 6, 6), y: t(1, 3, 3), yUpsample: 2, a: 1, b: 1, output: t(1, 6, 6) }).variant, params: SCALED_ADD_PARAMS });
+  for (const n of [1, 2, 3, 6]) {
+    const inputs = Array.from({ length: n }, () => t(1, 2, 2));
+    cases.push({ variant: concat({ inputs, output: t(n, 2, 2) }).variant, params: concatParams(n) });
+  }
 }
 
 const ACCESS = { storage: 'read_write', 'read-only-storage': 'read' } as const;
