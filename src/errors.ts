@@ -15,7 +15,9 @@ export type WgsrErrorCode =
   | 'GPU_OUT_OF_MEMORY'
   | 'DEVICE_LOST'
   | 'ABORTED'
-  | 'NUMERIC';
+  | 'NUMERIC'
+  /** An f16 run left f16's range; the upscaler redoes such work in f32. */
+  | 'F16_OVERFLOW';
 
 export class WgsrError extends Error {
   override readonly name = 'WgsrError';

@@ -20,7 +20,14 @@ const DEFAULT_TILE_PAD = 10;
 export interface UpscalerOptions extends Omit<UpscaleOptions, 'outscale' | 'alpha'> {
   /** A device to run on; without one, navigator.gpu is used (browsers, Deno) — on Node/Bun use `wgsr/node`. */
   device?: GPUDevice;
+  /**
+   * How activations are stored (math is f32 either way). f16 halves their memory and traffic
+   * where the adapter has shader-f16; elsewhere it falls back to f32 with a warning. Work whose
+   * activations leave f16's range is redone in f32 (the rest of that image), with a warning.
+   */
   precision?: 'f32' | 'f16';
+  /** Where warnings go (f16 unavailable, f16 overflow); default console.warn. */
+  onWarning?: (message: string) => void;
   /** Bytes of GPU memory for activations that the automatic tile size stays within. */
   maxMemory?: number;
   /** Options the weights do not carry (EDSR's res_scale). */
@@ -56,6 +63,8 @@ export interface Upscaler {
   readonly info: UpscalerInfo;
   /** The adapter when the upscaler created its own device. */
   readonly adapter?: AdapterDescription;
+  /** How activations are stored: the precision asked for, or f32 where f16 is unavailable. */
+  readonly precision: 'f32' | 'f16';
   /** Raw network output for an NCHW float32 input (batch 1), no clamp. */
   forward(input: Tensor4): Promise<Tensor4>;
   /** The image pipeline (tiling, padding, alpha, 8/16-bit) around the network. */
@@ -69,9 +78,11 @@ export interface Upscaler {
 
 /** Loads `.pth` / `.safetensors` bytes, detects the network, builds it on the GPU. */
 export async function createUpscaler(bytes: Uint8Array, options: UpscalerOptions = {}): Promise<Upscaler> {
-  if (options.precision && options.precision !== 'f32') {
-    throw new WgsrError('BAD_ARGUMENT', `precision "${options.precision}" is not available yet; use f32`);
+  if (options.precision !== undefined && options.precision !== 'f32' && options.precision !== 'f16') {
+    throw new WgsrError('BAD_ARGUMENT', `precision must be "f32" or "f16", got "${String(options.precision)}"`);
   }
+  const warn = options.onWarning ?? ((message: string) => console.warn(`wgsr: ${message}`));
+  const named = (message: string) => (options.source ? `${options.source}: ${message}` : message);
   const weights = loadWeights(bytes, options.source);
   const info = detectArchitecture(weights.stateDict, options.source);
   let stateDict = weights.stateDict;
@@ -88,7 +99,13 @@ export async function createUpscaler(bytes: Uint8Array, options: UpscalerOptions
   const start = async (): Promise<Engine> => {
     const made = options.device ? { device: options.device, adapter: undefined } : await makeDevice();
     try {
-      return { ...made, executor: await GraphExecutor.create(new PipelineCache(made.device), model.graph) };
+      let element: 'f32' | 'f16' = options.precision ?? 'f32';
+      if (element === 'f16' && !made.device.features.has('shader-f16')) {
+        warn('this GPU device has no shader-f16 feature; computing in f32');
+        element = 'f32';
+      }
+      const pipelines = new PipelineCache(made.device);
+      return { ...made, pipelines, executor: await GraphExecutor.create(pipelines, model.graph, element) };
     } catch (e) {
       if (ownsDevice) made.device.destroy();
       throw e;
@@ -97,6 +114,7 @@ export async function createUpscaler(bytes: Uint8Array, options: UpscalerOptions
   let engine: Engine | undefined = await start();
   let lost = false;
   const adapter = engine.adapter;
+  const precision = engine.executor.element;
   const defaults = options;
 
   /** The engine to run on: a device of our own that was lost is replaced first. */
@@ -129,7 +147,42 @@ export async function createUpscaler(bytes: Uint8Array, options: UpscalerOptions
     }
   };
 
-  const network = (e: Engine, tilePad: number, seen: { side: number }): TileNetwork => ({
+  /**
+   * Runs one tile on the engine's executor; an f16 overflow redoes it in f32, and the rest of
+   * the call (`fallback` lives as long as one image or one forward) stays in f32.
+   */
+  const runTile = async (e: Engine, input: Float32Array, h: number, w: number, fallback: { f32: boolean }): Promise<Float32Array> => {
+    if (!fallback.f32) {
+      try {
+        return await e.executor.run(input, h, w);
+      } catch (err) {
+        if (!isWgsrError(err) || err.code !== 'F16_OVERFLOW') throw err;
+        warn(named(`${err.message}; finishing in f32`));
+        fallback.f32 = true;
+        e.executor.releaseActivations(); // the f32 executor needs the memory now
+      }
+    }
+    return (await f32Executor(e)).run(input, h, w);
+  };
+
+  /** The engine's f32 executor: the main one, or one made on the first f16 overflow. */
+  const f32Executor = async (e: Engine): Promise<GraphExecutor> => {
+    if (e.executor.element === 'f32') return e.executor;
+    e.f32 ??= GraphExecutor.create(e.pipelines, model.graph, 'f32');
+    return e.f32;
+  };
+
+  /**
+   * Starts a call (one image or one forward): in f16 unless the engine is f32. The f32
+   * executor of an earlier fallback gives its memory back first.
+   */
+  const beginCall = async (e: Engine): Promise<{ f32: boolean }> => {
+    if (e.executor.element === 'f32') return { f32: true };
+    (await e.f32)?.releaseActivations();
+    return { f32: false };
+  };
+
+  const network = (e: Engine, tilePad: number, seen: { side: number }, fallback: { f32: boolean }): TileNetwork => ({
     scale: e.executor.scale,
     inChannels: e.executor.inChannels,
     outChannels: e.executor.outChannels,
@@ -138,7 +191,7 @@ export async function createUpscaler(bytes: Uint8Array, options: UpscalerOptions
     sizeMultiple: e.executor.sizeMultiple,
     forward: async (tile, h, w) => {
       seen.side = Math.max(h, w);
-      return requireFinite(await e.executor.run(tile, h, w), h, w, defaults.source);
+      return requireFinite(await runTile(e, tile, h, w, fallback), h, w, defaults.source);
     },
     maxTileSide: () => maxTileSide(e.executor, e.device.limits, defaults.maxMemory ?? DEFAULT_MAX_MEMORY, tilePad),
   });
@@ -153,7 +206,7 @@ export async function createUpscaler(bytes: Uint8Array, options: UpscalerOptions
     for (;;) {
       const seen = { side: 0 };
       try {
-        return await upscaleImage(network(e, tilePad, seen), image, {
+        return await upscaleImage(network(e, tilePad, seen, await beginCall(e)), image, {
           tile,
           tilePad,
           prePad: opts.prePad ?? defaults.prePad,
@@ -164,7 +217,7 @@ export async function createUpscaler(bytes: Uint8Array, options: UpscalerOptions
         });
       } catch (err) {
         // Whatever stopped the image, its activations are not needed until the next one.
-        e.executor.releaseActivations();
+        await releaseActivations(e);
         if (!isWgsrError(err) || err.code !== 'GPU_OUT_OF_MEMORY' || seen.side === 0) throw err;
         const next = Math.floor(Math.max(seen.side - 2 * tilePad, seen.side / 2) / 2);
         if (next < MIN_RETRY_TILE) {
@@ -183,12 +236,14 @@ export async function createUpscaler(bytes: Uint8Array, options: UpscalerOptions
   return {
     info: { ...info, format: weights.format, dtype, wrapperKey: weights.wrapperKey },
     adapter,
+    precision,
     forward(input) {
-      return withDevice(async ({ executor }) => {
+      return withDevice(async (e) => {
+        const { executor } = e;
         const [n, c, h, w] = input.shape;
         if (n !== 1) throw new WgsrError('BAD_ARGUMENT', `forward takes a batch of 1, got ${n}`);
         if (c !== executor.inChannels) throw new WgsrError('BAD_ARGUMENT', `forward needs ${executor.inChannels} input channels, got ${c}`);
-        const data = await executor.run(input.data, h, w);
+        const data = await runTile(e, input.data, h, w, await beginCall(e));
         const s = executor.scale;
         return { shape: [1, executor.outChannels, h * s, w * s] as const, data };
       });
@@ -207,8 +262,14 @@ export async function createUpscaler(bytes: Uint8Array, options: UpscalerOptions
     },
   };
 
+  async function releaseActivations(e: Engine): Promise<void> {
+    e.executor.releaseActivations();
+    (await e.f32?.catch(() => undefined))?.releaseActivations();
+  }
+
   function stop(e: Engine): void {
     e.executor.destroy();
+    void e.f32?.then((x) => x.destroy(), () => undefined);
     if (ownsDevice) e.device.destroy();
   }
 }
@@ -238,7 +299,10 @@ type UpscaleCallOptions = Pick<UpscaleOptions, 'outscale' | 'alpha' | 'onProgres
 interface Engine {
   device: GPUDevice;
   adapter?: AdapterDescription;
+  pipelines: PipelineCache;
   executor: GraphExecutor;
+  /** With f16 activations: the f32 executor that overflowing work is redone on, made when first needed. */
+  f32?: Promise<GraphExecutor>;
 }
 
 async function navigatorDevice(): Promise<{ device: GPUDevice; adapter: AdapterDescription }> {

@@ -18,7 +18,8 @@ const USAGE = `Usage: wgsr upscale <input file|dir> -o <output file|dir> [option
   --tile-pad N            overlap around each tile (default 10)
   --pre-pad N             reflect padding added before and cropped after (default 0)
   --outscale X            final scale (default: the model's); other values are resampled (Lanczos3)
-  --precision f32|f16     compute precision (default f32; f16 is not implemented yet and is refused)
+  --precision f32|f16     activation storage (default f32); f16 halves GPU memory, math stays f32;
+                          overflowing images finish in f32, with a warning
   --alpha network|resize  how an alpha channel is upscaled (default network)
   --max-memory MB         GPU memory budget for activations (default 1024)
   --res-scale X           EDSR residual scaling (not stored in its weights)
@@ -101,9 +102,10 @@ export const upscaleCommand: Command = {
         source: basename(modelPath),
         dni: dniModel === undefined ? undefined : { bytes: readModelFile(dniModel), strength: strength!, source: basename(dniModel) },
         signal: controller.signal,
+        onWarning: (message) => io.stderr(`wgsr: warning: ${message}`),
       });
       if (up.adapter) io.stderr(`wgsr: adapter ${up.adapter.summary}`);
-      io.stderr(`wgsr: model ${basename(modelPath)}: ${up.info.arch} ×${up.info.scale}`);
+      io.stderr(`wgsr: model ${basename(modelPath)}: ${up.info.arch} ×${up.info.scale}, ${up.precision} activations`);
       for (const job of jobs) {
         try {
           if (controller.signal.aborted) throw new WgsrError('ABORTED', 'cancelled');

@@ -1,8 +1,10 @@
 import { WgsrError } from '../errors.js';
 import { createTensorBuffer } from '../kernels/buffers.js';
+import { elementBytes, type ElementType } from '../kernels/element.js';
 import { encodeCall, prepareCall, releaseCall, type PipelineCache, type PreparedCall } from '../kernels/program.js';
 import type { TensorRef } from '../kernels/tensor.js';
 import { BufferUsage, MapMode } from '../runtime/gpu-constants.js';
+import { decodeToFloat32, float32ToFloat16Bits } from '../weights/dtypes.js';
 import { fuseGraph } from './fuse.js';
 import type { Graph, ValueId } from './ir.js';
 import { valueSize } from './ir.js';
@@ -22,9 +24,15 @@ interface PreparedShape {
  * Runs a graph on one device: weights uploaded once, pipelines compiled once, buffers from the
  * memory plan, and per tile shape one set of uniforms and bind groups, built on first use and
  * reused. A forward pass is one command encoder, one compute pass and one submit.
+ *
+ * Activations are stored as f32 or f16 (`element`); inputs and outputs are f32 either way,
+ * converted on the CPU. With f16, a run whose values left f16's range fails with F16_OVERFLOW
+ * (the kernels set a flag; see kernels/element.ts) rather than returning a wrong result.
  */
 export class GraphExecutor {
   private buffers: GPUBuffer[] = [];
+  /** f16 only: the flag the kernels set when a value does not fit. */
+  private readonly overflowFlag: GPUBuffer | undefined;
   private capacity = { height: 0, width: 0 };
   private readonly shapes = new Map<string, PreparedShape>();
   private staging: GPUBuffer | undefined;
@@ -35,12 +43,18 @@ export class GraphExecutor {
     private readonly pipelines: PipelineCache,
     readonly plan: MemoryPlan,
     private readonly weights: PackedWeights,
-  ) {}
+    readonly element: ElementType,
+  ) {
+    if (element === 'f16') this.overflowFlag = createTensorBuffer(device, 4, 'f16 overflow flag');
+  }
 
-  static async create(pipelines: PipelineCache, graph: Graph): Promise<GraphExecutor> {
+  static async create(pipelines: PipelineCache, graph: Graph, element: ElementType = 'f32'): Promise<GraphExecutor> {
+    if (element === 'f16' && !pipelines.device.features.has('shader-f16')) {
+      throw new WgsrError('BAD_ARGUMENT', 'f16 activations need the shader-f16 feature, which this device was not created with');
+    }
     const plan = planMemory(fuseGraph(graph));
     const weights = packGraphWeights(pipelines.device, plan.graph);
-    const executor = new GraphExecutor(pipelines.device, pipelines, plan, weights);
+    const executor = new GraphExecutor(pipelines.device, pipelines, plan, weights, element);
     lossOf(pipelines.device); // subscribe now, so a later loss is known when a call fails
     // Compile every pipeline now (in parallel), on the smallest valid input.
     const unit = executor.sizeMultiple;
@@ -69,7 +83,7 @@ export class GraphExecutor {
 
   /** GPU bytes for an input of h×w: planned (with reuse) vs one buffer per value. */
   memory(height: number, width: number) {
-    return plannedBytes(this.plan, height, width);
+    return plannedBytes(this.plan, height, width, elementBytes(this.element));
   }
 
   /** Allocates buffers for inputs up to h×w now, so that later tiles of that size allocate nothing. */
@@ -123,18 +137,20 @@ export class GraphExecutor {
     if (fresh) device.pushErrorScope('out-of-memory');
     let shape: PreparedShape;
     let staging: GPUBuffer;
-    let outBytes: number;
+    let readBack: ReadBackLayout;
     let oom: GPUError | null = null;
     try {
       shape = await this.prepare(height, width);
-      device.queue.writeBuffer(shape.input.buffer, shape.input.offset * 4, input.buffer, input.byteOffset, input.byteLength);
-      outBytes = shape.output.channels * shape.output.height * shape.output.width * 4;
-      staging = this.stagingBuffer(outBytes);
+      this.upload(shape.input, input);
+      readBack = readBackLayout(shape.output, this.element, this.overflowFlag !== undefined);
+      staging = this.stagingBuffer(readBack.bytes);
       const encoder = device.createCommandEncoder();
+      if (this.overflowFlag) encoder.clearBuffer(this.overflowFlag);
       const pass = encoder.beginComputePass();
       for (const call of shape.calls) encodeCall(pass, call);
       pass.end();
-      encoder.copyBufferToBuffer(shape.output.buffer, shape.output.offset * 4, staging, 0, outBytes);
+      encoder.copyBufferToBuffer(shape.output.buffer, readBack.sourceStart, staging, 0, readBack.tensorBytes);
+      if (this.overflowFlag) encoder.copyBufferToBuffer(this.overflowFlag, 0, staging, readBack.flagAt, 4);
       device.queue.submit([encoder.finish()]);
     } finally {
       if (fresh) oom = await device.popErrorScope().catch(() => null);
@@ -143,10 +159,31 @@ export class GraphExecutor {
       this.releaseActivations();
       throw new WgsrError('GPU_OUT_OF_MEMORY', `the GPU ran out of memory for a ${width}×${height} tile (${oom.message}); use a smaller tile or --max-memory`);
     }
-    await staging.mapAsync(MapMode.READ, 0, outBytes);
-    const out = new Float32Array(staging.getMappedRange(0, outBytes).slice(0));
+    await staging.mapAsync(MapMode.READ, 0, readBack.bytes);
+    const mapped = new Uint8Array(staging.getMappedRange(0, readBack.bytes));
+    const overflowed = this.overflowFlag !== undefined && new Uint32Array(mapped.slice(readBack.flagAt, readBack.flagAt + 4).buffer)[0] !== 0;
+    const values = mapped.subarray(readBack.skip, readBack.skip + readBack.count * elementBytes(this.element));
+    const out = this.element === 'f16' ? decodeToFloat32(values, 'float16', readBack.count) : new Float32Array(values.slice().buffer);
     staging.unmap();
+    if (overflowed) {
+      throw new WgsrError('F16_OVERFLOW', `an activation exceeded f16's range (±65504) on a ${width}×${height} input; run it in f32`);
+    }
     return out;
+  }
+
+  /** Writes the f32 input into its tensor, converted to the element type. */
+  private upload(to: TensorRef, input: Float32Array): void {
+    if (this.element === 'f32') {
+      this.device.queue.writeBuffer(to.buffer, to.offset * 4, input.buffer, input.byteOffset, input.byteLength);
+      return;
+    }
+    // writeBuffer takes whole 4-byte words: an odd start or length is padded with a zero
+    // element. Nothing else in the buffer is live before the first dispatch of a run (the
+    // input is the only value defined then), so the padding overwrites nothing that is read.
+    const lead = to.offset % 2;
+    const halves = new Uint16Array(Math.ceil((lead + input.length) / 2) * 2);
+    halves.set(float32ToFloat16Bits(input), lead);
+    this.device.queue.writeBuffer(to.buffer, (to.offset - lead) * 2, halves.buffer, 0, halves.byteLength);
   }
 
   destroy(): void {
@@ -154,6 +191,7 @@ export class GraphExecutor {
     this.destroyed = true;
     this.releaseActivations();
     for (const b of this.weights.buffers) b.destroy();
+    this.overflowFlag?.destroy();
   }
 
   private async prepare(height: number, width: number): Promise<PreparedShape> {
@@ -190,7 +228,8 @@ export class GraphExecutor {
     const p = this.plan.placements.get(id)!;
     const s = this.plan.storages[p.storage]!;
     const size = valueSize(v, height, width);
-    return { buffer: this.buffers[s.buffer]!, offset: p.channelOffset * size.height * size.width, channels: v.channels, ...size };
+    const half = this.overflowFlag && { overflow: this.overflowFlag };
+    return { buffer: this.buffers[s.buffer]!, offset: p.channelOffset * size.height * size.width, channels: v.channels, ...size, ...(half && { half }) };
   }
 
   private ensureCapacity(height: number, width: number): void {
@@ -199,7 +238,7 @@ export class GraphExecutor {
     const w = Math.max(width, this.capacity.width);
     this.releaseActivations();
     const limit = this.device.limits.maxStorageBufferBindingSize;
-    const sizes = this.plan.bufferWeights.map((weight) => Math.ceil(weight * h * w) * 4);
+    const sizes = this.plan.bufferWeights.map((weight) => Math.ceil(weight * h * w) * elementBytes(this.element));
     // Checked before any allocation, so that a refusal leaves no buffer behind.
     const largest = Math.max(...sizes);
     if (largest > limit) {
@@ -224,6 +263,31 @@ export class GraphExecutor {
     }
     return this.staging;
   }
+}
+
+/**
+ * Where the output (and the overflow flag) land in the read-back buffer. Copies move whole
+ * 4-byte words, so an f16 output at an odd element is copied from the word before it and
+ * `skip` bytes are dropped.
+ */
+interface ReadBackLayout {
+  readonly sourceStart: number;
+  readonly skip: number;
+  readonly count: number;
+  readonly tensorBytes: number;
+  readonly flagAt: number;
+  /** Bytes to map. */
+  readonly bytes: number;
+}
+
+function readBackLayout(output: TensorRef, element: ElementType, withFlag: boolean): ReadBackLayout {
+  const size = elementBytes(element);
+  const start = output.offset * size;
+  const sourceStart = start - (start % 4);
+  const skip = start - sourceStart;
+  const count = output.channels * output.height * output.width;
+  const tensorBytes = Math.ceil((skip + count * size) / 4) * 4;
+  return { sourceStart, skip, count, tensorBytes, flagAt: tensorBytes, bytes: tensorBytes + (withFlag ? 4 : 0) };
 }
 
 /**
