@@ -1,7 +1,7 @@
 // Kernel benchmark: every conv shape of Real-ESRGAN x4plus (RRDBNet, nf 64, gc 32) at 64×64 and
 // 128×128 inputs, with the epilogue and fused read the network uses, against the adapter's
-// vec4-FMA peak measured in the same run.
-//   npm run bench:kernels [-- --sizes 64,128 --only 192 --rounds 3]
+// vec4-FMA peak measured in the same run, with activations stored as f32 and/or f16.
+//   npm run bench:kernels [-- --sizes 64,128 --only 192 --rounds 3 --precision f32,f16]
 // Prints a table and writes bench/results/kernels-<time>.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,14 +13,16 @@ import { measurePeak } from './peak.mjs';
 
 const { createServerDevice } = await distImport('runtime/node.js');
 const { conv2d, conv2dFlops, packConv2dWeights } = await distImport('kernels/conv2d.js');
-const { createTensorBuffer, uploadFloat32 } = await distImport('kernels/buffers.js');
+const { createTensorBuffer } = await distImport('kernels/buffers.js');
 const { PipelineCache, prepareCall, encodeCall, releaseCall } = await distImport('kernels/program.js');
+const { float32ToFloat16Bits } = await distImport('weights/dtypes.js');
 
 const { values: args } = parseArgs({
   options: {
     sizes: { type: 'string', default: '64,128' },
     only: { type: 'string' },
     rounds: { type: 'string', default: '3' },
+    precision: { type: 'string', default: 'f32' },
   },
 });
 
@@ -57,9 +59,22 @@ console.log(`adapter: ${wgsr.adapter.summary}; timing: ${timer.method}`);
 // measured at the start of each round: on a machine shared with other work, the fastest of
 // several spread-out runs is the best estimate of what the hardware does, and the peak is
 // estimated the same way so the ratio compares like with like.
+const precisions = args.precision.split(',');
+if (precisions.includes('f16') && !device.features.has('shader-f16')) throw new Error('this adapter has no shader-f16');
+const overflow = createTensorBuffer(device, 4, 'overflow flag');
+
+/** A [C, H, H] tensor of random values stored as `precision`. */
+function tensor(precision, channels, height, seed) {
+  const values = random(channels * height * height, 1, seed);
+  const data = precision === 'f16' ? float32ToFloat16Bits(values) : values;
+  const buffer = createTensorBuffer(device, data.byteLength);
+  device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  return { buffer, offset: 0, channels, height, width: height, ...(precision === 'f16' ? { half: { overflow } } : {}) };
+}
+
 const benches = [];
 for (const size of args.sizes.split(',').map(Number)) {
-  for (const spec of CONVS) {
+  for (const [spec, precision] of CONVS.flatMap((c) => precisions.map((p) => [c, p]))) {
     if (args.only && !spec.name.includes(args.only)) continue;
     const inH = size * spec.at;
     const outH = spec.upsample ? inH * spec.upsample : inH;
@@ -70,11 +85,9 @@ for (const size of args.sizes.split(',').map(Number)) {
       bias: random(spec.cout, 0.1, 2),
       label: spec.name,
     });
-    const input = { buffer: uploadFloat32(device, random(spec.cin * inH * inH, 1, 3)), offset: 0, channels: spec.cin, height: inH, width: inH };
-    const output = { buffer: createTensorBuffer(device, spec.cout * outH * outH * 4), offset: 0, channels: spec.cout, height: outH, width: outH };
-    const residual = spec.residual
-      ? { alpha: 0.2, beta: 1, r1: { ...output, buffer: uploadFloat32(device, random(spec.cout * outH * outH, 1, 4)) } }
-      : undefined;
+    const input = tensor(precision, spec.cin, inH, 3);
+    const output = tensor(precision, spec.cout, outH, 5);
+    const residual = spec.residual ? { alpha: 0.2, beta: 1, r1: tensor(precision, spec.cout, outH, 4) } : undefined;
     const desc = {
       input,
       inputTransform: spec.upsample ? { kind: 'upsample_nearest', factor: spec.upsample } : undefined,
@@ -87,7 +100,7 @@ for (const size of args.sizes.split(',').map(Number)) {
     const call = conv2d(desc, device.limits);
     const prepared = await prepareCall(cache, call);
     const buffers = [input.buffer, output.buffer, weights.buffer, residual?.r1.buffer];
-    benches.push({ size, spec, outH, call, prepared, flops: conv2dFlops(desc), buffers, times: [] });
+    benches.push({ size, spec, precision, outH, call, prepared, flops: conv2dFlops(desc), buffers, times: [] });
   }
 }
 
@@ -111,6 +124,7 @@ const rows = benches.map((b) => {
   return {
     input: b.size,
     conv: b.spec.name,
+    precision: b.precision,
     outSize: `${b.outH}×${b.outH}`,
     ms,
     bestMs,
@@ -125,6 +139,7 @@ const rows = benches.map((b) => {
 printTable(rows, [
   { key: 'input', title: 'input' },
   { key: 'conv', title: 'conv', align: 'left' },
+  { key: 'precision', title: 'storage' },
   { key: 'outSize', title: 'size' },
   { key: 'ms', title: 'ms (median)', format: (v) => v.toFixed(2) },
   { key: 'bestMs', title: 'ms (best)', format: (v) => v.toFixed(2) },
