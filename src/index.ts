@@ -12,6 +12,7 @@ export { runSelfTest } from './runtime/self-test.js';
 export * from './weights/index.js';
 export { detectArchitecture, SUPPORTED_ARCHITECTURES, type ModelInfo, type Architecture, type RRDBNetInfo, type SRVGGNetCompactInfo, type EDSRInfo, type SRGANInfo } from './models/registry.js';
 export { upscaleImage, type Image, type TileNetwork, type UpscaleOptions } from './image/upscale.js';
+export type { SubmittedTile } from './image/upscale.js';
 export {
   createUpscaler,
   DEFAULT_MAX_MEMORY,

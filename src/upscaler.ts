@@ -1,7 +1,7 @@
 import { WgsrError, isWgsrError } from './errors.js';
 import { GraphExecutor } from './graph/executor.js';
 import { profileLayers, type LayerTime } from './graph/profile.js';
-import type { Image, TileNetwork, UpscaleOptions } from './image/types.js';
+import type { Image, SubmittedTile, TileNetwork, UpscaleOptions } from './image/types.js';
 import { upscaleImage } from './image/upscale.js';
 import { PipelineCache } from './kernels/program.js';
 import { buildModel, type ModelOptions } from './models/build.js';
@@ -157,12 +157,43 @@ export async function createUpscaler(bytes: Uint8Array, options: UpscalerOptions
         return await e.executor.run(input, h, w);
       } catch (err) {
         if (!isWgsrError(err) || err.code !== 'F16_OVERFLOW') throw err;
-        warn(named(`${err.message}; finishing in f32`));
-        fallback.f32 = true;
-        e.executor.releaseActivations(); // the f32 executor needs the memory now
+        startFallback(e, err, fallback);
       }
     }
     return (await f32Executor(e)).run(input, h, w);
+  };
+
+  /**
+   * Submits one tile (see runTile for the f16 fallback). With tiles in flight, the tile after
+   * one that overflows was already submitted in f16; whether or not it overflows, it is redone
+   * in f32 when collected, so the image is exactly what one tile at a time would give.
+   */
+  const submitTile = async (e: Engine, input: Float32Array, h: number, w: number, fallback: { f32: boolean }): Promise<SubmittedTile> => {
+    if (fallback.f32) return (await f32Executor(e)).submit(input, h, w);
+    const f16 = await e.executor.submit(input, h, w);
+    return {
+      collect: async () => {
+        let out: Float32Array | undefined;
+        try {
+          out = await f16.collect();
+        } catch (err) {
+          if (!isWgsrError(err) || err.code !== 'F16_OVERFLOW') throw err;
+          startFallback(e, err, fallback);
+        }
+        if (out && !fallback.f32) return out;
+        // This tile or one before it overflowed: like every tile after the first overflow, it runs in f32.
+        return (await f32Executor(e)).run(input, h, w);
+      },
+      discard: () => f16.discard(),
+    };
+  };
+
+  /** An f16 overflow: warn once, and the rest of the call runs in f32. */
+  const startFallback = (e: Engine, overflow: Error, fallback: { f32: boolean }): void => {
+    if (fallback.f32) return;
+    warn(named(`${overflow.message}; finishing in f32`));
+    fallback.f32 = true;
+    e.executor.releaseActivations(); // the f32 executor needs the memory now
   };
 
   /** The engine's f32 executor: the main one, or one made on the first f16 overflow. */
@@ -193,6 +224,11 @@ export async function createUpscaler(bytes: Uint8Array, options: UpscalerOptions
       seen.side = Math.max(h, w);
       return requireFinite(await runTile(e, tile, h, w, fallback), h, w, defaults.source);
     },
+    submit: async (tile, h, w) => {
+      seen.side = Math.max(h, w);
+      const started = await submitTile(e, tile, h, w, fallback);
+      return { collect: async () => requireFinite(await started.collect(), h, w, defaults.source), discard: started.discard };
+    },
     maxTileSide: () => maxTileSide(e.executor, e.device.limits, defaults.maxMemory ?? DEFAULT_MAX_MEMORY, tilePad),
   });
 
@@ -214,6 +250,7 @@ export async function createUpscaler(bytes: Uint8Array, options: UpscalerOptions
           alpha: opts.alpha,
           onProgress: opts.onProgress ?? defaults.onProgress,
           signal: opts.signal ?? defaults.signal,
+          overlap: opts.overlap,
         });
       } catch (err) {
         // Whatever stopped the image, its activations are not needed until the next one.
@@ -294,7 +331,7 @@ function requireFinite(out: Float32Array, height: number, width: number, source?
 /** The smallest tile side an out-of-memory retry tries. */
 const MIN_RETRY_TILE = 32;
 
-type UpscaleCallOptions = Pick<UpscaleOptions, 'outscale' | 'alpha' | 'onProgress' | 'signal' | 'tile' | 'tilePad' | 'prePad'>;
+type UpscaleCallOptions = Pick<UpscaleOptions, 'outscale' | 'alpha' | 'onProgress' | 'signal' | 'tile' | 'tilePad' | 'prePad' | 'overlap'>;
 
 interface Engine {
   device: GPUDevice;

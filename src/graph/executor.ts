@@ -21,9 +21,38 @@ interface PreparedShape {
 }
 
 /**
+ * A run whose commands are on the GPU queue and whose output has not been read yet. Call exactly
+ * one of its methods, once: either hands its read-back buffer back to the executor.
+ */
+export interface SubmittedRun {
+  /** Waits for the GPU and returns the [outC, H·s, W·s] output; F16_OVERFLOW and DEVICE_LOST are thrown here. */
+  collect(): Promise<Float32Array>;
+  /** Waits for the GPU and drops the output (a run no longer wanted, after an error or an abort). Never rejects. */
+  discard(): Promise<void>;
+}
+
+/** What the executor keeps about a submitted run. */
+interface RunState {
+  readonly staging: GPUBuffer;
+  readonly readBack: ReadBackLayout;
+  /** The staging buffer's mapAsync, called right after the submit so it settles when the GPU is done. */
+  readonly mapped: Promise<void>;
+  readonly height: number;
+  readonly width: number;
+  taken: boolean;
+}
+
+/**
  * Runs a graph on one device: weights uploaded once, pipelines compiled once, buffers from the
  * memory plan, and per tile shape one set of uniforms and bind groups, built on first use and
  * reused. A forward pass is one command encoder, one compute pass and one submit.
+ *
+ * Runs can be pipelined: `submit` queues a run (upload, dispatches, copy of the output into a
+ * read-back buffer of its own, taken from a small pool) and returns without waiting for the
+ * GPU; `collect` waits, reads back and returns the buffer to the pool. Tile N+1 may be
+ * submitted before tile N is collected although both use the same activation buffers: the
+ * queue executes N+1's writeBuffer and dispatches after N's submission, whose last command
+ * copies N's output to N's own read-back buffer. Submits must not overlap (await each one).
  *
  * Activations are stored as f32 or f16 (`element`); inputs and outputs are f32 either way,
  * converted on the CPU. With f16, a run whose values left f16's range fails with F16_OVERFLOW
@@ -35,7 +64,11 @@ export class GraphExecutor {
   private readonly overflowFlag: GPUBuffer | undefined;
   private capacity = { height: 0, width: 0 };
   private readonly shapes = new Map<string, PreparedShape>();
-  private staging: GPUBuffer | undefined;
+  private readonly staging: StagingPool;
+  /** Settle markers of submitted runs whose GPU work is not known to be done yet. */
+  private readonly working = new Set<Promise<void>>();
+  /** Frees of GPU objects that working runs may still use; they run once the GPU is idle. */
+  private retired: (() => void)[] = [];
   private destroyed = false;
 
   private constructor(
@@ -46,6 +79,7 @@ export class GraphExecutor {
     readonly element: ElementType,
   ) {
     if (element === 'f16') this.overflowFlag = createTensorBuffer(device, 4, 'f16 overflow flag');
+    this.staging = new StagingPool(device);
   }
 
   static async create(pipelines: PipelineCache, graph: Graph, element: ElementType = 'f32'): Promise<GraphExecutor> {
@@ -92,24 +126,41 @@ export class GraphExecutor {
   }
 
   /**
-   * Runs the network on a [C, H, W] input; returns the [outC, H·s, W·s] output. A shape's first
-   * run happens inside an out-of-memory error scope: a failed allocation frees the activations
-   * and throws GPU_OUT_OF_MEMORY, so the caller can retry with a smaller tile. A lost device
-   * becomes DEVICE_LOST, whatever the failing call reported.
+   * Runs the network on a [C, H, W] input; returns the [outC, H·s, W·s] output: `submit` then
+   * `collect`, nothing overlapped.
    */
   async run(input: Float32Array, height: number, width: number): Promise<Float32Array> {
+    return (await this.submit(input, height, width)).collect();
+  }
+
+  /**
+   * Queues a run on a [C, H, W] input and resolves once its commands are submitted, without
+   * waiting for the GPU. A shape's first run happens inside an out-of-memory error scope: a
+   * failed allocation frees the activations and throws GPU_OUT_OF_MEMORY, so the caller can
+   * retry with a smaller tile. A lost device becomes DEVICE_LOST, whatever the failing call
+   * reported.
+   */
+  async submit(input: Float32Array, height: number, width: number): Promise<SubmittedRun> {
     if (this.destroyed) throw new WgsrError('BAD_ARGUMENT', 'this model was destroyed');
     const expected = this.inChannels * height * width;
     if (input.length !== expected) {
       throw new WgsrError('BAD_ARGUMENT', `input has ${input.length} values; a ${this.inChannels}×${height}×${width} tensor has ${expected}`);
     }
-    try {
-      return await this.runChecked(input, height, width);
-    } catch (e) {
-      const lost = await deviceLoss(this.device);
-      if (lost) throw new WgsrError('DEVICE_LOST', `the GPU device was lost (${lost.reason || 'unknown'}: ${lost.message || 'no details'})`, { cause: e });
-      throw e;
-    }
+    const run = await this.lossChecked(this.submitChecked(input, height, width));
+    const take = () => {
+      if (run.taken) throw new Error('a submitted run is collected or discarded once');
+      run.taken = true;
+    };
+    return {
+      collect: () => {
+        take();
+        return this.lossChecked(this.collectChecked(run));
+      },
+      discard: () => {
+        take();
+        return this.discardRun(run);
+      },
+    };
   }
 
   /**
@@ -120,30 +171,29 @@ export class GraphExecutor {
     return (await this.prepare(height, width)).calls;
   }
 
-  /** Frees the activation buffers and per-shape uniforms (weights stay); the next run allocates again. */
+  /**
+   * Frees the activation buffers, per-shape uniforms and idle read-back buffers (weights stay);
+   * the next run allocates again. Runs still in flight keep what they use until the GPU is done
+   * with them, and their read-back buffers are freed when they are collected.
+   */
   releaseActivations(): void {
-    this.dropShapes();
-    for (const b of this.buffers) b.destroy();
-    this.buffers = [];
-    this.capacity = { height: 0, width: 0 };
-    this.staging?.destroy();
-    this.staging = undefined;
+    this.dropActivations();
+    this.staging.clear();
   }
 
-  private async runChecked(input: Float32Array, height: number, width: number): Promise<Float32Array> {
+  private async submitChecked(input: Float32Array, height: number, width: number): Promise<RunState> {
     const { device } = this;
     if (lossOf(device)) throw new Error('device lost before the run');
     const fresh = !this.shapes.has(`${height}x${width}`);
     if (fresh) device.pushErrorScope('out-of-memory');
-    let shape: PreparedShape;
-    let staging: GPUBuffer;
+    let staging: GPUBuffer | undefined;
     let readBack: ReadBackLayout;
     let oom: GPUError | null = null;
     try {
-      shape = await this.prepare(height, width);
+      const shape = await this.prepare(height, width);
       this.upload(shape.input, input);
       readBack = readBackLayout(shape.output, this.element, this.overflowFlag !== undefined);
-      staging = this.stagingBuffer(readBack.bytes);
+      staging = this.staging.take(readBack.bytes);
       const encoder = device.createCommandEncoder();
       if (this.overflowFlag) encoder.clearBuffer(this.overflowFlag);
       const pass = encoder.beginComputePass();
@@ -152,23 +202,97 @@ export class GraphExecutor {
       encoder.copyBufferToBuffer(shape.output.buffer, readBack.sourceStart, staging, 0, readBack.tensorBytes);
       if (this.overflowFlag) encoder.copyBufferToBuffer(this.overflowFlag, 0, staging, readBack.flagAt, 4);
       device.queue.submit([encoder.finish()]);
+    } catch (e) {
+      if (staging) this.staging.give(staging);
+      throw e;
     } finally {
       if (fresh) oom = await device.popErrorScope().catch(() => null);
     }
+    const run = this.track(staging, readBack, height, width);
     if (oom) {
+      // The run was submitted all the same: its buffers go once the GPU is done with it.
+      void this.discardRun(run);
       this.releaseActivations();
       throw new WgsrError('GPU_OUT_OF_MEMORY', `the GPU ran out of memory for a ${width}×${height} tile (${oom.message}); use a smaller tile or --max-memory`);
     }
-    await staging.mapAsync(MapMode.READ, 0, readBack.bytes);
-    const mapped = new Uint8Array(staging.getMappedRange(0, readBack.bytes));
-    const overflowed = this.overflowFlag !== undefined && new Uint32Array(mapped.slice(readBack.flagAt, readBack.flagAt + 4).buffer)[0] !== 0;
-    const values = mapped.subarray(readBack.skip, readBack.skip + readBack.count * elementBytes(this.element));
-    const out = this.element === 'f16' ? decodeToFloat32(values, 'float16', readBack.count) : new Float32Array(values.slice().buffer);
-    staging.unmap();
-    if (overflowed) {
-      throw new WgsrError('F16_OVERFLOW', `an activation exceeded f16's range (±65504) on a ${width}×${height} input; run it in f32`);
+    return run;
+  }
+
+  /**
+   * Maps a submitted run's read-back buffer now, not at collect: the mapping settles as soon as
+   * the GPU is done, which also tells the executor when buffers the run uses may be freed. A
+   * failed mapping is reported by collect.
+   */
+  private track(staging: GPUBuffer, readBack: ReadBackLayout, height: number, width: number): RunState {
+    const mapped = staging.mapAsync(MapMode.READ, 0, readBack.bytes);
+    const settled: Promise<void> = mapped.then(
+      () => this.settle(settled),
+      () => this.settle(settled),
+    );
+    this.working.add(settled);
+    return { staging, readBack, mapped, height, width, taken: false };
+  }
+
+  private async collectChecked(run: RunState): Promise<Float32Array> {
+    const { readBack, staging, height, width } = run;
+    try {
+      await run.mapped.catch((e: unknown) => {
+        throw this.destroyed ? new WgsrError('BAD_ARGUMENT', 'this model was destroyed while a tile was running', { cause: e }) : e;
+      });
+      const mapped = new Uint8Array(staging.getMappedRange(0, readBack.bytes));
+      const overflowed = this.overflowFlag !== undefined && new Uint32Array(mapped.slice(readBack.flagAt, readBack.flagAt + 4).buffer)[0] !== 0;
+      const values = mapped.subarray(readBack.skip, readBack.skip + readBack.count * elementBytes(this.element));
+      const out = this.element === 'f16' ? decodeToFloat32(values, 'float16', readBack.count) : new Float32Array(values.slice().buffer);
+      if (overflowed) {
+        throw new WgsrError('F16_OVERFLOW', `an activation exceeded f16's range (±65504) on a ${width}×${height} input; run it in f32`);
+      }
+      return out;
+    } finally {
+      this.finish(run);
     }
-    return out;
+  }
+
+  private async discardRun(run: RunState): Promise<void> {
+    await run.mapped.catch(() => undefined);
+    this.finish(run);
+  }
+
+  /** A collected or discarded run: its read-back buffer goes back to the pool, unmapped. */
+  private finish(run: RunState): void {
+    if (run.staging.mapState === 'mapped') run.staging.unmap();
+    this.staging.give(run.staging);
+  }
+
+  /** A run's GPU work is done (or failed): once none is left, retired objects are freed. */
+  private settle(marker: Promise<void>): void {
+    this.working.delete(marker);
+    if (this.working.size === 0) this.freeRetired();
+  }
+
+  /** Frees now if no submitted work may use what `free` destroys, else once the GPU is idle. */
+  private retire(free: () => void): void {
+    this.retired.push(free);
+    if (this.working.size === 0) this.freeRetired();
+  }
+
+  private freeRetired(): void {
+    for (const free of this.retired.splice(0)) free();
+  }
+
+  /** Resolves when the GPU has finished every submitted run (their read-backs are mapped). */
+  private async idle(): Promise<void> {
+    while (this.working.size > 0) await Promise.all(this.working);
+  }
+
+  /** Translates any failure on a lost device into DEVICE_LOST. */
+  private async lossChecked<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (e) {
+      const lost = await deviceLoss(this.device);
+      if (lost) throw new WgsrError('DEVICE_LOST', `the GPU device was lost (${lost.reason || 'unknown'}: ${lost.message || 'no details'})`, { cause: e });
+      throw e;
+    }
   }
 
   /** Writes the f32 input into its tensor, converted to the element type. */
@@ -179,17 +303,25 @@ export class GraphExecutor {
     }
     // writeBuffer takes whole 4-byte words: an odd start or length is padded with a zero
     // element. Nothing else in the buffer is live before the first dispatch of a run (the
-    // input is the only value defined then), so the padding overwrites nothing that is read.
+    // input is the only value defined then, and the queue runs in order, so an earlier run
+    // still in flight is done with it), so the padding overwrites nothing that is read.
     const lead = to.offset % 2;
     const halves = new Uint16Array(Math.ceil((lead + input.length) / 2) * 2);
     halves.set(float32ToFloat16Bits(input), lead);
     this.device.queue.writeBuffer(to.buffer, (to.offset - lead) * 2, halves.buffer, 0, halves.byteLength);
   }
 
+  /**
+   * Frees everything now, runs in flight included (a caller tearing the model down mid-image):
+   * WebGPU keeps a destroyed buffer's memory until submitted work that uses it is done, and
+   * their collect reports that the model was destroyed.
+   */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.releaseActivations();
+    this.dropActivations();
+    this.freeRetired();
+    this.staging.destroy();
     for (const b of this.weights.buffers) b.destroy();
     this.overflowFlag?.destroy();
   }
@@ -207,6 +339,10 @@ export class GraphExecutor {
       this.shapes.set(key, cached);
       return cached;
     }
+    // A new shape may reallocate the activations or evict a cached shape, which runs in flight
+    // still use: wait for the GPU first, so that they are freed at once rather than living
+    // beside their replacements (a new shape comes a few times per image, not per tile).
+    await this.idle();
     this.ensureCapacity(height, width);
     const ref = (id: ValueId): TensorRef => this.tensorRef(id, height, width);
     const limits = this.device.limits;
@@ -217,8 +353,8 @@ export class GraphExecutor {
     this.shapes.set(key, prepared);
     if (this.shapes.size > SHAPE_CACHE_SIZE) {
       const [oldest, old] = this.shapes.entries().next().value as [string, PreparedShape];
-      old.calls.forEach(releaseCall);
       this.shapes.delete(oldest);
+      this.retire(() => old.calls.forEach(releaseCall));
     }
     return prepared;
   }
@@ -236,7 +372,7 @@ export class GraphExecutor {
     if (height <= this.capacity.height && width <= this.capacity.width) return;
     const h = Math.max(height, this.capacity.height);
     const w = Math.max(width, this.capacity.width);
-    this.releaseActivations();
+    this.dropActivations();
     const limit = this.device.limits.maxStorageBufferBindingSize;
     const sizes = this.plan.bufferWeights.map((weight) => Math.ceil(weight * h * w) * elementBytes(this.element));
     // Checked before any allocation, so that a refusal leaves no buffer behind.
@@ -251,17 +387,65 @@ export class GraphExecutor {
     this.capacity = { height: h, width: w };
   }
 
-  private dropShapes(): void {
-    for (const s of this.shapes.values()) s.calls.forEach(releaseCall);
+  /** Detaches the activation buffers and prepared shapes, and frees them once no run uses them. */
+  private dropActivations(): void {
+    const shapes = [...this.shapes.values()];
+    const buffers = this.buffers;
     this.shapes.clear();
+    this.buffers = [];
+    this.capacity = { height: 0, width: 0 };
+    this.retire(() => {
+      for (const s of shapes) s.calls.forEach(releaseCall);
+      for (const b of buffers) b.destroy();
+    });
+  }
+}
+
+/**
+ * Read-back buffers: each run in flight holds one of its own, and collected runs give theirs
+ * back for the next. An idle buffer too small for a run is replaced rather than kept, so the
+ * pool never holds more buffers than runs were ever in flight at once.
+ */
+class StagingPool {
+  private idle: GPUBuffer[] = [];
+  /** Buffers held by runs in flight. */
+  private held = new Set<GPUBuffer>();
+  /** Buffers held by runs in flight when the pool was cleared: destroyed when given back. */
+  private readonly orphaned = new Set<GPUBuffer>();
+
+  constructor(private readonly device: GPUDevice) {}
+
+  take(bytes: number): GPUBuffer {
+    const fit = this.idle.findIndex((b) => b.size >= bytes);
+    let buffer: GPUBuffer;
+    if (fit >= 0) {
+      buffer = this.idle.splice(fit, 1)[0]!;
+    } else {
+      this.idle.pop()?.destroy();
+      buffer = this.device.createBuffer({ label: 'read-back', size: Math.ceil(bytes / 16) * 16, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    }
+    this.held.add(buffer);
+    return buffer;
   }
 
-  private stagingBuffer(bytes: number): GPUBuffer {
-    if (!this.staging || this.staging.size < bytes) {
-      this.staging?.destroy();
-      this.staging = this.device.createBuffer({ label: 'read-back', size: Math.ceil(bytes / 16) * 16, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
-    }
-    return this.staging;
+  give(buffer: GPUBuffer): void {
+    if (this.held.delete(buffer)) this.idle.push(buffer);
+    else if (this.orphaned.delete(buffer)) buffer.destroy();
+  }
+
+  /** Frees the idle buffers; held ones are freed when given back. */
+  clear(): void {
+    for (const b of this.idle) b.destroy();
+    this.idle = [];
+    for (const b of this.held) this.orphaned.add(b);
+    this.held = new Set();
+  }
+
+  /** Frees every buffer now, held ones included (their pending mappings fail). */
+  destroy(): void {
+    this.clear();
+    for (const b of this.orphaned) b.destroy();
+    this.orphaned.clear();
   }
 }
 

@@ -25,8 +25,22 @@ export interface TileNetwork {
   readonly sizeMultiple: number;
   /** Runs the network on one [C,H,W] float tile (values in 0..inputRange); resolves to [outC, H·s, W·s]. */
   forward(tile: Float32Array, height: number, width: number): Promise<Float32Array>;
+  /**
+   * Optional pipelined form of `forward`: starts the tile and resolves once it is under way,
+   * before its output exists. upscaleImage then prepares and submits the next tile while this
+   * one computes, and collects this one after (at most two tiles in flight).
+   */
+  submit?(tile: Float32Array, height: number, width: number): Promise<SubmittedTile>;
   /** Largest tile side (input pixels, before tilePad) that fits the memory budget; used when no tile size is given. */
   maxTileSide(): number;
+}
+
+/** A tile a network has started. Call exactly one of its methods, once. */
+export interface SubmittedTile {
+  /** Waits for the tile's [outC, H·s, W·s] output. */
+  collect(): Promise<Float32Array>;
+  /** Lets go of a tile whose output is no longer wanted (after an error or an abort); resolves when nothing of it is in use. Never rejects. */
+  discard(): Promise<void>;
 }
 
 export interface UpscaleOptions {
@@ -44,4 +58,10 @@ export interface UpscaleOptions {
   onProgress?: (done: number, total: number) => void;
   /** Checked between tiles: a fired signal throws WgsrError('ABORTED'). */
   signal?: AbortSignal;
+  /**
+   * Default true: with a network that has `submit`, the next tile is gathered and submitted
+   * before the current one is collected, so CPU and GPU work overlap. false runs one tile at a
+   * time through `forward` (the same bytes; for comparisons).
+   */
+  overlap?: boolean;
 }

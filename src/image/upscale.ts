@@ -1,5 +1,5 @@
 import { WgsrError } from '../errors.js';
-import type { Image, TileNetwork, UpscaleOptions } from './types.js';
+import type { Image, SubmittedTile, TileNetwork, UpscaleOptions } from './types.js';
 import { validateImage, maxValue } from './validate.js';
 import { checkNetwork, resolveOptions } from './options.js';
 import { paddedAxis } from './pad.js';
@@ -9,7 +9,7 @@ import { gatherTile, networkInputTable, scatterTile, type OutputMap } from './te
 import { fillChannel, isOpaque, resizeAlphaLinear } from './alpha.js';
 import { resizeLanczos } from './resize.js';
 
-export type { Image, TileNetwork, UpscaleOptions } from './types.js';
+export type { Image, SubmittedTile, TileNetwork, UpscaleOptions } from './types.js';
 
 /**
  * Upscales `image` with `net` exactly as Real-ESRGAN's RealESRGANer.enhance does (see the files
@@ -54,16 +54,34 @@ export async function upscaleImage(net: TileNetwork, image: Image, options: Upsc
   const table = networkInputTable(bitDepth, net.inputRange);
   const toUnit: OutputMap = net.outputToUnit ?? (net.inputRange === 1 ? null : (y: number) => y / net.inputRange);
   const total = passes.length * tiles.length;
+  const submit = tileSubmitter(net, options.overlap ?? true);
   let done = 0;
-  for (const pass of passes) {
-    for (const tile of tiles) {
-      throwIfAborted(options.signal, done, total);
-      const input = gatherTile(image, pass.sources, xMap, yMap, tile.padded, table);
-      const output = await net.forward(input, tile.padded.y1 - tile.padded.y0, tile.padded.x1 - tile.padded.x0);
-      checkOutput(net, tile, output);
-      scatterTile(out, output, tile, scale, pass.sink, toUnit);
-      options.onProgress?.(++done, total);
+  // Tile i+1 is gathered and submitted before tile i is collected and scattered, so the CPU
+  // work of both overlaps the GPU's; at most two tiles are in flight. A tile still in flight
+  // when anything fails (an abort included) is discarded before the error leaves.
+  let inFlight: { tile: Tile; pass: Pass; started: SubmittedTile } | undefined;
+  const finish = async ({ tile, pass, started }: NonNullable<typeof inFlight>) => {
+    const output = await started.collect();
+    checkOutput(net, tile, output);
+    scatterTile(out, output, tile, scale, pass.sink, toUnit);
+    options.onProgress?.(++done, total);
+  };
+  try {
+    for (const pass of passes) {
+      for (const tile of tiles) {
+        throwIfAborted(options.signal, done, total);
+        const input = gatherTile(image, pass.sources, xMap, yMap, tile.padded, table);
+        const previous = inFlight;
+        inFlight = { tile, pass, started: await submit(input, tile.padded.y1 - tile.padded.y0, tile.padded.x1 - tile.padded.x0) };
+        if (previous) await finish(previous);
+      }
     }
+    const last = inFlight;
+    inFlight = undefined;
+    if (last) await finish(last);
+  } catch (e) {
+    await inFlight?.started.discard();
+    throw e;
   }
 
   if (plan.alphaChannel >= 0) {
@@ -73,6 +91,17 @@ export async function upscaleImage(net: TileNetwork, image: Image, options: Upsc
   if (!target) return out;
   throwIfAborted(options.signal, done, total);
   return resizeLanczos(out, target.width, target.height);
+}
+
+/**
+ * How tiles reach the network: its own `submit` when it has one and overlap is wanted, else
+ * `forward`, called only when the tile is collected (nothing runs ahead, and a discarded tile
+ * never runs).
+ */
+function tileSubmitter(net: TileNetwork, overlap: boolean): (tile: Float32Array, height: number, width: number) => Promise<SubmittedTile> {
+  const pipelined = overlap && net.submit?.bind(net);
+  if (pipelined) return pipelined;
+  return async (tile, height, width) => ({ collect: () => net.forward(tile, height, width), discard: async () => undefined });
 }
 
 /** Real-ESRGAN: `(int(w_input * outscale), int(h_input * outscale))`, truncating like Python's int(). */
