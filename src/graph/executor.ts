@@ -152,11 +152,11 @@ export class GraphExecutor {
       run.taken = true;
     };
     return {
-      collect: () => {
+      collect: async () => {
         take();
         return this.lossChecked(this.collectChecked(run));
       },
-      discard: () => {
+      discard: async () => {
         take();
         return this.discardRun(run);
       },
