@@ -1,4 +1,4 @@
-import { activationWgsl, type ActivationKind } from './activations.js';
+import { activationWgsl } from './activations.js';
 import { elementEnable, elementWgsl, type ElementType } from './element.js';
 import type { BindingKind, KernelVariant } from './program.js';
 import { uniformStruct } from './uniforms.js';
@@ -21,11 +21,21 @@ import { uniformStruct } from './uniforms.js';
  *
  * Padding and the fused input transforms live in the per-row and per-column offsets, computed
  * once per invocation: coordinates outside the image are clamped (the load stays in bounds)
- * and masked to zero. Nearest upsampling divides coordinates; pixel-unshuffle multiplies them
- * and offsets by the channel's phase. There is no early return: out-of-image invocations
- * compute clamped garbage and skip the stores, so every lane stays active for the broadcasts.
+ * and masked to zero. Nearest upsampling divides coordinates (by 1 for a plain conv);
+ * pixel-unshuffle multiplies them and offsets by the channel's phase. There is no early
+ * return: out-of-image invocations compute clamped garbage and skip the stores, so every lane
+ * stays active for the broadcasts.
+ *
+ * Few variants, on purpose: a CPU adapter JIT-compiles each shader for seconds on first use,
+ * so what can be a uniform is one: the upsampling factor, the LeakyReLU slope (1 = none,
+ * 0 = ReLU) and the number of residuals (always bound; the launcher binds the output's buffer
+ * in place of a missing one, and the branch on the count is uniform). A whole RRDBNet needs
+ * one conv variant per channel-tile size.
  */
-export type ConvTransformKind = 'none' | 'upsample_nearest' | 'pixel_unshuffle';
+export type ConvTransformKind = 'nearest' | 'pixel_unshuffle';
+
+/** The epilogue's activation: LeakyReLU with a uniform slope (covers none and ReLU), PReLU or tanh. */
+export type ConvActivationKind = 'leaky' | 'prelu' | 'tanh';
 
 export interface ConvTile {
   /** Consecutive output pixels along x per invocation. */
@@ -43,9 +53,7 @@ export interface ConvTile {
 export interface ConvVariantSpec {
   readonly k: number;
   readonly transform: ConvTransformKind;
-  readonly activation: ActivationKind;
-  /** Number of residual tensors added in the epilogue: 0, 1 (r1) or 2 (r1 and r2). */
-  readonly residuals: 0 | 1 | 2;
+  readonly activation: ConvActivationKind;
   readonly tile: ConvTile;
   /** How the activation tensors store their elements (weights are always f32). */
   readonly element: ElementType;
@@ -70,20 +78,20 @@ export const CONV2D_PARAMS = uniformStruct('Conv2dParams', [
   { name: 'out_offset', type: 'u32' },
   { name: 'r1_offset', type: 'u32' },
   { name: 'r2_offset', type: 'u32' },
+  /** Residual tensors added in the epilogue: 0, 1 (r1) or 2 (r1 and r2). */
+  { name: 'residuals', type: 'u32' },
   { name: 'alpha', type: 'f32' },
   { name: 'beta', type: 'f32' },
   { name: 'gamma', type: 'f32' },
+  /** LeakyReLU's negative slope: 1 for no activation, 0 for ReLU. */
   { name: 'slope', type: 'f32' },
 ] as const);
 
 /** Where a conv-space input coordinate lives in the source tensor, per transform. */
 const TRANSFORM_WGSL: Record<ConvTransformKind, string> = {
-  none: `
-fn chan_base(c: u32) -> u32 { return u.in_offset + c * u.in_h * u.in_w; }
-fn row_off(y: u32) -> u32 { return y * u.in_w; }
-fn col_off(x: u32) -> u32 { return x; }`,
-  // The conv reads upsample(input): conv pixel (y, x) is source pixel (y / f, x / f).
-  upsample_nearest: `
+  // The conv reads upsample(input): conv pixel (y, x) is source pixel (y / f, x / f); f = 1
+  // for a plain conv.
+  nearest: `
 fn chan_base(c: u32) -> u32 { return u.in_offset + c * u.in_h * u.in_w; }
 fn row_off(y: u32) -> u32 { return (y / u.factor) * u.in_w; }
 fn col_off(x: u32) -> u32 { return x / u.factor; }`,
@@ -100,13 +108,12 @@ fn col_off(x: u32) -> u32 { return x * u.factor; }`,
 
 export function conv2dVariantKey(s: ConvVariantSpec): string {
   const t = s.tile;
-  return `conv2d k${s.k} ${s.transform} ${s.activation} r${s.residuals} ${t.cv * 4}x${t.py}x${t.px} wg${t.wgX}x${t.wgY} sg${t.subgroup} ${s.element}`;
+  return `conv2d k${s.k} ${s.transform} ${s.activation} ${t.cv * 4}x${t.py}x${t.px} wg${t.wgX}x${t.wgY} sg${t.subgroup} ${s.element}`;
 }
 
-/** input, weights, output, the residuals, then (f16) the overflow flag. */
-export function conv2dBindings(residuals: number, element: ElementType): BindingKind[] {
-  const b: BindingKind[] = ['storage', 'read-only-storage', 'storage'];
-  for (let i = 0; i < residuals; i++) b.push('storage');
+/** input, weights, output, residuals r1 and r2, then (f16) the overflow flag. */
+export function conv2dBindings(element: ElementType): BindingKind[] {
+  const b: BindingKind[] = ['storage', 'read-only-storage', 'storage', 'storage', 'storage'];
   if (element === 'f16') b.push('storage');
   return b;
 }
@@ -126,7 +133,7 @@ export function conv2dVariant(s: ConvVariantSpec): KernelVariant {
   const cols = range(px + k - 1);
   const rows = range(py + kRows - 1);
   const groups = range(cv);
-  const bindings = conv2dBindings(s.residuals, s.element);
+  const bindings = conv2dBindings(s.element);
   const lines: string[] = [];
   const emit = (indent: number, text: string) => lines.push(' '.repeat(indent) + text);
   const vec4At = (at: string) => `vec4f(wts[${at}], wts[${at} + 1u], wts[${at} + 2u], wts[${at} + 3u])`;
@@ -178,43 +185,46 @@ export function conv2dVariant(s: ConvVariantSpec): KernelVariant {
   if (loopRows) emit(4, `}`);
   emit(2, `}`);
 
-  // Epilogue: bias is already in; activation, residuals, then one store per channel.
+  // Epilogue: bias is already in; activation, residuals, then one store per channel. It is a
+  // loop over the accumulators (copied into an array), not unrolled like the main loop: it
+  // runs once per invocation, and unrolled (with the residual reads at every store) it made
+  // the shader take twice as long to JIT-compile on lavapipe.
   const slope = s.activation === 'prelu' ? 'slope4' : 'vec4f(u.slope)';
-  let value = 'v';
-  if (s.residuals >= 1) value = `u.alpha * v + u.beta * f32(res1[u.r1_offset + o])`;
-  if (s.residuals === 2) value += ` + u.gamma * f32(res2[u.r2_offset + o])`;
-  for (const i of groups) {
-    emit(2, `{`);
-    emit(4, `let co = (g0 + ${i}u) * 4u;`);
-    if (s.activation === 'prelu') emit(4, `let slope4 = ${vec4At(`u.prelu_offset + co`)};`);
-    for (const q of range(py)) {
-      for (const p of range(px)) {
-        emit(4, `if (x0 + ${p}u < u.width && y0 + ${q}u < u.height) {`);
-        emit(6, `let act4 = ${activationWgsl(s.activation, `a${i}_${q}_${p}`, slope, 'vec4f')};`);
-        emit(6, `for (var l = 0u; l < 4u && co + l < u.cout; l++) {`);
-        emit(8, `let o = (co + l) * plane + (y0 + ${q}u) * u.width + x0 + ${p}u;`);
-        emit(8, `let v = act4[l];`);
-        emit(8, `dst[u.out_offset + o] = to_elem(${value});`);
-        emit(6, `}`);
-        emit(4, `}`);
-      }
-    }
-    emit(2, `}`);
-  }
+  const activation = s.activation === 'leaky' ? 'leaky_relu' : s.activation;
+  const count = cv * py * px;
+  emit(2, `var acc: array<vec4f, ${count}>;`);
+  for (const i of groups) for (const q of range(py)) for (const p of range(px)) emit(2, `acc[${(i * py + q) * px + p}] = a${i}_${q}_${p};`);
+  emit(2, `for (var i = 0u; i < ${count}u; i++) {`);
+  emit(4, `let p = i % ${px}u;`);
+  emit(4, `let q = (i / ${px}u) % ${py}u;`);
+  emit(4, `let co = (g0 + i / ${py * px}u) * 4u;`);
+  emit(4, `if (x0 + p >= u.width || y0 + q >= u.height) { continue; }`);
+  if (s.activation === 'prelu') emit(4, `let slope4 = ${vec4At(`u.prelu_offset + co`)};`);
+  emit(4, `let act4 = ${activationWgsl(activation, 'acc[i]', slope, 'vec4f')};`);
+  emit(4, `for (var l = 0u; l < 4u && co + l < u.cout; l++) {`);
+  emit(6, `let o = (co + l) * plane + (y0 + q) * u.width + x0 + p;`);
+  emit(6, `dst[u.out_offset + o] = to_elem(with_residuals(act4[l], o));`);
+  emit(4, `}`);
+  emit(2, `}`);
 
-  const residualDecls = range(s.residuals)
-    .map((r) => `@group(0) @binding(${3 + r}) var<storage, read_write> res${r + 1}: array<elem>;`)
-    .join('\n');
   const laneBuiltin = sg ? ', @builtin(subgroup_invocation_id) lane: u32' : '';
   const code = /* wgsl */ `${sg ? 'enable subgroups;\n' : ''}${elementEnable(s.element)}${CONV2D_PARAMS.wgsl()}
 
-${elementWgsl(s.element, 3 + s.residuals)}
+${elementWgsl(s.element, 5)}
 @group(0) @binding(0) var<storage, read_write> src: array<elem>;
 @group(0) @binding(1) var<storage, read> wts: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<elem>;
-${residualDecls}
+@group(0) @binding(3) var<storage, read_write> res1: array<elem>;
+@group(0) @binding(4) var<storage, read_write> res2: array<elem>;
 @group(0) @binding(${bindings.length}) var<uniform> u: Conv2dParams;
 ${TRANSFORM_WGSL[s.transform]}
+
+fn with_residuals(v: f32, o: u32) -> f32 {
+  if (u.residuals == 0u) { return v; }
+  let y = u.alpha * v + u.beta * f32(res1[u.r1_offset + o]);
+  if (u.residuals == 1u) { return y; }
+  return y + u.gamma * f32(res2[u.r2_offset + o]);
+}
 
 @compute @workgroup_size(${tile.wgX}, ${tile.wgY}, 1)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u${laneBuiltin}) {

@@ -1,6 +1,6 @@
 import { WgsrError } from '../errors.js';
-import { leakySlope, type Activation } from './activations.js';
-import { CONV2D_PARAMS, conv2dVariant, type ConvTile, type ConvTransformKind } from './conv2d-wgsl.js';
+import type { Activation } from './activations.js';
+import { CONV2D_PARAMS, conv2dVariant, type ConvActivationKind, type ConvTile } from './conv2d-wgsl.js';
 import type { PackedConv2dWeights } from './conv2d-weights.js';
 import { dispatchElements } from './element.js';
 import type { KernelCall } from './program.js';
@@ -109,11 +109,12 @@ export function conv2d(desc: Conv2dDesc, limits: GPUSupportedLimits): KernelCall
   const variant = conv2dVariant({
     element: elements.type,
     k: w.kernelSize,
-    transform: transform.kind as ConvTransformKind,
-    activation: activation.kind,
-    residuals: residuals.length as 0 | 1 | 2,
+    transform: transform.kind === 'pixel_unshuffle' ? 'pixel_unshuffle' : 'nearest',
+    activation: epilogueActivation(activation),
     tile,
   });
+  // Unused residual bindings get the output's buffer: it shares the output's binding then.
+  const [r1 = output, r2 = output] = residuals;
   const uniforms = CONV2D_PARAMS.pack({
     in_offset: input.offset,
     in_h: input.height,
@@ -129,18 +130,24 @@ export function conv2d(desc: Conv2dDesc, limits: GPUSupportedLimits): KernelCall
     out_offset: output.offset,
     r1_offset: r?.r1.offset ?? 0,
     r2_offset: r?.r2?.offset ?? 0,
+    residuals: residuals.length,
     alpha: r?.alpha ?? 1,
     beta: r?.beta ?? 0,
     gamma: r?.gamma ?? 0,
-    slope: leakySlope(activation),
+    slope: activation.kind === 'leaky_relu' ? activation.slope : activation.kind === 'relu' ? 0 : 1,
   });
   return {
     variant,
-    storage: [input.buffer, w.buffer, output.buffer, ...residuals.map((t) => t.buffer), ...elements.overflow],
+    storage: [input.buffer, w.buffer, output.buffer, r1.buffer, r2.buffer, ...elements.overflow],
     uniforms,
     workgroups: [ceilDiv(ceilDiv(conv.width, tile.px), tile.wgX), ceilDiv(ceilDiv(conv.height, tile.py), tile.wgY), w.coutGroups / tile.cv],
     label: desc.label,
   };
+}
+
+/** None, ReLU and LeakyReLU are all LeakyReLU with a uniform slope (1, 0, s): one variant. */
+function epilogueActivation(a: Activation): ConvActivationKind {
+  return a.kind === 'prelu' || a.kind === 'tanh' ? a.kind : 'leaky';
 }
 
 /** Multiply-adds × 2 of one conv: 2·cin·cout·k²·H·W (H, W after the input transform). */
