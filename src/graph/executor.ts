@@ -27,7 +27,7 @@ interface PreparedShape {
 export interface SubmittedRun {
   /** Waits for the GPU and returns the [outC, H·s, W·s] output; F16_OVERFLOW and DEVICE_LOST are thrown here. */
   collect(): Promise<Float32Array>;
-  /** Waits for the GPU and drops the output (a run no longer wanted, after an error or an abort). Never rejects. */
+  /** Waits for the GPU and drops the output (a run no longer wanted, after an error or an abort); fails for no GPU reason. */
   discard(): Promise<void>;
 }
 
@@ -68,7 +68,7 @@ export class GraphExecutor {
   /** Settle markers of submitted runs whose GPU work is not known to be done yet. */
   private readonly working = new Set<Promise<void>>();
   /** Frees of GPU objects that working runs may still use; they run once the GPU is idle. */
-  private retired: (() => void)[] = [];
+  private readonly retired: (() => void)[] = [];
   private destroyed = false;
 
   private constructor(

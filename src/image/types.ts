@@ -39,7 +39,7 @@ export interface TileNetwork {
 export interface SubmittedTile {
   /** Waits for the tile's [outC, H·s, W·s] output. */
   collect(): Promise<Float32Array>;
-  /** Lets go of a tile whose output is no longer wanted (after an error or an abort); resolves when nothing of it is in use. Never rejects. */
+  /** Lets go of a tile whose output is no longer wanted (after an error or an abort); resolves when nothing of it is in use, and fails for no GPU reason. */
   discard(): Promise<void>;
 }
 
