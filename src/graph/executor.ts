@@ -59,7 +59,8 @@ interface RunState {
  * (the kernels set a flag; see kernels/element.ts) rather than returning a wrong result.
  */
 export class GraphExecutor {
-  private buffers: GPUBuffer[] = [];
+  /** Where each of the plan's buffers lives: a GPU buffer and an element offset in it. */
+  private regions: { buffer: GPUBuffer; base: number }[] = [];
   /** f16 only: the flag the kernels set when a value does not fit. */
   private readonly overflowFlag: GPUBuffer | undefined;
   private capacity = { height: 0, width: 0 };
@@ -365,7 +366,8 @@ export class GraphExecutor {
     const s = this.plan.storages[p.storage]!;
     const size = valueSize(v, height, width);
     const half = this.overflowFlag && { overflow: this.overflowFlag };
-    return { buffer: this.buffers[s.buffer]!, offset: p.channelOffset * size.height * size.width, channels: v.channels, ...size, ...(half && { half }) };
+    const region = this.regions[s.buffer]!;
+    return { buffer: region.buffer, offset: region.base + p.channelOffset * size.height * size.width, channels: v.channels, ...size, ...(half && { half }) };
   }
 
   private ensureCapacity(height: number, width: number): void {
@@ -373,26 +375,38 @@ export class GraphExecutor {
     const h = Math.max(height, this.capacity.height);
     const w = Math.max(width, this.capacity.width);
     this.dropActivations();
-    const limit = this.device.limits.maxStorageBufferBindingSize;
-    const sizes = this.plan.bufferWeights.map((weight) => Math.ceil(weight * h * w) * elementBytes(this.element));
-    // Checked before any allocation, so that a refusal leaves no buffer behind.
-    const largest = Math.max(...sizes);
-    if (largest > limit) {
-      throw new WgsrError(
-        'GPU_OUT_OF_MEMORY',
-        `a ${w}×${h} tile needs a ${largest}-byte buffer but this adapter binds at most ${limit} bytes; use a smaller tile`,
-      );
+    const limits = this.device.limits;
+    const limit = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+    const bytes = elementBytes(this.element);
+    const sizes = this.plan.bufferWeights.map((weight) => Math.ceil(weight * h * w));
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (total * bytes <= limit) {
+      // One buffer for all activations: every kernel then binds one buffer for all its
+      // tensors, so each kernel variant has one binding layout and one pipeline (a CPU adapter
+      // compiles each pipeline for seconds; see conv2d-wgsl.ts).
+      const buffer = createTensorBuffer(this.device, total * bytes, 'activations');
+      let base = 0;
+      this.regions = sizes.map((size) => ({ buffer, base: (base += size) - size }));
+    } else {
+      // Checked before any allocation, so that a refusal leaves no buffer behind.
+      const largest = Math.max(...sizes) * bytes;
+      if (largest > limit) {
+        throw new WgsrError(
+          'GPU_OUT_OF_MEMORY',
+          `a ${w}×${h} tile needs a ${largest}-byte buffer but this adapter binds at most ${limit} bytes; use a smaller tile`,
+        );
+      }
+      this.regions = sizes.map((size, i) => ({ buffer: createTensorBuffer(this.device, size * bytes, `activations ${i}`), base: 0 }));
     }
-    this.buffers = sizes.map((bytes, i) => createTensorBuffer(this.device, bytes, `activations ${i}`));
     this.capacity = { height: h, width: w };
   }
 
   /** Detaches the activation buffers and prepared shapes, and frees them once no run uses them. */
   private dropActivations(): void {
     const shapes = [...this.shapes.values()];
-    const buffers = this.buffers;
+    const buffers = new Set(this.regions.map((r) => r.buffer));
     this.shapes.clear();
-    this.buffers = [];
+    this.regions = [];
     this.capacity = { height: 0, width: 0 };
     this.retire(() => {
       for (const s of shapes) s.calls.forEach(releaseCall);
