@@ -185,25 +185,40 @@ export function conv2dVariant(s: ConvVariantSpec): KernelVariant {
   if (loopRows) emit(4, `}`);
   emit(2, `}`);
 
-  // Epilogue: bias is already in; activation, residuals, then one store per channel. It is a
-  // loop over the accumulators (copied into an array), not unrolled like the main loop: it
-  // runs once per invocation, and unrolled (with the residual reads at every store) it made
-  // the shader take twice as long to JIT-compile on lavapipe.
+  // Epilogue: bias is already in; activation, residuals, then one store per channel. Without
+  // residuals (most convs) every store is unrolled, like the main loop. With residuals it is
+  // a loop over the accumulators (copied into an array): unrolled, the residual reads at every
+  // store doubled the time lavapipe takes to JIT-compile the shader, for a step that runs once
+  // per invocation.
   const slope = s.activation === 'prelu' ? 'slope4' : 'vec4f(u.slope)';
   const activation = s.activation === 'leaky' ? 'leaky_relu' : s.activation;
+  const store = (indent: number, acc: string, p: string, q: string, value: (v: string) => string) => {
+    emit(indent, `if (x0 + ${p} < u.width && y0 + ${q} < u.height) {`);
+    emit(indent + 2, `let act4 = ${activationWgsl(activation, acc, slope, 'vec4f')};`);
+    emit(indent + 2, `for (var l = 0u; l < 4u && co + l < u.cout; l++) {`);
+    emit(indent + 4, `let o = (co + l) * plane + (y0 + ${q}) * u.width + x0 + ${p};`);
+    emit(indent + 4, `dst[u.out_offset + o] = to_elem(${value('act4[l]')});`);
+    emit(indent + 2, `}`);
+    emit(indent, `}`);
+  };
+  emit(2, `if (u.residuals == 0u) {`);
+  for (const i of groups) {
+    emit(4, `{`);
+    emit(6, `let co = (g0 + ${i}u) * 4u;`);
+    if (s.activation === 'prelu') emit(6, `let slope4 = ${vec4At(`u.prelu_offset + co`)};`);
+    for (const q of range(py)) for (const p of range(px)) store(6, `a${i}_${q}_${p}`, `${p}u`, `${q}u`, (v) => v);
+    emit(4, `}`);
+  }
+  emit(2, `} else {`);
   const count = cv * py * px;
-  emit(2, `var acc: array<vec4f, ${count}>;`);
-  for (const i of groups) for (const q of range(py)) for (const p of range(px)) emit(2, `acc[${(i * py + q) * px + p}] = a${i}_${q}_${p};`);
-  emit(2, `for (var i = 0u; i < ${count}u; i++) {`);
-  emit(4, `let p = i % ${px}u;`);
-  emit(4, `let q = (i / ${px}u) % ${py}u;`);
-  emit(4, `let co = (g0 + i / ${py * px}u) * 4u;`);
-  emit(4, `if (x0 + p >= u.width || y0 + q >= u.height) { continue; }`);
-  if (s.activation === 'prelu') emit(4, `let slope4 = ${vec4At(`u.prelu_offset + co`)};`);
-  emit(4, `let act4 = ${activationWgsl(activation, 'acc[i]', slope, 'vec4f')};`);
-  emit(4, `for (var l = 0u; l < 4u && co + l < u.cout; l++) {`);
-  emit(6, `let o = (co + l) * plane + (y0 + q) * u.width + x0 + p;`);
-  emit(6, `dst[u.out_offset + o] = to_elem(with_residuals(act4[l], o));`);
+  emit(4, `var acc: array<vec4f, ${count}>;`);
+  for (const i of groups) for (const q of range(py)) for (const p of range(px)) emit(4, `acc[${(i * py + q) * px + p}] = a${i}_${q}_${p};`);
+  emit(4, `for (var i = 0u; i < ${count}u; i++) {`);
+  emit(6, `let p = i % ${px}u;`);
+  emit(6, `let q = (i / ${px}u) % ${py}u;`);
+  emit(6, `let co = (g0 + i / ${py * px}u) * 4u;`);
+  if (s.activation === 'prelu') emit(6, `let slope4 = ${vec4At(`u.prelu_offset + co`)};`);
+  store(6, 'acc[i]', 'p', 'q', (v) => `with_residuals(${v}, o)`);
   emit(4, `}`);
   emit(2, `}`);
 
