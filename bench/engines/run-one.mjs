@@ -9,7 +9,8 @@ import { distImport } from '../lib/dist.mjs';
 const { syntheticRRDBNet } = await distImport('models/synthetic.js');
 
 export const ENGINES = {
-  wgsr: () => import('./wgsr.mjs'),
+  wgsr: async () => (await import('./wgsr.mjs')).wgsrEngine('f32'),
+  'wgsr-f16': async () => (await import('./wgsr.mjs')).wgsrEngine('f16'),
   tfjs: () => import('./tfjs.mjs'),
   'ort-webgpu': async () => (await import('./ort.mjs')).ortEngine('webgpu'),
   'ort-wasm': async () => (await import('./ort.mjs')).ortEngine('wasm'),
