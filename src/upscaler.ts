@@ -69,8 +69,8 @@ export interface Upscaler {
   forward(input: Tensor4): Promise<Tensor4>;
   /** The image pipeline (tiling, padding, alpha, 8/16-bit) around the network. */
   upscale(image: Image, options?: UpscaleCallOptions): Promise<Image>;
-  /** GPU bytes of activations for an input of h×w, planned vs one buffer per value. */
-  memory(height: number, width: number): { planned: number; naive: number; largestBuffer: number };
+  /** GPU bytes of activations for an input of h×w: planned, one buffer per value, and the most ever live at once (the minimum). */
+  memory(height: number, width: number): { planned: number; naive: number; largestBuffer: number; minimum: number };
   /** Per-layer GPU times of one forward pass on an h×w input (needs the timestamp-query feature). */
   profile(height: number, width: number): Promise<LayerTime[]>;
   destroy(): void;
