@@ -234,8 +234,8 @@ ${elementWgsl(s.element, 5)}
 @group(0) @binding(${bindings.length}) var<uniform> u: Conv2dParams;
 ${TRANSFORM_WGSL[s.transform]}
 
+// Only on the epilogue's residual branch: u.residuals is 1 or 2.
 fn with_residuals(v: f32, o: u32) -> f32 {
-  if (u.residuals == 0u) { return v; }
   let y = u.alpha * v + u.beta * f32(res1[u.r1_offset + o]);
   if (u.residuals == 1u) { return y; }
   return y + u.gamma * f32(res2[u.r2_offset + o]);
