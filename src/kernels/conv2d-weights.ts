@@ -1,15 +1,19 @@
 import { WgsrError } from '../errors.js';
 import { uploadFloat32 } from './buffers.js';
+import { chooseConvTile, unrolledKernelRows } from './conv2d-tile.js';
+import type { ConvTile } from './conv2d-wgsl.js';
 
 /**
  * Conv weights in the order the conv kernel's inner loop reads them, uploaded once at load time.
  *
  * The kernel computes four output channels at once with vec4 arithmetic, so weights are stored
- * as vec4s across output channels: element [g][ci][ky][kx] holds w[4g..4g+3][ci][ky][kx]
- * (zero-filled where 4g+lane ≥ cout). Reading one input value and one such vec4 feeds four
- * FMAs, and the inner loop walks this array front to back. After the weights come the bias
- * (one vec4 per group; zeros when the conv has none, so the shader has no bias branch) and,
- * when present, the PReLU slopes (one vec4 per group; a single shared slope is replicated).
+ * as vec4s across output channels: a vec4 holds w[4g..4g+3][ci][ky][kx] (zero-filled where
+ * 4g + lane ≥ cout). An invocation computes a tile of cv such groups, and for each input
+ * channel (and, for kernels larger than 3×3, each kernel row) it reads the weights of all cv
+ * groups as one contiguous block: index [g / cv][ci][kernel-row block][g % cv][tap in block].
+ * After the weights come the bias (one vec4 per group; zeros when the conv has none, so the
+ * shader has no bias branch) and, when present, the PReLU slopes (one vec4 per group; a
+ * single shared slope is replicated).
  */
 export interface PackedConv2dWeights {
   readonly buffer: GPUBuffer;
@@ -20,17 +24,14 @@ export interface PackedConv2dWeights {
   readonly hasPrelu: boolean;
   /** Number of vec4 output-channel groups: ceil(cout / 4). */
   readonly coutGroups: number;
-  /** vec4s between consecutive groups: cin·k². */
-  readonly groupStride: number;
+  /** The register tile the weights are laid out for. */
+  readonly tile: ConvTile;
+  /** vec4s between consecutive tiles of cv groups: cin·k²·cv. */
+  readonly tileStride: number;
   /** vec4 index of the bias. */
   readonly biasOffset: number;
   /** vec4 index of the PReLU slopes (equal to the end of the data when there are none). */
   readonly preluOffset: number;
-  /**
-   * Subgroup size the conv kernel may share weight loads over on the device these weights live
-   * on (its smallest subgroup size), or 0 where the device has no subgroups.
-   */
-  readonly subgroupSize: number;
 }
 
 export interface Conv2dWeightsSource {
@@ -43,8 +44,11 @@ export interface Conv2dWeightsSource {
   label?: string;
 }
 
-/** The packed array (exported for tests of the layout; packConv2dWeights uploads it). */
-export function packConv2dArray(p: Conv2dWeightsSource): { data: Float32Array<ArrayBuffer>; layout: Omit<PackedConv2dWeights, 'buffer' | 'subgroupSize'> } {
+/**
+ * The packed array for a device whose kernels may share weight loads over `subgroupSize` lanes
+ * (0: none). Exported for tests of the layout; packConv2dWeights uploads it.
+ */
+export function packConv2dArray(p: Conv2dWeightsSource, subgroupSize = 0): { data: Float32Array<ArrayBuffer>; layout: Omit<PackedConv2dWeights, 'buffer'> } {
   const name = p.label ?? 'conv2d weights';
   if (p.shape.length !== 4) throw new WgsrError('BAD_MODEL', `${name}: weight shape [${p.shape.join(', ')}] is not [cout, cin, k, k]`);
   const [cout, cin, kh, kw] = p.shape as [number, number, number, number];
@@ -61,17 +65,26 @@ export function packConv2dArray(p: Conv2dWeightsSource): { data: Float32Array<Ar
     throw new WgsrError('BAD_MODEL', `${name}: PReLU has ${slopes.length} slopes; expected ${cout} (one per channel) or 1`);
   }
   const groups = Math.ceil(cout / 4);
+  const tile = chooseConvTile({ coutGroups: groups, kernelSize: k, subgroupSize });
+  const { cv } = tile;
   const kk = k * k;
-  const groupStride = cin * kk;
-  const biasOffset = groups * groupStride;
+  const kRows = unrolledKernelRows(k);
+  const tileStride = cin * kk * cv;
+  const biasOffset = groups * cin * kk;
   const preluOffset = biasOffset + groups;
   const data = new Float32Array((preluOffset + (slopes ? groups : 0)) * 4);
   for (let co = 0; co < cout; co++) {
     const g = co >> 2;
     const lane = co & 3;
+    const groupBase = Math.floor(g / cv) * tileStride + (g % cv) * kRows * k;
     for (let ci = 0; ci < cin; ci++) {
-      for (let t = 0; t < kk; t++) {
-        data[((g * groupStride + ci * kk + t) << 2) + lane] = p.weight[(co * cin + ci) * kk + t]!;
+      for (let ky = 0; ky < k; ky++) {
+        // The block of kernel rows ky belongs to, then the tap within the block.
+        const rowBlock = ci * kk * cv + Math.floor(ky / kRows) * kRows * k * cv;
+        for (let kx = 0; kx < k; kx++) {
+          const tap = (ky % kRows) * k + kx;
+          data[((groupBase + rowBlock + tap) << 2) + lane] = p.weight[((co * cin + ci) * k + ky) * k + kx]!;
+        }
       }
     }
     if (p.bias) data[((biasOffset + g) << 2) + lane] = p.bias[co]!;
@@ -79,13 +92,18 @@ export function packConv2dArray(p: Conv2dWeightsSource): { data: Float32Array<Ar
   }
   return {
     data,
-    layout: { cin, cout, kernelSize: k, hasBias: Boolean(p.bias), hasPrelu: Boolean(slopes), coutGroups: groups, groupStride, biasOffset, preluOffset },
+    layout: { cin, cout, kernelSize: k, hasBias: Boolean(p.bias), hasPrelu: Boolean(slopes), coutGroups: groups, tile, tileStride, biasOffset, preluOffset },
   };
 }
 
-export function packConv2dWeights(device: GPUDevice, p: Conv2dWeightsSource): PackedConv2dWeights {
-  const { data, layout } = packConv2dArray(p);
-  return { buffer: uploadFloat32(device, data, p.label), ...layout, subgroupSize: sharedLoadSubgroupSize(device) };
+/**
+ * Packs and uploads conv weights for the kernels of `device`. `subgroupSize` is the subgroup
+ * size the kernel shares weight loads over; 0 packs for per-invocation loads (what a device
+ * without subgroups gets; tests use it to exercise that path on any device).
+ */
+export function packConv2dWeights(device: GPUDevice, p: Conv2dWeightsSource, subgroupSize = sharedLoadSubgroupSize(device)): PackedConv2dWeights {
+  const { data, layout } = packConv2dArray(p, subgroupSize);
+  return { buffer: uploadFloat32(device, data, p.label), ...layout };
 }
 
 /**

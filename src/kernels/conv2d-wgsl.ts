@@ -1,4 +1,5 @@
 import { activationWgsl } from './activations.js';
+import { unrolledKernelRows } from './conv2d-tile.js';
 import { elementEnable, elementWgsl, type ElementType } from './element.js';
 import type { BindingKind, KernelVariant } from './program.js';
 import { uniformStruct } from './uniforms.js';
@@ -10,12 +11,15 @@ import { uniformStruct } from './uniforms.js';
  *
  * Register tiling: one invocation computes `cv` groups of 4 output channels × `py` rows × `px`
  * pixels, so every value it loads feeds many FMAs. That ratio is what decides speed on a CPU
- * backend: lavapipe turns each storage-buffer load into a per-lane gather costing as much as
- * ~16 vector FMAs, uniform address or not (measured). For each input channel the invocation
- * loads its (py + k − 1) × (px + k − 1) input window once and reuses it for all k² taps.
+ * backend: lavapipe turns each storage-buffer load into a loop over the SIMD lanes with a
+ * bounds check per lane and per component, uniform address or not (its uniform fast path
+ * only applies to constant addresses), costing as much as ~16 vector FMAs (measured). For
+ * each input channel the invocation loads its (py + k − 1) × (px + k − 1) input window once
+ * and reuses it for all k² taps.
  *
- * Weights: every invocation of a workgroup uses the same weights. With subgroups of a known
- * size S, lane l loads floats l, l + S, … of the channel's 4·k² weights and the others get
+ * Weights: every invocation of a workgroup uses the same weights, and the weights of one
+ * input channel for the tile's cv groups are one contiguous block of cv·k² vec4s. With
+ * subgroups of a known size S, lane l loads vec4s l, l + S, … of the block and the others get
  * them by subgroupBroadcast (a register shuffle), so each lane loads S times fewer weights.
  * Without subgroups each invocation loads the weight vec4s itself.
  *
@@ -70,9 +74,9 @@ export const CONV2D_PARAMS = uniformStruct('Conv2dParams', [
   { name: 'width', type: 'u32' },
   { name: 'cin', type: 'u32' },
   { name: 'cout', type: 'u32' },
-  /** Floats between consecutive output-channel groups of the packed weights: 4·cin·k². */
+  /** vec4s between consecutive channel tiles (cv groups) of the packed weights: cin·k²·cv. */
   { name: 'w_stride', type: 'u32' },
-  /** Float index of the bias and the PReLU slopes in the packed weights. */
+  /** vec4 index of the bias and the PReLU slopes in the packed weights. */
   { name: 'bias_offset', type: 'u32' },
   { name: 'prelu_offset', type: 'u32' },
   { name: 'out_offset', type: 'u32' },
@@ -125,18 +129,16 @@ export function conv2dVariant(s: ConvVariantSpec): KernelVariant {
   const { px, py, cv, subgroup: sg } = tile;
   const pad = (k - 1) / 2;
   // Up to 3×3 every tap is unrolled and the whole input window is loaded once per channel.
-  // Larger kernels loop over kernel rows, one window row at a time: fully unrolled, a 9×9
-  // kernel takes minutes to JIT-compile on lavapipe.
-  const loopRows = k > 3;
+  // Larger kernels loop over kernel rows, one window row at a time.
+  const kRows = unrolledKernelRows(k);
+  const loopRows = kRows < k;
   if (loopRows && py !== 1) throw new Error(`conv2d: a ${k}×${k} kernel needs a tile of one row`);
-  const kRows = loopRows ? 1 : k;
   const cols = range(px + k - 1);
   const rows = range(py + kRows - 1);
   const groups = range(cv);
   const bindings = conv2dBindings(s.element);
   const lines: string[] = [];
   const emit = (indent: number, text: string) => lines.push(' '.repeat(indent) + text);
-  const vec4At = (at: string) => `vec4f(wts[${at}], wts[${at} + 1u], wts[${at} + 2u], wts[${at} + 3u])`;
 
   // Offsets and "inside the image" masks of the input rows and columns this invocation reads.
   for (const j of cols) {
@@ -154,7 +156,7 @@ export function conv2dVariant(s: ConvVariantSpec): KernelVariant {
   if (!loopRows) rowSetup(2, '');
   // Accumulators start at the bias.
   for (const i of groups) {
-    emit(2, `let bias${i} = ${vec4At(`u.bias_offset + (g0 + ${i}u) * 4u`)};`);
+    emit(2, `let bias${i} = wts[u.bias_offset + g0 + ${i}u];`);
     for (const q of range(py)) for (const p of range(px)) emit(2, `var a${i}_${q}_${p} = bias${i};`);
   }
   emit(2, `for (var c = 0u; c < u.cin; c++) {`);
@@ -166,59 +168,52 @@ export function conv2dVariant(s: ConvVariantSpec): KernelVariant {
     rowSetup(at, ' + i32(ky)');
   }
   for (const r of rows) for (const j of cols) emit(at, `let v${r}_${j} = select(0.0, f32(src[cb + ry${r} + cx${j}]), my${r} && mx${j});`);
-  // The floats of this channel's (and kernel row's) weights of one channel group.
-  const perBlock = 4 * kRows * k;
+  // The weights of this channel (and kernel row) for the tile's cv groups are one contiguous
+  // block of cv × taps vec4s (see conv2d-weights.ts).
+  const taps = kRows * k;
+  const block = cv * taps;
+  emit(at, `let wb = wid.z * u.w_stride + c * ${cv * k * k}u${loopRows ? ` + ky * ${block}u` : ''};`);
+  // With subgroups, lane l loads vec4s l, l + S, … of the block (clamped: the tail is unused).
+  if (sg) for (const t of range(Math.ceil(block / sg))) emit(at, `let wl${t} = wts[wb + min(${t * sg}u + lane, ${block - 1}u)];`);
+  const weight = (f: number) => (sg ? `subgroupBroadcast(wl${Math.floor(f / sg)}, ${f % sg}u)` : `wts[wb + ${f}u]`);
+  // One accumulator at a time through all its taps, so it can stay in a register for the
+  // whole chain: ordered tap by tap, every FMA reloaded and spilled one of the cv·py·px
+  // accumulators, which do not fit a CPU's registers (on lavapipe 1.4× slower at 16×2×4,
+  // 2–2.5× at 16×4×4).
   for (const i of groups) {
-    emit(at, `let wb${i} = (g0 + ${i}u) * u.w_stride + c * ${4 * k * k}u${loopRows ? ` + ky * ${4 * k}u` : ''};`);
-    // Lane l holds floats l, l + S, … of them (clamped: the tail is unused).
-    if (sg) for (const t of range(Math.ceil(perBlock / sg))) emit(at, `let wl${i}_${t} = wts[wb${i} + min(${t * sg}u + lane, ${perBlock - 1}u)];`);
-  }
-  const broadcast = (i: number, f: number) => `subgroupBroadcast(wl${i}_${Math.floor(f / sg)}, ${f % sg}u)`;
-  for (const tap of range(kRows * k)) {
-    const [ty, kx] = [Math.floor(tap / k), tap % k];
-    for (const i of groups) {
-      const w = sg ? `vec4f(${range(4).map((l) => broadcast(i, tap * 4 + l)).join(', ')})` : vec4At(`wb${i} + ${tap * 4}u`);
-      emit(at, `let w${i}_${tap} = ${w};`);
-      for (const q of range(py)) for (const p of range(px)) emit(at, `a${i}_${q}_${p} = fma(w${i}_${tap}, vec4f(v${q + ty}_${p + kx}), a${i}_${q}_${p});`);
+    for (const tap of range(taps)) emit(at, `let w${i}_${tap} = ${weight(i * taps + tap)};`);
+    for (const q of range(py)) {
+      for (const p of range(px)) {
+        for (const tap of range(taps)) {
+          const [ty, kx] = [Math.floor(tap / k), tap % k];
+          emit(at, `a${i}_${q}_${p} = fma(w${i}_${tap}, vec4f(v${q + ty}_${p + kx}), a${i}_${q}_${p});`);
+        }
+      }
     }
   }
   if (loopRows) emit(4, `}`);
   emit(2, `}`);
 
-  // Epilogue: bias is already in; activation, residuals, then one store per channel. Without
-  // residuals (most convs) every store is unrolled, like the main loop. With residuals it is
-  // a loop over the accumulators (copied into an array): unrolled, the residual reads at every
-  // store doubled the time lavapipe takes to JIT-compile the shader, for a step that runs once
-  // per invocation.
+  // Epilogue: bias is already in; activation, residuals, then the stores, as a loop over the
+  // accumulators (copied into an array). Unrolled, the stores (every one a per-lane loop with
+  // a bounds check on lavapipe) tripled the time lavapipe takes to JIT-compile the shader
+  // (2.8 s against 8.9 s for 16×4×4) for a step that runs once per invocation.
   const slope = s.activation === 'prelu' ? 'slope4' : 'vec4f(u.slope)';
   const activation = s.activation === 'leaky' ? 'leaky_relu' : s.activation;
-  const store = (indent: number, acc: string, p: string, q: string, value: (v: string) => string) => {
-    emit(indent, `if (x0 + ${p} < u.width && y0 + ${q} < u.height) {`);
-    emit(indent + 2, `let act4 = ${activationWgsl(activation, acc, slope, 'vec4f')};`);
-    emit(indent + 2, `for (var l = 0u; l < 4u && co + l < u.cout; l++) {`);
-    emit(indent + 4, `let o = (co + l) * plane + (y0 + ${q}) * u.width + x0 + ${p};`);
-    emit(indent + 4, `dst[u.out_offset + o] = to_elem(${value('act4[l]')});`);
-    emit(indent + 2, `}`);
-    emit(indent, `}`);
-  };
-  emit(2, `if (u.residuals == 0u) {`);
-  for (const i of groups) {
-    emit(4, `{`);
-    emit(6, `let co = (g0 + ${i}u) * 4u;`);
-    if (s.activation === 'prelu') emit(6, `let slope4 = ${vec4At(`u.prelu_offset + co`)};`);
-    for (const q of range(py)) for (const p of range(px)) store(6, `a${i}_${q}_${p}`, `${p}u`, `${q}u`, (v) => v);
-    emit(4, `}`);
-  }
-  emit(2, `} else {`);
   const count = cv * py * px;
-  emit(4, `var acc: array<vec4f, ${count}>;`);
-  for (const i of groups) for (const q of range(py)) for (const p of range(px)) emit(4, `acc[${(i * py + q) * px + p}] = a${i}_${q}_${p};`);
-  emit(4, `for (var i = 0u; i < ${count}u; i++) {`);
-  emit(6, `let p = i % ${px}u;`);
-  emit(6, `let q = (i / ${px}u) % ${py}u;`);
-  emit(6, `let co = (g0 + i / ${py * px}u) * 4u;`);
-  if (s.activation === 'prelu') emit(6, `let slope4 = ${vec4At(`u.prelu_offset + co`)};`);
-  store(6, 'acc[i]', 'p', 'q', (v) => `with_residuals(${v}, o)`);
+  emit(2, `var acc: array<vec4f, ${count}>;`);
+  for (const i of groups) for (const q of range(py)) for (const p of range(px)) emit(2, `acc[${(i * py + q) * px + p}] = a${i}_${q}_${p};`);
+  emit(2, `for (var i = 0u; i < ${count}u; i++) {`);
+  emit(4, `let p = i % ${px}u;`);
+  emit(4, `let q = (i / ${px}u) % ${py}u;`);
+  emit(4, `let co = (g0 + i / ${py * px}u) * 4u;`);
+  emit(4, `if (x0 + p < u.width && y0 + q < u.height) {`);
+  if (s.activation === 'prelu') emit(6, `let slope4 = wts[u.prelu_offset + co / 4u];`);
+  emit(6, `let act4 = ${activationWgsl(activation, 'acc[i]', slope, 'vec4f')};`);
+  emit(6, `for (var l = 0u; l < 4u && co + l < u.cout; l++) {`);
+  emit(8, `let o = (co + l) * plane + (y0 + q) * u.width + x0 + p;`);
+  emit(8, `dst[u.out_offset + o] = to_elem(with_residuals(act4[l], o));`);
+  emit(6, `}`);
   emit(4, `}`);
   emit(2, `}`);
 
@@ -227,15 +222,16 @@ export function conv2dVariant(s: ConvVariantSpec): KernelVariant {
 
 ${elementWgsl(s.element, 5)}
 @group(0) @binding(0) var<storage, read_write> src: array<elem>;
-@group(0) @binding(1) var<storage, read> wts: array<f32>;
+@group(0) @binding(1) var<storage, read> wts: array<vec4f>;
 @group(0) @binding(2) var<storage, read_write> dst: array<elem>;
 @group(0) @binding(3) var<storage, read_write> res1: array<elem>;
 @group(0) @binding(4) var<storage, read_write> res2: array<elem>;
 @group(0) @binding(${bindings.length}) var<uniform> u: Conv2dParams;
 ${TRANSFORM_WGSL[s.transform]}
 
-// Only on the epilogue's residual branch: u.residuals is 1 or 2.
+// alpha·v + beta·r1 (+ gamma·r2) for the residuals there are.
 fn with_residuals(v: f32, o: u32) -> f32 {
+  if (u.residuals == 0u) { return v; }
   let y = u.alpha * v + u.beta * f32(res1[u.r1_offset + o]);
   if (u.residuals == 1u) { return y; }
   return y + u.gamma * f32(res2[u.r2_offset + o]);

@@ -1,6 +1,6 @@
 import { WgsrError } from '../errors.js';
 import type { Activation } from './activations.js';
-import { CONV2D_PARAMS, conv2dVariant, type ConvActivationKind, type ConvTile } from './conv2d-wgsl.js';
+import { CONV2D_PARAMS, conv2dVariant, type ConvActivationKind } from './conv2d-wgsl.js';
 import type { PackedConv2dWeights } from './conv2d-weights.js';
 import { dispatchElements } from './element.js';
 import type { KernelCall } from './program.js';
@@ -9,6 +9,7 @@ import { ceilDiv, checkBindable, checkElementwiseAlias, checkSameShape, checkTen
 
 export type { Activation } from './activations.js';
 export { packConv2dWeights, type PackedConv2dWeights } from './conv2d-weights.js';
+export { chooseConvTile } from './conv2d-tile.js';
 
 export type InputTransform =
   | { kind: 'none' }
@@ -41,26 +42,6 @@ export function convInputShape(input: TensorRef, transform: InputTransform | und
     case 'pixel_unshuffle':
       return { channels: input.channels * t.factor * t.factor, height: input.height / t.factor, width: input.width / t.factor };
   }
-}
-
-/**
- * The register tile for a conv: 4·cv output channels × py rows × px pixels per invocation, in
- * workgroups of 64 that share their output channels. Measured on lavapipe, 2 cores
- * (bench/kernels.mjs): 16 channels × 2 rows × 4 pixels with subgroup-shared weights runs the
- * RRDBNet convs at 10–14 GFLOPS (16–22% of a 63 GFLOPS vec4-FMA peak), where 4 channels ×
- * 4 pixels with per-invocation weights ran at ~3 (5%). 32×2×4, 16×2×8, 16×4×4, 8×2×8 and
- * smaller tiles all measured slower: bigger ones spill their accumulators and take seconds
- * longer to JIT-compile;
- * without subgroups each invocation loads its own weights, so extra channels buy nothing and
- * only cost compile time. 9×9 kernels get a small tile: their unrolled code grows with k².
- * cv must divide the number of channel groups.
- */
-export function chooseConvTile(w: Pick<PackedConv2dWeights, 'coutGroups' | 'kernelSize' | 'subgroupSize'>): ConvTile {
-  const small = w.kernelSize <= 3;
-  const maxCv = small ? (w.subgroupSize ? 4 : 2) : 2;
-  let cv = 1;
-  while (cv * 2 <= maxCv && w.coutGroups % (cv * 2) === 0) cv *= 2;
-  return small ? { px: 4, py: 2, cv, wgX: 8, wgY: 8, subgroup: w.subgroupSize } : { px: 2, py: 1, cv, wgX: 8, wgY: 8, subgroup: w.subgroupSize };
 }
 
 export function conv2d(desc: Conv2dDesc, limits: GPUSupportedLimits): KernelCall {
@@ -105,7 +86,7 @@ export function conv2d(desc: Conv2dDesc, limits: GPUSupportedLimits): KernelCall
   }
 
   const elements = dispatchElements(name, [input, output, ...residuals]);
-  const tile = chooseConvTile(w);
+  const tile = w.tile;
   const variant = conv2dVariant({
     element: elements.type,
     k: w.kernelSize,
@@ -124,9 +105,9 @@ export function conv2d(desc: Conv2dDesc, limits: GPUSupportedLimits): KernelCall
     width: conv.width,
     cin: w.cin,
     cout: w.cout,
-    w_stride: w.groupStride * 4,
-    bias_offset: w.biasOffset * 4,
-    prelu_offset: w.preluOffset * 4,
+    w_stride: w.tileStride,
+    bias_offset: w.biasOffset,
+    prelu_offset: w.preluOffset,
     out_offset: output.offset,
     r1_offset: r?.r1.offset ?? 0,
     r2_offset: r?.r2?.offset ?? 0,

@@ -39,9 +39,10 @@ function randomConv(seed: number, cin: number, cout: number, k: number, h: numbe
   return { cin, cout, k, x: randomTensor(rand, cin, h, w), weight, bias: bias ? randomArray(rand, cout) : undefined };
 }
 
-async function pack(c: ConvCase, preluSlopes?: Float32Array) {
+async function pack(c: ConvCase, preluSlopes?: Float32Array, subgroups = true) {
   const { device } = await testDevice();
-  return packConv2dWeights(device, { weight: c.weight, shape: [c.cout, c.cin, c.k, c.k], bias: c.bias, preluSlopes, label: 'test conv' });
+  const source = { weight: c.weight, shape: [c.cout, c.cin, c.k, c.k], bias: c.bias, preluSlopes, label: 'test conv' };
+  return subgroups ? packConv2dWeights(device, source) : packConv2dWeights(device, source, 0);
 }
 
 /**
@@ -56,13 +57,12 @@ const LOADING = [
 async function gpuConv(c: ConvCase, subgroups = true): Promise<Tensor3> {
   const input = await upload(c.x);
   const output = await empty(c.cout, c.x.height, c.x.width);
-  const packed = await pack(c);
-  await run(conv2d({ input, weights: subgroups ? packed : { ...packed, subgroupSize: 0 }, output }, await limits()));
+  await run(conv2d({ input, weights: await pack(c, undefined, subgroups), output }, await limits()));
   return download(output);
 }
 
 it('the test device shares weight loads over subgroups (so both paths below are exercised)', async () => {
-  expect((await pack(randomConv(1, 4, 4, 3, 2, 2))).subgroupSize).toBeGreaterThan(0);
+  expect((await pack(randomConv(1, 4, 4, 3, 2, 2))).tile.subgroup).toBeGreaterThan(0);
 });
 
 const refConv = (c: ConvCase) => conv2dRef(c.x, c.weight, [c.cout, c.cin, c.k, c.k], c.bias);
@@ -271,15 +271,31 @@ describe('conv2d validation', () => {
 });
 
 describe('packConv2dArray', () => {
-  it('stores vec4s across output channels in the order the kernel reads them, then bias and slopes', () => {
-    // cout 5 (two groups, the second 1/4 full), cin 2, k 1: weight[co][ci] = 10·co + ci.
-    const weight = Float32Array.from({ length: 10 }, (_, i) => 10 * Math.floor(i / 2) + (i % 2));
-    const { data, layout } = packConv2dArray({ weight, shape: [5, 2, 1, 1], bias: Float32Array.of(1, 2, 3, 4, 5), preluSlopes: Float32Array.of(0.5) });
-    expect(layout).toMatchObject({ coutGroups: 2, groupStride: 2, biasOffset: 4, preluOffset: 6, hasBias: true, hasPrelu: true });
-    expect([...data]).toEqual([
-      0, 10, 20, 30, /* ci 1 */ 1, 11, 21, 31, /* group 1 */ 40, 0, 0, 0, 41, 0, 0, 0,
-      /* bias */ 1, 2, 3, 4, 5, 0, 0, 0, /* slopes */ 0.5, 0.5, 0.5, 0.5, 0.5, 0, 0, 0,
-    ]);
+  // cout 5 (two groups, the second 1/4 full), cin 2, k 1: weight[co][ci] = 10·co + ci.
+  const weight1x1 = Float32Array.from({ length: 10 }, (_, i) => 10 * Math.floor(i / 2) + (i % 2));
+  const slopesAndBias = { bias: Float32Array.of(1, 2, 3, 4, 5), preluSlopes: Float32Array.of(0.5) };
+  const tail = [/* bias */ 1, 2, 3, 4, 5, 0, 0, 0, /* slopes */ 0.5, 0.5, 0.5, 0.5, 0.5, 0, 0, 0];
+
+  it('stores vec4s across output channels, one group after the other without tiles, then bias and slopes', () => {
+    const { data, layout } = packConv2dArray({ weight: weight1x1, shape: [5, 2, 1, 1], ...slopesAndBias }, 0);
+    expect(layout).toMatchObject({ coutGroups: 2, tile: { cv: 2 }, tileStride: 4, biasOffset: 4, preluOffset: 6, hasBias: true, hasPrelu: true });
+    // Tiles of 2 groups: for each input channel, group 0 then group 1.
+    expect([...data]).toEqual([0, 10, 20, 30, /* group 1 */ 40, 0, 0, 0, /* ci 1 */ 1, 11, 21, 31, 41, 0, 0, 0, ...tail]);
+  });
+
+  it('keeps each input channel’s weights of a tile contiguous, kernel row by kernel row above 3×3', () => {
+    // cout 8 (2 groups, one tile), cin 2, k 5 (one kernel row per block): the value encodes (co, ci, ky, kx).
+    const k = 5;
+    const weight = Float32Array.from({ length: 8 * 2 * k * k }, (_, i) => i);
+    const { data, layout } = packConv2dArray({ weight, shape: [8, 2, k, k] }, 8);
+    expect(layout.tile).toMatchObject({ cv: 2, py: 1 });
+    const at = (co: number, ci: number, ky: number, kx: number) => {
+      const [g, lane] = [co >> 2, co & 3];
+      return 4 * (ci * k * k * 2 + ky * k * 2 + g * k + kx) + lane;
+    };
+    for (const co of [0, 3, 4, 7]) for (const ci of [0, 1]) for (const [ky, kx] of [[0, 0], [2, 3], [4, 4]] as const) {
+      expect(data[at(co, ci, ky, kx)]).toBe(((co * 2 + ci) * k + ky) * k + kx);
+    }
   });
 
   it('rejects weights that do not match their shape, naming them', () => {

@@ -1,0 +1,28 @@
+import type { ConvTile } from './conv2d-wgsl.js';
+
+/**
+ * The register tile for a conv: 4·cv output channels × py rows × px pixels per invocation, in
+ * workgroups of 64 that share their output channels. The weights are packed for it (the
+ * weights of a tile's cv groups are contiguous), so it is chosen when they are packed.
+ *
+ * Measured on lavapipe, 2 cores (bench/kernels.mjs and same-process A/B runs): 16 channels ×
+ * 4 rows × 4 pixels with subgroup-shared weights runs the RRDBNet convs 1.3–1.5× faster than
+ * 16×2×4, and 4×4 pixels per invocation with per-invocation weights ran at a quarter of that.
+ * 16×4×8 and 32×4×4 were no faster and take 2.5× longer to JIT-compile; 8×4×4 was slower.
+ * Without subgroups each invocation loads its own weights, so extra channels buy nothing and
+ * only cost compile time. 9×9 kernels get a small tile: their unrolled code grows with k².
+ * cv divides the number of channel groups.
+ */
+export function chooseConvTile(w: { coutGroups: number; kernelSize: number; subgroupSize: number }): ConvTile {
+  const small = w.kernelSize <= 3;
+  const maxCv = small ? (w.subgroupSize ? 4 : 2) : 2;
+  let cv = 1;
+  while (cv * 2 <= maxCv && w.coutGroups % (cv * 2) === 0) cv *= 2;
+  return small ? { px: 4, py: 4, cv, wgX: 8, wgY: 8, subgroup: w.subgroupSize } : { px: 2, py: 1, cv, wgX: 8, wgY: 8, subgroup: w.subgroupSize };
+}
+
+/**
+ * Kernel rows whose taps are unrolled together: all of them up to 3×3; one at a time for
+ * larger kernels (fully unrolled, a 9×9 kernel takes minutes to JIT-compile on lavapipe).
+ */
+export const unrolledKernelRows = (kernelSize: number): number => (kernelSize > 3 ? 1 : kernelSize);
