@@ -11,12 +11,15 @@ import type { ConvTile } from './conv2d-wgsl.js';
  * 16×4×8 and 32×4×4 were no faster and take 2.5× longer to JIT-compile; 8×4×4 was slower.
  * Without subgroups each invocation loads its own weights, so extra channels buy nothing and
  * only cost compile time. 9×9 kernels get a small tile: their unrolled code grows with k².
- * cv divides the number of channel groups.
+ * cv divides the number of channel groups, unless `padToWidest` asks for the widest tile
+ * whatever the channel count: the weights are then padded with zero groups up to a multiple
+ * of cv, which costs FLOPs but lets a narrow conv (an RGB output layer) share the pipeline of
+ * the network's other convs instead of compiling its own.
  */
-export function chooseConvTile(w: { coutGroups: number; kernelSize: number; subgroupSize: number }): ConvTile {
+export function chooseConvTile(w: { coutGroups: number; kernelSize: number; subgroupSize: number; padToWidest?: boolean }): ConvTile {
   const small = w.kernelSize <= 3;
   const maxCv = small ? (w.subgroupSize ? 4 : 2) : 2;
-  let cv = 1;
+  let cv = w.padToWidest ? maxCv : 1;
   while (cv * 2 <= maxCv && w.coutGroups % (cv * 2) === 0) cv *= 2;
   return small ? { px: 4, py: 4, cv, wgX: 8, wgY: 8, subgroup: w.subgroupSize } : { px: 2, py: 1, cv, wgX: 8, wgY: 8, subgroup: w.subgroupSize };
 }

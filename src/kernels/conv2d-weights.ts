@@ -22,7 +22,7 @@ export interface PackedConv2dWeights {
   readonly kernelSize: number;
   readonly hasBias: boolean;
   readonly hasPrelu: boolean;
-  /** Number of vec4 output-channel groups: ceil(cout / 4). */
+  /** Number of vec4 output-channel groups: ceil(cout / 4), padded up to a multiple of the tile's cv. */
   readonly coutGroups: number;
   /** The register tile the weights are laid out for. */
   readonly tile: ConvTile;
@@ -42,6 +42,11 @@ export interface Conv2dWeightsSource {
   /** [cout], or [1] for one slope shared by every channel. */
   preluSlopes?: Float32Array;
   label?: string;
+  /**
+   * Pack for the widest register tile even when cout needs fewer channels, padding with zero
+   * weights (see chooseConvTile). For convs whose extra FLOPs are negligible in their network.
+   */
+  padToWidestTile?: boolean;
 }
 
 /**
@@ -64,9 +69,9 @@ export function packConv2dArray(p: Conv2dWeightsSource, subgroupSize = 0): { dat
   if (slopes && slopes.length !== cout && slopes.length !== 1) {
     throw new WgsrError('BAD_MODEL', `${name}: PReLU has ${slopes.length} slopes; expected ${cout} (one per channel) or 1`);
   }
-  const groups = Math.ceil(cout / 4);
-  const tile = chooseConvTile({ coutGroups: groups, kernelSize: k, subgroupSize });
+  const tile = chooseConvTile({ coutGroups: Math.ceil(cout / 4), kernelSize: k, subgroupSize, padToWidest: p.padToWidestTile });
   const { cv } = tile;
+  const groups = Math.ceil(cout / 4 / cv) * cv;
   const kk = k * k;
   const kRows = unrolledKernelRows(k);
   const tileStride = cin * kk * cv;

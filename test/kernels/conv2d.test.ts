@@ -179,6 +179,23 @@ describe('conv2d fused paths against the unfused composition', () => {
     expect([...all.subarray(0, 5), ...all.subarray(5 + 96 * plane)].every((v) => v === SENTINEL)).toBe(true);
   });
 
+  it('with weights padded to the widest tile (an RGB output layer), writes only its 3 channels', async () => {
+    // Buffer: [pad 5][out: 3 ch][pad 7]; the padded zero channels must not be stored.
+    const c = randomConv(4, 64, 3, 3, 9, 10);
+    const plane = 9 * 10;
+    const total = 5 + 3 * plane + 7;
+    const { buffer, refs } = await placeTensors(total, [{ t: { channels: 3, height: 9, width: 10 }, offset: 5 }]);
+    const { device } = await testDevice();
+    const weights = packConv2dWeights(device, { weight: c.weight, shape: [3, 64, 3, 3], bias: c.bias, padToWidestTile: true });
+    expect(weights.coutGroups).toBe(weights.tile.cv);
+    expect(weights.tile.cv).toBeGreaterThan(1);
+    await run(conv2d({ input: await upload(c.x), weights, output: refs[0]! }, await limits()));
+    const all = await downloadAll(buffer, total);
+    const { atol, rtol } = convTolerance(64, 3);
+    expectClose(all.subarray(5, 5 + 3 * plane), refConv(c).data, atol, rtol, 'output');
+    expect([...all.subarray(0, 5), ...all.subarray(5 + 3 * plane)].every((v) => v === SENTINEL)).toBe(true);
+  });
+
   for (const f of [2, 3]) {
     it(`reads a nearest-upsampled (×${f}) input without materialising it`, async () => {
       const rand = rng(10 + f);
@@ -296,6 +313,15 @@ describe('packConv2dArray', () => {
     for (const co of [0, 3, 4, 7]) for (const ci of [0, 1]) for (const [ky, kx] of [[0, 0], [2, 3], [4, 4]] as const) {
       expect(data[at(co, ci, ky, kx)]).toBe(((co * 2 + ci) * k + ky) * k + kx);
     }
+  });
+
+  it('pads a narrow conv with zero groups up to the widest tile when asked', () => {
+    const { data, layout } = packConv2dArray({ weight: weight1x1.subarray(0, 6), shape: [3, 2, 1, 1], bias: Float32Array.of(1, 2, 3), padToWidestTile: true }, 8);
+    expect(layout).toMatchObject({ coutGroups: 4, tile: { cv: 4 }, tileStride: 8, biasOffset: 8 });
+    expect([...data]).toEqual([
+      0, 10, 20, 0, ...new Array(12).fill(0), /* ci 1 */ 1, 11, 21, 0, ...new Array(12).fill(0),
+      /* bias */ 1, 2, 3, 0, ...new Array(12).fill(0),
+    ]);
   });
 
   it('rejects weights that do not match their shape, naming them', () => {
