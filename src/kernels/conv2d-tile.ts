@@ -6,9 +6,10 @@ import type { ConvTile } from './conv2d-wgsl.js';
  * weights of a tile's cv groups are contiguous), so it is chosen when they are packed.
  *
  * Measured on lavapipe, 2 cores (bench/kernels.mjs and same-process A/B runs): 16 channels ×
- * 4 rows × 4 pixels with subgroup-shared weights runs the RRDBNet convs 1.3–1.5× faster than
- * 16×2×4, and 4×4 pixels per invocation with per-invocation weights ran at a quarter of that.
- * 16×4×8 and 32×4×4 were no faster and take 2.5× longer to JIT-compile; 8×4×4 was slower.
+ * 4 rows × 4 pixels with subgroup-shared weights runs the RRDBNet convs 1.4–1.8× faster than
+ * 16×2×4 (which ran 3–4× faster than the first kernel's 4 channels × 4 pixels with
+ * per-invocation weights). 16×4×8 and 32×4×4 were no faster and take 2.5× longer to
+ * JIT-compile; 8×4×4 was slower.
  * Without subgroups each invocation loads its own weights, so extra channels buy nothing and
  * only cost compile time. 9×9 kernels get a small tile: their unrolled code grows with k².
  * cv divides the number of channel groups, unless `padToWidest` asks for the widest tile
