@@ -185,8 +185,10 @@ export class GraphExecutor {
   private async submitChecked(input: Float32Array, height: number, width: number): Promise<RunState> {
     const { device } = this;
     if (lossOf(device)) throw new Error('device lost before the run');
-    const fresh = !this.shapes.has(`${height}x${width}`);
-    if (fresh) device.pushErrorScope('out-of-memory');
+    // Allocations happen for a shape's first run and when a new read-back buffer is needed
+    // (a run of the shape is still in flight); those are watched for out-of-memory.
+    let scoped = !this.shapes.has(`${height}x${width}`);
+    if (scoped) device.pushErrorScope('out-of-memory');
     let staging: GPUBuffer | undefined;
     let readBack: ReadBackLayout;
     let oom: GPUError | null = null;
@@ -194,6 +196,10 @@ export class GraphExecutor {
       const shape = await this.prepare(height, width);
       this.upload(shape.input, input);
       readBack = readBackLayout(shape.output, this.element, this.overflowFlag !== undefined);
+      if (!scoped && !this.staging.hasIdle(readBack.bytes)) {
+        device.pushErrorScope('out-of-memory');
+        scoped = true;
+      }
       staging = this.staging.take(readBack.bytes);
       const encoder = device.createCommandEncoder();
       if (this.overflowFlag) encoder.clearBuffer(this.overflowFlag);
@@ -207,7 +213,7 @@ export class GraphExecutor {
       if (staging) this.staging.give(staging);
       throw e;
     } finally {
-      if (fresh) oom = await device.popErrorScope().catch(() => null);
+      if (scoped) oom = await device.popErrorScope().catch(() => null);
     }
     const run = this.track(staging, readBack, height, width);
     if (oom) {
@@ -428,6 +434,11 @@ class StagingPool {
   private readonly orphaned = new Set<GPUBuffer>();
 
   constructor(private readonly device: GPUDevice) {}
+
+  /** Whether take(bytes) can reuse a buffer rather than create one. */
+  hasIdle(bytes: number): boolean {
+    return this.idle.some((b) => b.size >= bytes);
+  }
 
   take(bytes: number): GPUBuffer {
     const fit = this.idle.findIndex((b) => b.size >= bytes);

@@ -80,6 +80,25 @@ describe('pipelined runs', () => {
     expect(t.live.size).toBe(0);
   });
 
+  it('a second read-back buffer for a shape already run is watched for out-of-memory too', async () => {
+    const { device } = await testDevice();
+    const t = trackingDevice(device);
+    const executor = await GraphExecutor.create(new PipelineCache(t.device), srvggGraph());
+    try {
+      const a = input(16, 12, 5);
+      await executor.run(a, 16, 12); // the shape's buffers and one read-back buffer exist now
+      const first = await executor.submit(a, 16, 12); // takes the idle read-back buffer
+      t.oomAbove = 0; // every new allocation fails from here
+      const r = await rejection(executor.submit(a, 16, 12)); // needs a second one
+      expect(r.code).toBe('GPU_OUT_OF_MEMORY');
+      expect(t.failures()).toBe(1);
+      await first.discard();
+    } finally {
+      executor.destroy();
+    }
+    expect(t.live.size).toBe(0);
+  });
+
   it('a larger shape queued behind a run waits for the GPU before reallocating: old and new activations never coexist', async () => {
     const { device } = await testDevice();
     const t = trackingDevice(device);
