@@ -11,6 +11,7 @@ import { loadWeights } from '../../src/weights/load.js';
 import { testDevice, testPipelines } from '../helpers/gpu.js';
 import { randomArray, rng } from '../helpers/synthetic.js';
 import { trackingDevice } from '../reliability/tracking-device.js';
+import { rejection } from '../helpers/errors.js';
 
 /**
  * GraphExecutor.submit / collect: runs queued before earlier ones are read back. Every
@@ -24,16 +25,6 @@ function srvggGraph(): Graph {
 
 const input = (h: number, w: number, seed: number) => randomArray(3 * h * w, rng(seed), 0.5).map((v) => v + 0.5);
 const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-
-async function rejection(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    if (!isWgsrError(e)) throw e;
-    return { code: e.code, message: e.message };
-  }
-  throw new Error('it succeeded');
-}
 
 describe('pipelined runs', () => {
   for (const element of ['f32', 'f16'] as const) {
@@ -102,14 +93,13 @@ describe('pipelined runs', () => {
   it('a larger shape queued behind a run waits for the GPU before reallocating: old and new activations never coexist', async () => {
     const { device } = await testDevice();
     const t = trackingDevice(device);
-    const liveBytes = () => [...t.live].reduce((sum, b) => sum + b.size, 0);
     let peak = 0;
     const watched = new Proxy(t.device, {
       get(target, prop) {
         if (prop === 'createBuffer') {
           return (d: GPUBufferDescriptor) => {
             const buffer = target.createBuffer(d);
-            peak = Math.max(peak, liveBytes());
+            peak = Math.max(peak, t.liveBytes());
             return buffer;
           };
         }
@@ -124,7 +114,7 @@ describe('pipelined runs', () => {
       await small.collect();
       await large.collect();
       // After both: weights, the large shape's activations and uniforms, two read-back buffers.
-      expect(peak).toBeLessThanOrEqual(liveBytes());
+      expect(peak).toBeLessThanOrEqual(t.liveBytes());
     } finally {
       executor.destroy();
     }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { WgsrError, isWgsrError } from '../../src/errors.js';
+import { WgsrError } from '../../src/errors.js';
 import type { SubmittedTile, TileNetwork } from '../../src/image/types.js';
 import { upscaleImage } from '../../src/image/upscale.js';
 import { blurNetwork } from './fake-networks.js';
 import { hashSample, makeImage } from './images.js';
+import { rejection } from '../helpers/errors.js';
 
 /**
  * The pipelined tile loop of upscaleImage on a CPU network: the order in which tiles are
@@ -48,16 +49,6 @@ function pipelined(net: TileNetwork, fail: { submit?: number; collect?: number }
     },
   };
   return p;
-}
-
-async function rejection(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    if (isWgsrError(e)) return { code: e.code, message: e.message };
-    throw e;
-  }
-  throw new Error('expected a rejection');
 }
 
 const rgba = (w: number, h: number, depth: 8 | 16) =>

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { upscaleImage } from '../../src/image/upscale.js';
-import { isWgsrError } from '../../src/errors.js';
 import type { Image } from '../../src/image/types.js';
 import { blurNetwork, nearestNetwork } from './fake-networks.js';
 import { channel, hashSample, makeImage, nearestUpscale } from './images.js';
+import { rejection } from '../helpers/errors.js';
 
 const same = (a: Image, b: Image) => {
   expect([a.width, a.height, a.channels, a.bitDepth]).toEqual([b.width, b.height, b.channels, b.bitDepth]);
@@ -12,16 +12,6 @@ const same = (a: Image, b: Image) => {
   expect(Array.from(a.data)).toEqual(Array.from(b.data));
 };
 const rgb = (w: number, h: number, depth: 8 | 16 = 8) => makeImage(w, h, 3, depth, (x, y, c) => hashSample(x, y, c, depth === 8 ? 255 : 65535));
-
-async function rejection(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    if (isWgsrError(e)) return { code: e.code, message: e.message };
-    throw e;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('upscaleImage: tiling', () => {
   it('identity network (nearest ×4): the output is the nearest upscale, exactly, whole or tiled', async () => {

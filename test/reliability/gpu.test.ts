@@ -4,12 +4,12 @@ import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { isWgsrError } from '../../src/errors.js';
 import type { Image } from '../../src/image/types.js';
 import { createServerDevice } from '../../src/runtime/node.js';
 import { createUpscaler } from '../../src/upscaler.js';
 import { testDevice } from '../helpers/gpu.js';
 import { trackingDevice } from './tracking-device.js';
+import { rejection } from '../helpers/errors.js';
 
 /** Out of memory, lost devices, cancellation and leaks, on the tiny SRVGGNetCompact (×4, 16 features). */
 const MODEL = readFileSync(resolve(__dirname, '../fixtures/models/srvgg_x4_tiny/model.pth'));
@@ -18,16 +18,6 @@ function rgbImage(width: number, height: number): Image {
   const data = new Uint8Array(width * height * 3);
   for (let i = 0; i < data.length; i++) data[i] = (i * 37 + ((i / 3 / width) | 0) * 11) & 255;
   return { width, height, channels: 3, bitDepth: 8, data };
-}
-
-async function rejection(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    if (!isWgsrError(e)) throw e;
-    return { code: e.code, message: e.message };
-  }
-  throw new Error('it succeeded');
 }
 
 describe('out of GPU memory', () => {
