@@ -8,6 +8,7 @@ import { writeSafetensors } from '../../src/weights/safetensors.js';
 import type { StateDict } from '../../src/weights/types.js';
 import { expectWithinRange } from '../helpers/compare.js';
 import { testDevice } from '../helpers/gpu.js';
+import { overflowingSrvgg } from '../helpers/overflowing-model.js';
 import { readNpy } from '../helpers/npy.js';
 import { randomArray, rng } from '../helpers/synthetic.js';
 
@@ -91,24 +92,6 @@ describe('f16 activations against PyTorch (f32)', () => {
 });
 
 describe('f16 numerical safety', () => {
-  /**
-   * The SRVGGNetCompact fixture with its first conv scaled by 1e5 and the next conv by 1e-5:
-   * PReLU is positively homogeneous (prelu(k·x) = k·prelu(x) for k > 0), so the network computes
-   * the same function, but its first activations (|x| up to 2.3 in the fixture) now reach
-   * ~2e5, far beyond f16's 65504.
-   */
-  function overflowingSrvgg(): Uint8Array {
-    const sd: StateDict = new Map(loadWeights(readFileSync(resolve(FIXTURES, 'srvgg_x4_tiny/model.pth'))).stateDict);
-    const scale = (key: string, k: number) => {
-      const t = sd.get(key)!;
-      sd.set(key, { ...t, data: t.data.map((v) => v * k) });
-    };
-    scale('body.0.weight', 1e5);
-    scale('body.0.bias', 1e5);
-    scale('body.2.weight', 1e-5);
-    return writeSafetensors(sd);
-  }
-
   it('activations beyond f16 range: forward warns, redoes the work in f32 and matches PyTorch', async () => {
     const { device } = await testDevice();
     const dir = resolve(FIXTURES, 'srvgg_x4_tiny');

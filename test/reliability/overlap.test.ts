@@ -5,10 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { isWgsrError } from '../../src/errors.js';
 import type { Image } from '../../src/image/types.js';
 import { createUpscaler, type Upscaler } from '../../src/upscaler.js';
-import { loadWeights } from '../../src/weights/load.js';
-import { writeSafetensors } from '../../src/weights/safetensors.js';
-import type { StateDict } from '../../src/weights/types.js';
 import { testDevice } from '../helpers/gpu.js';
+import { overflowingSrvgg } from '../helpers/overflowing-model.js';
 import { trackingDevice } from './tracking-device.js';
 
 /**
@@ -54,23 +52,6 @@ describe('overlapped tiles give the bytes of one tile at a time', () => {
   }
 });
 
-/**
- * The SRVGGNetCompact fixture with its first conv ×1e5 and the next ×1e-5 (the same function:
- * PReLU is positively homogeneous). Its first conv's outputs are 1e5·(bias) ≤ 4.7e3 on black
- * pixels, which f16 holds, and up to 1e5·2.47 on white ones, which it does not.
- */
-function overflowingOnWhite(): Uint8Array {
-  const sd: StateDict = new Map(loadWeights(model('srvgg_x4_tiny')).stateDict);
-  const scale = (key: string, k: number) => {
-    const t = sd.get(key)!;
-    sd.set(key, { ...t, data: t.data.map((v) => v * k) });
-  };
-  scale('body.0.weight', 1e5);
-  scale('body.0.bias', 1e5);
-  scale('body.2.weight', 1e-5);
-  return writeSafetensors(sd);
-}
-
 describe('f16 overflow in the middle of an overlapped image', () => {
   it('the tile already queued in f16 behind the first overflowing one is redone in f32: same bytes as one tile at a time', async () => {
     const { device } = await testDevice();
@@ -81,7 +62,7 @@ describe('f16 overflow in the middle of an overlapped image', () => {
     const data = new Uint16Array(width * 48 * 3);
     for (let y = 40; y < 48; y++) data.fill(65535, y * width * 3, (y * width + 12) * 3);
     const img: Image = { width, height: 48, channels: 3, bitDepth: 16, data };
-    const bytes = overflowingOnWhite();
+    const bytes = overflowingSrvgg();
     const warnings: string[] = [];
     const f16 = await createUpscaler(bytes, { device, precision: 'f16', tile: 16, tilePad: 4, onWarning: (m) => warnings.push(m) });
     const f32 = await createUpscaler(bytes, { device, precision: 'f32', tile: 16, tilePad: 4 });
