@@ -13,6 +13,7 @@ import { loadWeights } from '../../src/weights/load.js';
 import type { StateDict } from '../../src/weights/types.js';
 import { edsr, rrdbnet, srgan, srvgg } from '../helpers/architectures.js';
 import { testDevice } from '../helpers/gpu.js';
+import { trackingDevice } from '../reliability/tracking-device.js';
 
 /** Issue 5: the buffers a plan allocates stay within this factor of the planner's minimum. */
 const MAX_RATIO = 1.2;
@@ -102,34 +103,10 @@ describe('memory plan efficiency on the real architectures', () => {
   });
 });
 
-/** A device that reports the bytes of the buffers it has made and not destroyed, by label. */
-function countingDevice(device: GPUDevice): { device: GPUDevice; liveBytes: (label: RegExp) => number } {
-  const live = new Map<GPUBuffer, { label: string; size: number }>();
-  const createBuffer = (descriptor: GPUBufferDescriptor): GPUBuffer => {
-    const buffer = device.createBuffer(descriptor);
-    live.set(buffer, { label: descriptor.label ?? '', size: descriptor.size });
-    const destroy = buffer.destroy.bind(buffer);
-    buffer.destroy = () => {
-      live.delete(buffer);
-      destroy();
-    };
-    return buffer;
-  };
-  const counting = new Proxy(device, {
-    get(target, key) {
-      if (key === 'createBuffer') return createBuffer;
-      const v = Reflect.get(target, key, target) as unknown;
-      // Native methods need the real device as `this`.
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
-  return { device: counting, liveBytes: (label) => [...live.values()].filter((b) => label.test(b.label)).reduce((s, b) => s + b.size, 0) };
-}
-
 describe('GPU bytes the executor really allocates', () => {
   it('match the plan to the byte and stay within 1.2× the minimum (bundled model, one 20×36 tile)', async () => {
     const { device } = await testDevice();
-    const counting = countingDevice(device);
+    const counting = trackingDevice(device);
     const bytes = readFileSync(BUNDLED);
     const up = await createUpscaler(bytes, { device: counting.device });
     try {

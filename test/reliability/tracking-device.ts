@@ -8,6 +8,8 @@ export interface TrackingDevice {
   device: GPUDevice;
   /** Buffers created through the wrapper and not yet destroyed. */
   readonly live: Set<GPUBuffer>;
+  /** Total size of the live buffers, or of those whose label matches. */
+  liveBytes(label?: RegExp): number;
   /** How many allocations were made to fail. */
   readonly failures: () => number;
   oomAbove: number;
@@ -17,15 +19,18 @@ export interface TrackingDevice {
 
 export function trackingDevice(target: GPUDevice, oomAbove = Infinity): TrackingDevice {
   const live = new Set<GPUBuffer>();
+  const labels = new WeakMap<GPUBuffer, string>();
   const scopes: { filter: GPUErrorFilter; error: { message: string } | null }[] = [];
   let failures = 0;
-  const tracker: TrackingDevice = { device: target, live, failures: () => failures, oomAbove };
+  const liveBytes = (label?: RegExp) => [...live].filter((b) => !label || label.test(labels.get(b)!)).reduce((sum, b) => sum + b.size, 0);
+  const tracker: TrackingDevice = { device: target, live, liveBytes, failures: () => failures, oomAbove };
   tracker.device = new Proxy(target, {
     get(t, prop) {
       if (prop === 'createBuffer') {
         return (d: GPUBufferDescriptor) => {
           const buffer = t.createBuffer(d);
           live.add(buffer);
+          labels.set(buffer, d.label ?? '');
           const destroy = buffer.destroy.bind(buffer);
           buffer.destroy = () => {
             live.delete(buffer);
