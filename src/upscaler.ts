@@ -148,25 +148,11 @@ export async function createUpscaler(bytes: Uint8Array, options: UpscalerOptions
   };
 
   /**
-   * Runs one tile on the engine's executor; an f16 overflow redoes it in f32, and the rest of
-   * the call (`fallback` lives as long as one image or one forward) stays in f32.
-   */
-  const runTile = async (e: Engine, input: Float32Array, h: number, w: number, fallback: { f32: boolean }): Promise<Float32Array> => {
-    if (!fallback.f32) {
-      try {
-        return await e.executor.run(input, h, w);
-      } catch (err) {
-        if (!isWgsrError(err) || err.code !== 'F16_OVERFLOW') throw err;
-        startFallback(e, err, fallback);
-      }
-    }
-    return (await f32Executor(e)).run(input, h, w);
-  };
-
-  /**
-   * Submits one tile (see runTile for the f16 fallback). With tiles in flight, the tile after
-   * one that overflows was already submitted in f16; whether or not it overflows, it is redone
-   * in f32 when collected, so the image is exactly what one tile at a time would give.
+   * Submits one tile to the engine's executor. An f16 overflow redoes it in f32, and the rest of
+   * the call (`fallback` lives as long as one image or one forward) stays in f32. With tiles in
+   * flight, the tile after one that overflows was already submitted in f16; whether or not it
+   * overflows, it is redone in f32 when collected, so the image is exactly what one tile at a
+   * time would give.
    */
   const submitTile = async (e: Engine, input: Float32Array, h: number, w: number, fallback: { f32: boolean }): Promise<SubmittedTile> => {
     if (fallback.f32) return (await f32Executor(e)).submit(input, h, w);
@@ -187,6 +173,10 @@ export async function createUpscaler(bytes: Uint8Array, options: UpscalerOptions
       discard: () => f16.discard(),
     };
   };
+
+  /** One tile, nothing overlapped: submitTile, then collect. */
+  const runTile = async (e: Engine, input: Float32Array, h: number, w: number, fallback: { f32: boolean }): Promise<Float32Array> =>
+    (await submitTile(e, input, h, w, fallback)).collect();
 
   /** An f16 overflow: warn once, and the rest of the call runs in f32. */
   const startFallback = (e: Engine, overflow: Error, fallback: { f32: boolean }): void => {
