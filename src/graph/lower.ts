@@ -2,6 +2,7 @@ import { activation } from '../kernels/activation.js';
 import { uploadPreluSlopes, type PreluSlopes } from '../kernels/activation.js';
 import { concat } from '../kernels/concat.js';
 import { conv2d, packConv2dWeights, type PackedConv2dWeights } from '../kernels/conv2d.js';
+import { WIDEST_TILE_GROUPS } from '../kernels/conv2d-tile.js';
 import { pixelShuffle } from '../kernels/pixel-shuffle.js';
 import { pixelUnshuffle } from '../kernels/pixel-unshuffle.js';
 import type { KernelCall } from '../kernels/program.js';
@@ -25,8 +26,8 @@ export interface PackedWeights {
  * CPU adapter. Real-ESRGAN's conv_last (64→3 at ×4) adds 0.7%; EDSR's tail would add ~8%.
  */
 const PAD_TO_WIDEST_TILE_BUDGET = 0.01;
-/** Output channels of the widest conv tile (16 with subgroup-shared weights). */
-const WIDEST_TILE_CHANNELS = 16;
+/** Output channels of the widest conv tile. */
+const WIDEST_TILE_CHANNELS = 4 * WIDEST_TILE_GROUPS;
 
 /** 2·cin·cout·k² per output pixel, times output pixels per input pixel. */
 function convFlopsPerInputPixel(graph: Graph, node: Extract<Node, { op: 'conv2d' }>, cout: number): number {

@@ -17,9 +17,12 @@ import type { ConvTile } from './conv2d-wgsl.js';
  * of cv, which costs FLOPs but lets a narrow conv (an RGB output layer) share the pipeline of
  * the network's other convs instead of compiling its own.
  */
+/** vec4 channel groups of the widest tile: 16 output channels (3×3 and smaller, with subgroups). */
+export const WIDEST_TILE_GROUPS = 4;
+
 export function chooseConvTile(w: { coutGroups: number; kernelSize: number; subgroupSize: number; padToWidest?: boolean }): ConvTile {
   const small = w.kernelSize <= 3;
-  const maxCv = small ? (w.subgroupSize ? 4 : 2) : 2;
+  const maxCv = small && w.subgroupSize ? WIDEST_TILE_GROUPS : 2;
   let cv = w.padToWidest ? maxCv : 1;
   while (cv * 2 <= maxCv && w.coutGroups % (cv * 2) === 0) cv *= 2;
   return small ? { px: 4, py: 4, cv, wgX: 8, wgY: 8, subgroup: w.subgroupSize } : { px: 2, py: 1, cv, wgX: 8, wgY: 8, subgroup: w.subgroupSize };
