@@ -6,6 +6,7 @@ import type { TensorRef } from '../kernels/tensor.js';
 import { BufferUsage, MapMode } from '../runtime/gpu-constants.js';
 import { decodeToFloat32, float32ToFloat16Bits } from '../weights/dtypes.js';
 import { fuseGraph } from './fuse.js';
+import { mapWhenDone, pacerFor, type GpuPacer } from './gpu-pacing.js';
 import type { Graph, ValueId } from './ir.js';
 import { valueSize } from './ir.js';
 import { lowerStep, packGraphWeights, type PackedWeights } from './lower.js';
@@ -78,6 +79,8 @@ export class GraphExecutor {
     readonly plan: MemoryPlan,
     private readonly weights: PackedWeights,
     readonly element: ElementType,
+    /** When to ask for results without a core polling the whole time (undefined: plain mapAsync). */
+    private readonly pacer: GpuPacer | undefined,
   ) {
     if (element === 'f16') this.overflowFlag = createTensorBuffer(device, 4, 'f16 overflow flag');
     this.staging = new StagingPool(device);
@@ -89,7 +92,7 @@ export class GraphExecutor {
     }
     const plan = planMemory(fuseGraph(graph));
     const weights = packGraphWeights(pipelines.device, plan.graph);
-    const executor = new GraphExecutor(pipelines.device, pipelines, plan, weights, element);
+    const executor = new GraphExecutor(pipelines.device, pipelines, plan, weights, element, await pacerFor(pipelines.device));
     lossOf(pipelines.device); // subscribe now, so a later loss is known when a call fails
     // Compile every pipeline now (in parallel), on the smallest valid input.
     const unit = executor.sizeMultiple;
@@ -226,12 +229,26 @@ export class GraphExecutor {
   }
 
   /**
-   * Maps a submitted run's read-back buffer now, not at collect: the mapping settles as soon as
-   * the GPU is done, which also tells the executor when buffers the run uses may be freed. A
-   * failed mapping is reported by collect.
+   * Maps a submitted run's read-back buffer without waiting for collect, so that the mapping
+   * settles when the GPU is done, which also tells the executor when buffers the run uses may
+   * be freed (paced: see gpu-pacing.ts). A failed mapping is reported by collect.
    */
   private track(staging: GPUBuffer, readBack: ReadBackLayout, height: number, width: number): RunState {
-    const mapped = staging.mapAsync(MapMode.READ, 0, readBack.bytes);
+    let mapped: Promise<void>;
+    if (this.pacer) {
+      const pacer = this.pacer;
+      const paced = pacer.submitted(`${height}x${width}`);
+      const cancelled = () => (this.destroyed ? new Error('the model was destroyed before the run was read back') : undefined);
+      mapped = mapWhenDone(staging, readBack.bytes, paced.sleepMs, cancelled).then(
+        (outcome) => pacer.ended(paced, outcome),
+        (e: unknown) => {
+          pacer.ended(paced, 'failed');
+          throw e;
+        },
+      );
+    } else {
+      mapped = staging.mapAsync(MapMode.READ, 0, readBack.bytes);
+    }
     const settled: Promise<void> = mapped.then(
       () => this.settle(settled),
       () => this.settle(settled),
