@@ -124,7 +124,23 @@ export function conv2dBindings(element: ElementType): BindingKind[] {
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
+/**
+ * Generated variants by key: every conv of a network is lowered again for each tile shape, and
+ * generating the shader text each time cost RRDBNet ~0.2 s per shape (351 convs).
+ */
+const generated = new Map<string, KernelVariant>();
+
 export function conv2dVariant(s: ConvVariantSpec): KernelVariant {
+  const key = conv2dVariantKey(s);
+  let variant = generated.get(key);
+  if (!variant) {
+    variant = generateConv2dVariant(s);
+    generated.set(key, variant);
+  }
+  return variant;
+}
+
+function generateConv2dVariant(s: ConvVariantSpec): KernelVariant {
   const { k, tile } = s;
   const { px, py, cv, subgroup: sg } = tile;
   const pad = (k - 1) / 2;
