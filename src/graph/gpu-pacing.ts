@@ -77,7 +77,8 @@ export class GpuPacer {
     const now = this.clock();
     const gpuMs = now - Math.max(run.submittedAt, this.lastEndedAt);
     this.lastEndedAt = now;
-    this.pending.splice(this.pending.indexOf(run), 1);
+    const at = this.pending.indexOf(run);
+    if (at >= 0) this.pending.splice(at, 1);
     if (!run.learn || outcome === 'failed') return;
     const overslept = outcome === 'first-probe' && run.sleepMs > 0;
     this.expected.set(run.shape, overslept ? OVERSLEPT_SHRINK * run.expectedMs : gpuMs);
