@@ -4,23 +4,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeImage, formatFromExtension } from '../../src/io/write.js';
 import { readImage } from '../../src/io/read.js';
-import { isWgsrError } from '../../src/errors.js';
+import { rejection } from '../helpers/errors.js';
 import { hashSample, makeImage } from '../image/images.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wgsr-write-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const temps = (folder: string) => readdirSync(folder).filter((f) => f.endsWith('.tmp'));
 const image = makeImage(9, 5, 4, 16, (x, y, c) => hashSample(x, y, c, 65535));
-
-async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    if (isWgsrError(e)) return { code: e.code, message: e.message };
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('writeImage', () => {
   it('writes PNG by extension (any case) and reads back the same pixels, leaving no temp file', async () => {
@@ -42,7 +32,7 @@ describe('writeImage', () => {
   });
 
   it('refuses unknown extensions before writing anything', async () => {
-    const r = await refusal(writeImage(join(dir, 'out.webp'), image));
+    const r = await rejection(writeImage(join(dir, 'out.webp'), image));
     expect(r.code).toBe('BAD_ARGUMENT');
     expect(r.message).toMatch(/out\.webp.*use \.png, \.jpg or \.jpeg/);
     expect(readdirSync(dir)).not.toContain('out.webp');
@@ -53,10 +43,10 @@ describe('writeImage', () => {
     await writeImage(input, image);
     const before = readFileSync(input);
     const other = makeImage(9, 5, 4, 16, () => 1);
-    expect((await refusal(writeImage(input, other, { inputPath: input }))).message).toMatch(/refusing to write over the input/);
+    expect((await rejection(writeImage(input, other, { inputPath: input }))).message).toMatch(/refusing to write over the input/);
     const link = join(dir, 'link.png');
     symlinkSync(input, link);
-    expect((await refusal(writeImage(link, other, { inputPath: input }))).code).toBe('IO');
+    expect((await rejection(writeImage(link, other, { inputPath: input }))).code).toBe('IO');
     expect(readFileSync(input).equals(before)).toBe(true);
   });
 
@@ -64,17 +54,17 @@ describe('writeImage', () => {
     // The target is a folder: the temp file is written, the rename fails, the temp must go.
     const folder = join(dir, 'taken.png');
     mkdirSync(folder);
-    const r = await refusal(writeImage(folder, image));
+    const r = await rejection(writeImage(folder, image));
     expect(r.code).toBe('IO');
     expect(r.message).toMatch(/cannot write .*taken\.png/);
     expect(temps(dir)).toEqual([]);
     // A missing folder fails before any file exists.
-    expect((await refusal(writeImage(join(dir, 'missing', 'x.png'), image))).message).toMatch(/no such file or folder/);
+    expect((await rejection(writeImage(join(dir, 'missing', 'x.png'), image))).message).toMatch(/no such file or folder/);
   });
 
   it('refuses an invalid image with BAD_IMAGE naming the output', async () => {
     const broken = { ...image, data: new Uint16Array(3) };
-    const r = await refusal(writeImage(join(dir, 'broken.png'), broken));
+    const r = await rejection(writeImage(join(dir, 'broken.png'), broken));
     expect(r.code).toBe('BAD_IMAGE');
     expect(r.message).toMatch(/broken\.png: data has 3 values/);
     expect(temps(dir)).toEqual([]);
