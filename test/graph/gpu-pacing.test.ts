@@ -13,6 +13,16 @@ describe('GpuPacer', () => {
     return { clock, pacer: new GpuPacer(() => clock.now) };
   }
 
+  /** A pacer past its first run that has learned one run of shape 's' taking `ms`. */
+  function pacerThatLearned(ms: number) {
+    const { clock, pacer } = pacerWithClock();
+    pacer.ended(pacer.submitted('s'), 'probed');
+    const learning = pacer.submitted('s');
+    clock.now += ms;
+    pacer.ended(learning, 'probed');
+    return { clock, pacer };
+  }
+
   it('sleeps through 85% of the last run of the same shape, never learning from the first run', () => {
     const { clock, pacer } = pacerWithClock();
     // The first run (shaders may compile inside it) teaches nothing.
@@ -31,12 +41,8 @@ describe('GpuPacer', () => {
   });
 
   it('a run done at the first probe shrinks the expectation by 0.8; one found by probing sets it to its time; a failed one teaches nothing', () => {
-    const { clock, pacer } = pacerWithClock();
-    pacer.ended(pacer.submitted('s'), 'probed');
+    const { clock, pacer } = pacerThatLearned(1000);
     let run = pacer.submitted('s');
-    clock.now += 1000;
-    pacer.ended(run, 'probed');
-    run = pacer.submitted('s');
     expect(run.sleepMs).toBeCloseTo(850, 9);
     clock.now += 850;
     pacer.ended(run, 'first-probe'); // overslept: it took less than 850 ms
@@ -52,11 +58,7 @@ describe('GpuPacer', () => {
   });
 
   it('a run queued behind another sleeps until the one before is expected to be done', () => {
-    const { clock, pacer } = pacerWithClock();
-    pacer.ended(pacer.submitted('s'), 'probed');
-    const learning = pacer.submitted('s');
-    clock.now += 100;
-    pacer.ended(learning, 'probed');
+    const { clock, pacer } = pacerThatLearned(100);
     const a = pacer.submitted('s');
     clock.now += 10;
     const b = pacer.submitted('s');
