@@ -33,7 +33,7 @@ export function fuseGraph(graph: Graph): Graph {
       consumers.get(v)!.add(i);
     }
   };
-  /** Rewrites node `into` by `change` and removes node `removed`, keeping the index right. */
+  /** Rewrites the nodes `into` by `change` and removes node `removed`, keeping the index right. */
   const fold = (removed: number, into: readonly number[], change: () => void) => {
     unindex(removed);
     into.forEach(unindex);

@@ -1,5 +1,8 @@
 import type { ConvTile } from './conv2d-wgsl.js';
 
+/** vec4 channel groups of the widest tile: 16 output channels (3×3 and smaller, with subgroups). */
+export const WIDEST_TILE_GROUPS = 4;
+
 /**
  * The register tile for a conv: 4·cv output channels × py rows × px pixels per invocation, in
  * workgroups of 64 that share their output channels. The weights are packed for it (the
@@ -17,9 +20,6 @@ import type { ConvTile } from './conv2d-wgsl.js';
  * of cv, which costs FLOPs but lets a narrow conv (an RGB output layer) share the pipeline of
  * the network's other convs instead of compiling its own.
  */
-/** vec4 channel groups of the widest tile: 16 output channels (3×3 and smaller, with subgroups). */
-export const WIDEST_TILE_GROUPS = 4;
-
 export function chooseConvTile(w: { coutGroups: number; kernelSize: number; subgroupSize: number; padToWidest?: boolean }): ConvTile {
   const small = w.kernelSize <= 3;
   const maxCv = small && w.subgroupSize ? WIDEST_TILE_GROUPS : 2;
