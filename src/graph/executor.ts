@@ -9,7 +9,7 @@ import { fuseGraph } from './fuse.js';
 import { mapWhenDone, pacerFor, type GpuPacer } from './gpu-pacing.js';
 import type { Graph, ValueId } from './ir.js';
 import { valueSize } from './ir.js';
-import { lowerStep, packGraphWeights, type PackedWeights } from './lower.js';
+import { allocateGraphWeights, lowerStep, type PackedWeights } from './lower.js';
 import { planMemory, plannedBytes, type MemoryPlan } from './plan.js';
 
 /** How many tile shapes keep their prepared dispatches (a tiled image has at most 9). */
@@ -91,12 +91,14 @@ export class GraphExecutor {
       throw new WgsrError('BAD_ARGUMENT', 'f16 activations need the shader-f16 feature, which this device was not created with');
     }
     const plan = planMemory(fuseGraph(graph));
-    const weights = packGraphWeights(pipelines.device, plan.graph);
-    const executor = new GraphExecutor(pipelines.device, pipelines, plan, weights, element, await pacerFor(pipelines.device));
+    const weights = allocateGraphWeights(pipelines.device, plan.graph);
+    const executor = new GraphExecutor(pipelines.device, pipelines, plan, weights.weights, element, await pacerFor(pipelines.device));
     lossOf(pipelines.device); // subscribe now, so a later loss is known when a call fails
-    // Compile every pipeline now (in parallel), on the smallest valid input.
+    // Compile every pipeline now (in parallel), on the smallest valid input, and dispatch each
+    // once before the weights are packed: see dispatchEachPipelineOnce.
     const unit = executor.sizeMultiple;
-    await executor.prepare(unit, unit);
+    dispatchEachPipelineOnce(pipelines.device, await executor.dispatches(unit, unit));
+    weights.upload();
     return executor;
   }
 
@@ -531,6 +533,28 @@ function lossOf(device: GPUDevice): GPUDeviceLostInfo | undefined {
     state = s;
   }
   return state.info;
+}
+
+/**
+ * Queues one workgroup of each distinct pipeline among `calls`, without waiting. Adapters that
+ * compile shader code at its first dispatch (lavapipe JIT-compiles a conv variant for 2–3 s)
+ * then start while the CPU goes on (packing the weights, decoding an image, encoding the first
+ * run) instead of when the first run reaches them: on lavapipe a cold 32×32 RRDBNet run ends
+ * ~0.6 s sooner. One workgroup each, not a run on a tiny input: a conv workgroup covers 32×32
+ * output pixels, so any run costs at least what a 32×32 input does. What they compute is
+ * overwritten before anything reads it.
+ */
+function dispatchEachPipelineOnce(device: GPUDevice, calls: readonly PreparedCall[]): void {
+  const dispatched = new Set<GPUComputePipeline>();
+  const encoder = device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  for (const call of calls) {
+    if (dispatched.has(call.pipeline) || call.workgroups.includes(0)) continue;
+    dispatched.add(call.pipeline);
+    encodeCall(pass, { ...call, workgroups: [1, 1, 1] });
+  }
+  pass.end();
+  device.queue.submit([encoder.finish()]);
 }
 
 /** The loss info after a failure: implementations may reject a call a moment before `lost` settles. */

@@ -1,7 +1,8 @@
 import { activation } from '../kernels/activation.js';
 import { uploadPreluSlopes, type PreluSlopes } from '../kernels/activation.js';
 import { concat } from '../kernels/concat.js';
-import { conv2d, packConv2dWeights, type PackedConv2dWeights } from '../kernels/conv2d.js';
+import { conv2d } from '../kernels/conv2d.js';
+import { allocateConv2dWeights, type PackedConv2dWeights } from '../kernels/conv2d-weights.js';
 import { WIDEST_TILE_GROUPS } from '../kernels/conv2d-tile.js';
 import { pixelShuffle } from '../kernels/pixel-shuffle.js';
 import { pixelUnshuffle } from '../kernels/pixel-unshuffle.js';
@@ -57,29 +58,36 @@ export function convsPaddedToWidestTile(graph: Graph): Set<Node> {
   );
 }
 
-export function packGraphWeights(device: GPUDevice, graph: Graph): PackedWeights {
-  const packed: PackedWeights = { convs: new Map(), slopes: new Map(), buffers: [] };
+/**
+ * Checks and lays out every parameter of `graph` and creates their buffers; the conv weights
+ * (nearly all the bytes) hold zeros until `upload` packs and writes them, so that kernels can
+ * be dispatched first, to get them compiled while the CPU packs (see GraphExecutor.create).
+ */
+export function allocateGraphWeights(device: GPUDevice, graph: Graph): { weights: PackedWeights; upload: () => void } {
+  const weights: PackedWeights = { convs: new Map(), slopes: new Map(), buffers: [] };
+  const uploads: (() => void)[] = [];
   const padded = convsPaddedToWidestTile(graph);
   for (const node of graph.nodes) {
     if (node.op === 'conv2d') {
-      const { weights, activation: act } = node;
-      const w = packConv2dWeights(device, {
-        weight: weights.weight,
-        shape: weights.shape,
-        bias: weights.bias,
+      const { weights: source, activation: act } = node;
+      const conv = allocateConv2dWeights(device, {
+        weight: source.weight,
+        shape: source.shape,
+        bias: source.bias,
         preluSlopes: act.kind === 'prelu' ? act.slopes : undefined,
-        label: weights.name,
+        label: source.name,
         padToWidestTile: padded.has(node),
       });
-      packed.convs.set(node, w);
-      packed.buffers.push(w.buffer);
+      weights.convs.set(node, conv.weights);
+      weights.buffers.push(conv.weights.buffer);
+      uploads.push(conv.upload);
     } else if (node.op === 'activation' && node.activation.kind === 'prelu') {
       const s = uploadPreluSlopes(device, node.activation.slopes, 'PReLU slopes');
-      packed.slopes.set(node, s);
-      packed.buffers.push(s.buffer);
+      weights.slopes.set(node, s);
+      weights.buffers.push(s.buffer);
     }
   }
-  return packed;
+  return { weights, upload: () => uploads.forEach((upload) => upload()) };
 }
 
 /** One planned step as a kernel call, with every value resolved to its place in a buffer. */

@@ -1,5 +1,5 @@
 import { WgsrError } from '../errors.js';
-import { uploadFloat32 } from './buffers.js';
+import { createTensorBuffer } from './buffers.js';
 import { chooseConvTile, unrolledKernelRows } from './conv2d-tile.js';
 import type { ConvTile } from './conv2d-wgsl.js';
 
@@ -49,11 +49,14 @@ export interface Conv2dWeightsSource {
   padToWidestTile?: boolean;
 }
 
+/** Where everything of a conv's packed weights goes, without the buffer. */
+export type Conv2dWeightsLayout = Omit<PackedConv2dWeights, 'buffer'>;
+
 /**
- * The packed array for a device whose kernels may share weight loads over `subgroupSize` lanes
- * (0: none). Exported for tests of the layout; packConv2dWeights uploads it.
+ * Checks a conv's weights and lays them out for a device whose kernels may share weight loads
+ * over `subgroupSize` lanes (0: none), without touching the values.
  */
-export function packConv2dArray(p: Conv2dWeightsSource, subgroupSize = 0): { data: Float32Array<ArrayBuffer>; layout: Omit<PackedConv2dWeights, 'buffer'> } {
+export function conv2dWeightsLayout(p: Conv2dWeightsSource, subgroupSize = 0): Conv2dWeightsLayout {
   const name = p.label ?? 'conv2d weights';
   if (p.shape.length !== 4) throw new WgsrError('BAD_MODEL', `${name}: weight shape [${p.shape.join(', ')}] is not [cout, cin, k, k]`);
   const [cout, cin, kh, kw] = p.shape as [number, number, number, number];
@@ -70,14 +73,25 @@ export function packConv2dArray(p: Conv2dWeightsSource, subgroupSize = 0): { dat
     throw new WgsrError('BAD_MODEL', `${name}: PReLU has ${slopes.length} slopes; expected ${cout} (one per channel) or 1`);
   }
   const tile = chooseConvTile({ coutGroups: Math.ceil(cout / 4), kernelSize: k, subgroupSize, padToWidest: p.padToWidestTile });
-  const { cv } = tile;
-  const groups = Math.ceil(cout / 4 / cv) * cv;
+  const groups = Math.ceil(cout / 4 / tile.cv) * tile.cv;
   const kk = k * k;
-  const kRows = unrolledKernelRows(k);
-  const tileStride = cin * kk * cv;
+  const tileStride = cin * kk * tile.cv;
   const biasOffset = groups * cin * kk;
   const preluOffset = biasOffset + groups;
-  const data = new Float32Array((preluOffset + (slopes ? groups : 0)) * 4);
+  return { cin, cout, kernelSize: k, hasBias: Boolean(p.bias), hasPrelu: Boolean(slopes), coutGroups: groups, tile, tileStride, biasOffset, preluOffset };
+}
+
+/** Bytes of the packed array of a layout. */
+const packedBytes = (l: Conv2dWeightsLayout): number => (l.preluOffset + (l.hasPrelu ? l.coutGroups : 0)) * 16;
+
+/** The packed array of `p`'s values in `layout` (from conv2dWeightsLayout of the same `p`). */
+export function fillConv2dArray(p: Conv2dWeightsSource, layout: Conv2dWeightsLayout): Float32Array<ArrayBuffer> {
+  const { cin, cout, kernelSize: k, tile, tileStride, biasOffset, preluOffset } = layout;
+  const { cv } = tile;
+  const kk = k * k;
+  const kRows = unrolledKernelRows(k);
+  const slopes = p.preluSlopes;
+  const data = new Float32Array(packedBytes(layout) / 4);
   for (let co = 0; co < cout; co++) {
     const g = co >> 2;
     const lane = co & 3;
@@ -95,10 +109,28 @@ export function packConv2dArray(p: Conv2dWeightsSource, subgroupSize = 0): { dat
     if (p.bias) data[((biasOffset + g) << 2) + lane] = p.bias[co]!;
     if (slopes) data[((preluOffset + g) << 2) + lane] = slopes.length === 1 ? slopes[0]! : slopes[co]!;
   }
-  return {
-    data,
-    layout: { cin, cout, kernelSize: k, hasBias: Boolean(p.bias), hasPrelu: Boolean(slopes), coutGroups: groups, tile, tileStride, biasOffset, preluOffset },
+  return data;
+}
+
+/** The packed array and its layout (see conv2dWeightsLayout). */
+export function packConv2dArray(p: Conv2dWeightsSource, subgroupSize = 0): { data: Float32Array<ArrayBuffer>; layout: Conv2dWeightsLayout } {
+  const layout = conv2dWeightsLayout(p, subgroupSize);
+  return { data: fillConv2dArray(p, layout), layout };
+}
+
+/**
+ * Checks and lays out conv weights for the kernels of `device` and creates their buffer, which
+ * holds zeros until `upload` packs and writes the values (queued after whatever was submitted
+ * before). Kernels can be dispatched on the buffer meanwhile, to get their compilation going.
+ */
+export function allocateConv2dWeights(device: GPUDevice, p: Conv2dWeightsSource, subgroupSize = sharedLoadSubgroupSize(device)): { weights: PackedConv2dWeights; upload: () => void } {
+  const layout = conv2dWeightsLayout(p, subgroupSize);
+  const buffer = createTensorBuffer(device, packedBytes(layout), p.label);
+  const upload = () => {
+    const data = fillConv2dArray(p, layout);
+    device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
   };
+  return { weights: { buffer, ...layout }, upload };
 }
 
 /**
@@ -107,8 +139,9 @@ export function packConv2dArray(p: Conv2dWeightsSource, subgroupSize = 0): { dat
  * without subgroups gets; tests use it to exercise that path on any device).
  */
 export function packConv2dWeights(device: GPUDevice, p: Conv2dWeightsSource, subgroupSize = sharedLoadSubgroupSize(device)): PackedConv2dWeights {
-  const { data, layout } = packConv2dArray(p, subgroupSize);
-  return { buffer: uploadFloat32(device, data, p.label), ...layout };
+  const { weights, upload } = allocateConv2dWeights(device, p, subgroupSize);
+  upload();
+  return weights;
 }
 
 /**

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GraphExecutor } from '../../src/graph/executor.js';
 import { buildRRDBNet } from '../../src/models/rrdbnet-graph.js';
 import { expectClose } from '../helpers/compare.js';
+import { PipelineCache } from '../../src/kernels/program.js';
 import { testPipelines } from '../helpers/gpu.js';
 import { randomArray, randomRRDBNet, rng } from '../helpers/synthetic.js';
 import { runGraphRef } from '../reference/graph.js';
@@ -41,4 +42,77 @@ describe('graph executor', () => {
       }
     });
   }
+});
+
+/** A device whose queue and compute passes log what is submitted and written, in order. */
+function recordingDevice(device: GPUDevice): { device: GPUDevice; log: string[] } {
+  const log: string[] = [];
+  const ids = new Map<GPUComputePipeline, number>();
+  const bound = <T extends object>(target: T, overrides: Partial<T>): T =>
+    new Proxy(target, {
+      get(t, key) {
+        if (key in overrides) return overrides[key as keyof T];
+        const v = Reflect.get(t, key, t);
+        // Native methods need the real object as `this`.
+        return typeof v === 'function' ? v.bind(t) : v;
+      },
+    });
+  const pass = (real: GPUComputePassEncoder) => {
+    let pipeline = -1;
+    return bound(real, {
+      setPipeline: (p: GPUComputePipeline) => {
+        if (!ids.has(p)) ids.set(p, ids.size);
+        pipeline = ids.get(p)!;
+        real.setPipeline(p);
+      },
+      dispatchWorkgroups: (x: number, y = 1, z = 1) => {
+        log.push(`dispatch ${pipeline} ${x}×${y}×${z}`);
+        real.dispatchWorkgroups(x, y, z);
+      },
+    });
+  };
+  const queue = bound(device.queue, {
+    submit: (buffers: Iterable<GPUCommandBuffer>) => {
+      log.push('submit');
+      device.queue.submit(buffers);
+    },
+    writeBuffer: (...args: Parameters<GPUQueue['writeBuffer']>) => {
+      log.push(`write ${args[0].label}`);
+      device.queue.writeBuffer(...args);
+    },
+  });
+  const wrapped = bound(device, {
+    queue,
+    createCommandEncoder: (descriptor?: GPUCommandEncoderDescriptor) => {
+      const encoder = device.createCommandEncoder(descriptor);
+      return bound(encoder, { beginComputePass: (d?: GPUComputePassDescriptor) => pass(encoder.beginComputePass(d)) });
+    },
+  });
+  return { device: wrapped, log };
+}
+
+describe('graph executor creation', () => {
+  it('dispatches one workgroup of each pipeline before packing the weights, and runs correctly after', async () => {
+    const { sd, info } = randomRRDBNet({ scale: 2, numFeat: 12, numGrowCh: 8, numBlock: 1, seed: 5 });
+    const graph = buildRRDBNet(sd, info);
+    const { device, log } = recordingDevice((await testPipelines()).device);
+    const executor = await GraphExecutor.create(new PipelineCache(device), graph);
+    try {
+      const firstSubmit = log.indexOf('submit');
+      const warmUp = log.slice(0, firstSubmit).filter((e) => e.startsWith('dispatch'));
+      const pipelines = new Set((await executor.dispatches(2, 2)).map((call) => call.pipeline));
+      expect(warmUp).toHaveLength(pipelines.size);
+      expect(new Set(warmUp.map((e) => e.split(' ')[1])).size).toBe(pipelines.size);
+      for (const dispatch of warmUp) expect(dispatch).toMatch(/ 1×1×1$/);
+      // Weight buffers are labelled with their layer's name; each call's uniforms are written when it is prepared.
+      const weightWrites = log.map((e, i) => [e, i] as const).filter(([e]) => e.startsWith('write ') && !e.endsWith(' uniforms'));
+      expect(weightWrites.length).toBeGreaterThan(0);
+      for (const [, at] of weightWrites) expect(at).toBeGreaterThan(firstSubmit);
+
+      const input = randomArray(3 * 6 * 4, rng(3), 0.5).map((v) => v + 0.5);
+      expectClose(await executor.run(input, 6, 4), runGraphRef(graph, tensor3(3, 6, 4, input)).data, ATOL, RTOL, 'after the warm-up dispatches');
+    } finally {
+      executor.destroy();
+    }
+  });
 });
