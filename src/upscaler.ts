@@ -220,6 +220,7 @@ export async function createUpscaler(bytes: Uint8Array, options: UpscalerOptions
       return { collect: async () => requireFinite(await started.collect(), h, w, defaults.source), discard: started.discard };
     },
     maxTileSide: () => maxTileSide(e.executor, e.device.limits, defaults.maxMemory ?? DEFAULT_MAX_MEMORY, tilePad),
+    tileAlignment: e.executor.tileAlignment,
   });
 
   /**

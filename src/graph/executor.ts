@@ -107,6 +107,23 @@ export class GraphExecutor {
     return this.plan.graph.values.reduce((m, v) => lcm(m, v.den), 1);
   }
 
+  /**
+   * Input sides that are multiples of this waste the least GPU work: how many input pixels one
+   * workgroup of the network's widest-footprint conv covers (32 for 3×3 kernels with
+   * subgroups). Workgroups reaching past the edge of a size that is not a multiple compute
+   * for nothing: on lavapipe a 48×48 input costs what a 64×64 one does.
+   */
+  get tileAlignment(): number {
+    let alignment = 1;
+    for (const [node, { tile }] of this.weights.convs) {
+      if (node.op !== 'conv2d') continue;
+      const out = this.plan.graph.values[node.output]!;
+      const side = (Math.max(tile.wgX * tile.px, tile.wgY * tile.py) * out.den) / out.num;
+      if (Number.isInteger(side)) alignment = Math.max(alignment, side);
+    }
+    return alignment;
+  }
+
   get inChannels(): number {
     return this.plan.graph.values[this.plan.graph.input]!.channels;
   }

@@ -33,6 +33,12 @@ export interface TileNetwork {
   submit?(tile: Float32Array, height: number, width: number): Promise<SubmittedTile>;
   /** Largest tile side (input pixels, before tilePad) that fits the memory budget; used when no tile size is given. */
   maxTileSide(): number;
+  /**
+   * Optional: the network does its work in blocks of this many input pixels along each side,
+   * so a tile side just past a multiple pays for a whole extra row of blocks. The automatic
+   * tile size then picks the side (down to half of maxTileSide()) whose tiles need the fewest.
+   */
+  readonly tileAlignment?: number;
 }
 
 /** A tile a network has started. Call exactly one of its methods, once. */
@@ -44,7 +50,7 @@ export interface SubmittedTile {
 }
 
 export interface UpscaleOptions {
-  /** 0/undefined = automatic: whole image if it fits maxTileSide(), else tiles of that size. */
+  /** 0/undefined = automatic: whole image if it fits maxTileSide(), else tiles of at most that size (see tileAlignment). */
   tile?: number;
   /** Default 10 (Real-ESRGAN's CLI default). */
   tilePad?: number;

@@ -30,11 +30,10 @@ export async function upscaleImage(net: TileNetwork, image: Image, options: Upsc
 
   const xMap = paddedAxis(width, opts.prePad, net.sizeMultiple);
   const yMap = paddedAxis(height, opts.prePad, net.sizeMultiple);
-  const tileSide = opts.tile > 0 ? opts.tile : automaticTileSide(net, xMap.length, yMap.length);
   // A tile lying wholly in the pre-pad margin would be cropped away entirely: not worth running.
-  const tiles = tileGrid(xMap.length, yMap.length, tileSide, opts.tilePad, scale, net.sizeMultiple).filter(
-    (t) => t.tile.x0 < width && t.tile.y0 < height,
-  );
+  const tilesOf = (side: number) =>
+    tileGrid(xMap.length, yMap.length, side, opts.tilePad, scale, net.sizeMultiple).filter((t) => t.tile.x0 < width && t.tile.y0 < height);
+  const tiles = tilesOf(opts.tile > 0 ? opts.tile : automaticTileSide(net, xMap.length, yMap.length, tilesOf));
 
   // The network output at the network's scale, kept as final integers: each tile's crop is
   // quantised as it arrives. With outscale this is also what Real-ESRGAN resamples (it resizes
@@ -118,10 +117,25 @@ function outscaleSize(image: Image, outscale: number): { width: number; height: 
 }
 
 /** The whole (padded) image when it fits the network's budget, else tiles of the largest side that does. */
-function automaticTileSide(net: TileNetwork, paddedWidth: number, paddedHeight: number): number {
+/**
+ * The whole image when it fits maxTileSide(). Otherwise, for a network that says how it
+ * blocks its work (tileAlignment), the side from maxTileSide() down to half of it whose tiles,
+ * padded, need the fewest blocks (the largest side among equals); else maxTileSide().
+ */
+function automaticTileSide(net: TileNetwork, paddedWidth: number, paddedHeight: number, tilesOf: (side: number) => Tile[]): number {
   const side = Math.floor(net.maxTileSide());
   if (!(side >= 1)) throw new Error(`TileNetwork.maxTileSide() must be at least 1, got ${side}`);
-  return Math.max(paddedWidth, paddedHeight) <= side ? Math.max(paddedWidth, paddedHeight) : side;
+  if (Math.max(paddedWidth, paddedHeight) <= side) return Math.max(paddedWidth, paddedHeight);
+  const align = net.tileAlignment ?? 1;
+  if (!(Number.isInteger(align) && align > 1)) return side;
+  const blocks = (s: number) =>
+    tilesOf(s).reduce((sum, { padded: p }) => sum + Math.ceil((p.x1 - p.x0) / align) * Math.ceil((p.y1 - p.y0) / align), 0);
+  let best = { side, blocks: blocks(side) };
+  for (let s = side - net.sizeMultiple; s >= Math.ceil(side / 2); s -= net.sizeMultiple) {
+    const b = blocks(s);
+    if (b < best.blocks) best = { side: s, blocks: b };
+  }
+  return best.side;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, done: number, total: number): void {

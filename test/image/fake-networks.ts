@@ -13,6 +13,7 @@ interface Shape {
   channels?: number;
   sizeMultiple?: number;
   maxTileSide?: number;
+  tileAlignment?: number;
   inputRange?: number;
   outputToUnit?: (y: number) => number;
 }
@@ -28,6 +29,7 @@ function recording(shape: Shape, run: (tile: Float32Array, h: number, w: number,
     sizeMultiple: shape.sizeMultiple ?? 1,
     calls: [],
     maxTileSide: () => shape.maxTileSide ?? 4096,
+    tileAlignment: shape.tileAlignment,
     forward: async (tile, height, width) => {
       net.calls.push({ height, width, tile });
       return run(tile, height, width, channels);

@@ -42,6 +42,19 @@ describe('upscaleImage: tiling', () => {
     expect(tight.calls.length).toBe(3 * 2);
     for (const c of tight.calls) expect(Math.max(c.width, c.height)).toBeLessThanOrEqual(16 + 2 * 3);
   });
+
+  it('automatic tile size with tileAlignment: a smaller side whose padded tiles need fewer of the network\'s blocks', async () => {
+    // 120 px, tilePad 4, blocks of 32. Side 62: padded tiles 66 and 62 wide, 3 + 2 blocks per
+    // axis. Side 60: 64 and 64, 2 + 2, the fewest any side from 31 to 62 gives (56: 60, 64, 12).
+    const image = rgb(120, 120);
+    const sizes = (net: { calls: { width: number; height: number }[] }) => net.calls.map((c) => `${c.width}×${c.height}`);
+    const plain = nearestNetwork({ scale: 1, maxTileSide: 62 });
+    await upscaleImage(plain, image, { tilePad: 4 });
+    expect(sizes(plain)).toEqual(['66×66', '62×66', '66×62', '62×62']);
+    const aligned = nearestNetwork({ scale: 1, maxTileSide: 62, tileAlignment: 32 });
+    same(await upscaleImage(aligned, image, { tilePad: 4 }), image);
+    expect(sizes(aligned)).toEqual(['64×64', '64×64', '64×64', '64×64']);
+  });
 });
 
 describe('upscaleImage: pre-pad and mod-pad', () => {
