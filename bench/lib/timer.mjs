@@ -1,11 +1,17 @@
 import { distImport } from './dist.mjs';
 
 const { BufferUsage, MapMode } = await distImport('runtime/gpu-constants.js');
+const { mapWhenDone, pacerFor } = await distImport('graph/gpu-pacing.js');
 
 /**
  * Times GPU work. With the `timestamp-query` feature each measurement is the GPU's own time
  * between the start and the end of one compute pass; without it, the wall time from submit to
- * onSubmittedWorkDone (which also counts the submission overhead, so it reads slower).
+ * the mapping of a buffer written after the pass (which also counts the submission overhead,
+ * so it reads slower).
+ *
+ * It waits the way the executor does (graph/gpu-pacing.ts): Dawn for Node polls the device from
+ * a busy core while a mapping is pending, which on a CPU adapter takes a core from the work
+ * being timed.
  */
 export class GpuTimer {
   /** @param {GPUDevice} device */
@@ -15,8 +21,11 @@ export class GpuTimer {
     if (this.method === 'timestamp-query') {
       this.querySet = device.createQuerySet({ type: 'timestamp', count: 2 });
       this.resolve = device.createBuffer({ size: 16, usage: BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC });
-      this.readback = device.createBuffer({ size: 16, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
     }
+    this.readback = device.createBuffer({ size: 16, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    this.pacer = pacerFor(device);
+    /** A pacing key per encode function: each has its own expected time. */
+    this.keys = new WeakMap();
   }
 
   /**
@@ -24,7 +33,7 @@ export class GpuTimer {
    * @param {(pass: GPUComputePassEncoder) => void} encode
    */
   async time(encode) {
-    const { device } = this;
+    const { device, readback } = this;
     const encoder = device.createCommandEncoder();
     const timestamps = this.querySet && { querySet: this.querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 };
     const pass = encoder.beginComputePass(timestamps ? { timestampWrites: timestamps } : {});
@@ -32,17 +41,24 @@ export class GpuTimer {
     pass.end();
     if (timestamps) {
       encoder.resolveQuerySet(this.querySet, 0, 2, this.resolve, 0);
-      encoder.copyBufferToBuffer(this.resolve, 0, this.readback, 0, 16);
+      encoder.copyBufferToBuffer(this.resolve, 0, readback, 0, 16);
+    } else {
+      encoder.clearBuffer(readback);
     }
+    const pacer = await this.pacer;
+    if (!this.keys.has(encode)) this.keys.set(encode, `pass ${this.keys.size}`);
     const start = performance.now();
     device.queue.submit([encoder.finish()]);
-    await device.queue.onSubmittedWorkDone();
+    if (pacer) {
+      const run = pacer.submitted(this.keys.get(encode));
+      pacer.ended(run, await mapWhenDone(readback, 16, run.sleepMs, () => undefined));
+    } else {
+      await readback.mapAsync(MapMode.READ);
+    }
     const wall = performance.now() - start;
-    if (!timestamps) return wall;
-    await this.readback.mapAsync(MapMode.READ);
-    const [t0, t1] = new BigInt64Array(this.readback.getMappedRange());
-    this.readback.unmap();
-    return Number(t1 - t0) / 1e6;
+    const [t0, t1] = new BigInt64Array(readback.getMappedRange().slice(0));
+    readback.unmap();
+    return timestamps ? Number(t1 - t0) / 1e6 : wall;
   }
 
   /**

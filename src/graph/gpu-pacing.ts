@@ -122,6 +122,16 @@ export async function pacerFor(device: GPUDevice): Promise<GpuPacer | undefined>
   return (await abortsMappings(device)) ? new GpuPacer() : undefined;
 }
 
+/**
+ * Maps `buffer` for reading once the GPU is done with the work submitted before: by probing
+ * where unmap aborts a pending mapping (without a sleep first: nothing is known about how long
+ * the work takes), else with plain mapAsync. For one-off waits outside the executor.
+ */
+export async function mapQuietly(device: GPUDevice, buffer: GPUBuffer, bytes: number): Promise<void> {
+  if (await pacerFor(device)) await mapWhenDone(buffer, bytes, 0, () => undefined);
+  else await buffer.mapAsync(MapMode.READ, 0, bytes);
+}
+
 const abortChecks = new WeakMap<GPUDevice, Promise<boolean>>();
 
 function abortsMappings(device: GPUDevice): Promise<boolean> {

@@ -1,7 +1,8 @@
 import { WgsrError } from '../errors.js';
 import { encodeCall } from '../kernels/program.js';
-import { BufferUsage, MapMode } from '../runtime/gpu-constants.js';
+import { BufferUsage } from '../runtime/gpu-constants.js';
 import type { GraphExecutor } from './executor.js';
+import { mapQuietly } from './gpu-pacing.js';
 import { valueSize } from './ir.js';
 
 export interface LayerTime {
@@ -39,7 +40,7 @@ export async function profileLayers(executor: GraphExecutor, height: number, wid
     encoder.resolveQuerySet(querySet, 0, count, resolve, 0);
     encoder.copyBufferToBuffer(resolve, 0, readback, 0, count * 8);
     device.queue.submit([encoder.finish()]);
-    await readback.mapAsync(MapMode.READ);
+    await mapQuietly(device, readback, count * 8);
     const stamps = new BigInt64Array(readback.getMappedRange().slice(0));
     readback.unmap();
     return calls.map((call, i) => {
