@@ -27,8 +27,9 @@ import { uniformStruct } from './uniforms.js';
  * once per invocation: coordinates outside the image are clamped (the load stays in bounds)
  * and masked to zero. Nearest upsampling divides coordinates (by 1 for a plain conv);
  * pixel-unshuffle multiplies them and offsets by the channel's phase. There is no early
- * return: out-of-image invocations compute clamped garbage and skip the stores, so every lane
- * stays active for the broadcasts.
+ * return: an out-of-image invocation whose subgroup has lanes inside computes clamped garbage
+ * and skips the stores, so every lane stays active for the broadcasts; a subgroup wholly
+ * outside skips the channel loop.
  *
  * Few variants, on purpose: a CPU adapter JIT-compiles each shader for seconds on first use,
  * so what can be a uniform is one: the upsampling factor, the LeakyReLU slope (1 = none,
@@ -175,7 +176,13 @@ function generateConv2dVariant(s: ConvVariantSpec): KernelVariant {
     emit(2, `let bias${i} = wts[u.bias_offset + g0 + ${i}u];`);
     for (const q of range(py)) for (const p of range(px)) emit(2, `var a${i}_${q}_${p} = bias${i};`);
   }
-  emit(2, `for (var c = 0u; c < u.cin; c++) {`);
+  // Invocations wholly outside the output skip the channel loop, as a subgroup: the last
+  // workgroup row and column reach up to 31 pixels past the edge, and a subgroup whose every
+  // lane is outside would otherwise compute clamped garbage for nothing. Skipping per
+  // subgroup keeps the broadcasts' lanes all active.
+  emit(2, `let inside = x0 < u.width && y0 < u.height;`);
+  emit(2, `let cin_run = select(0u, u.cin, ${sg ? 'subgroupAny(inside)' : 'inside'});`);
+  emit(2, `for (var c = 0u; c < cin_run; c++) {`);
   emit(4, `let cb = chan_base(c);`);
   let at = 4;
   if (loopRows) {
@@ -234,7 +241,10 @@ function generateConv2dVariant(s: ConvVariantSpec): KernelVariant {
   emit(2, `}`);
 
   const laneBuiltin = sg ? ', @builtin(subgroup_invocation_id) lane: u32' : '';
-  const code = /* wgsl */ `${sg ? 'enable subgroups;\n' : ''}${elementEnable(s.element)}${CONV2D_PARAMS.wgsl()}
+  // The channel loop's bound is subgroup-uniform (subgroupAny), which the uniformity analysis,
+  // knowing only workgroup uniformity, cannot see.
+  const subgroups = sg ? 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n' : '';
+  const code = /* wgsl */ `${subgroups}${elementEnable(s.element)}${CONV2D_PARAMS.wgsl()}
 
 ${elementWgsl(s.element, 5)}
 @group(0) @binding(0) var<storage, read_write> src: array<elem>;
