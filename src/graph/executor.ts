@@ -558,9 +558,9 @@ function lossOf(device: GPUDevice): GPUDeviceLostInfo | undefined {
  * compile shader code at its first dispatch (lavapipe JIT-compiles a conv variant for 2–3 s)
  * then start while the CPU goes on (packing the weights, decoding an image, encoding the first
  * run) instead of when the first run reaches them: on lavapipe a cold 32×32 RRDBNet run ends
- * ~0.6 s sooner. One workgroup each, not a run on a tiny input: a conv workgroup covers 32×32
- * output pixels, so any run costs at least what a 32×32 input does. What they compute is
- * overwritten before anything reads it.
+ * ~0.6 s sooner. One workgroup per pipeline, not a run on a tiny input, which would be at
+ * least a workgroup of 32×32 output pixels for every conv of the network (351 for x4plus).
+ * What they compute is overwritten before anything reads it.
  */
 function dispatchEachPipelineOnce(device: GPUDevice, calls: readonly PreparedCall[]): void {
   const dispatched = new Set<GPUComputePipeline>();

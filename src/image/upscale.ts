@@ -116,7 +116,6 @@ function outscaleSize(image: Image, outscale: number): { width: number; height: 
   return { width, height };
 }
 
-/** The whole (padded) image when it fits the network's budget, else tiles of the largest side that does. */
 /**
  * The whole image when it fits maxTileSide(). Otherwise, for a network that says how it
  * blocks its work (tileAlignment), the side from maxTileSide() down to half of it whose tiles,
