@@ -91,6 +91,26 @@ function recordingDevice(device: GPUDevice): { device: GPUDevice; log: string[] 
   return { device: wrapped, log };
 }
 
+describe('graph executor tile alignment', () => {
+  // A 3×3 conv workgroup covers 32×32 output pixels; pixel-unshuffle by r runs the body at 1/r
+  // of the input's resolution, so a block there spans 32·r input pixels.
+  for (const [scale, alignment] of [
+    [4, 32],
+    [2, 64],
+    [1, 128],
+  ] as const) {
+    it(`RRDBNet ×${scale}: ${alignment} input pixels`, async () => {
+      const { sd, info } = randomRRDBNet({ scale, numFeat: 16, numGrowCh: 8, numBlock: 1, seed: 7 });
+      const executor = await GraphExecutor.create(await testPipelines(), buildRRDBNet(sd, info));
+      try {
+        expect(executor.tileAlignment).toBe(alignment);
+      } finally {
+        executor.destroy();
+      }
+    });
+  }
+});
+
 describe('graph executor creation', () => {
   it('dispatches one workgroup of each pipeline before packing the weights, and runs correctly after', async () => {
     const { sd, info } = randomRRDBNet({ scale: 2, numFeat: 12, numGrowCh: 8, numBlock: 1, seed: 5 });
