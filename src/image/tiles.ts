@@ -33,34 +33,42 @@ export interface Tile {
  * multiple 1 (or even tiles and pads) the grid is exactly Real-ESRGAN's.
  */
 export function tileGrid(width: number, height: number, tile: number, tilePad: number, scale: number, multiple = 1): Tile[] {
-  const tilesX = Math.ceil(width / tile);
-  const tilesY = Math.ceil(height / tile);
-  const down = (v: number) => v - (v % multiple);
-  const up = (v: number, limit: number) => Math.min(limit, Math.ceil(v / multiple) * multiple);
+  const columns = axisSpans(width, tile, tilePad, multiple);
+  const rows = axisSpans(height, tile, tilePad, multiple);
   const tiles: Tile[] = [];
-  for (let row = 0; row < tilesY; row++) {
-    for (let col = 0; col < tilesX; col++) {
-      const x0 = col * tile;
-      const y0 = row * tile;
-      const x1 = Math.min(x0 + tile, width);
-      const y1 = Math.min(y0 + tile, height);
-      const padded = {
-        x0: down(Math.max(x0 - tilePad, 0)),
-        y0: down(Math.max(y0 - tilePad, 0)),
-        x1: up(Math.min(x1 + tilePad, width), width),
-        y1: up(Math.min(y1 + tilePad, height), height),
-      };
-      const cx = (x0 - padded.x0) * scale;
-      const cy = (y0 - padded.y0) * scale;
+  rows.forEach((y, row) => {
+    columns.forEach((x, col) => {
+      const cx = (x.start - x.paddedStart) * scale;
+      const cy = (y.start - y.paddedStart) * scale;
       tiles.push({
         row,
         col,
-        tile: { x0, y0, x1, y1 },
-        padded,
-        crop: { x0: cx, y0: cy, x1: cx + (x1 - x0) * scale, y1: cy + (y1 - y0) * scale },
-        output: { x0: x0 * scale, y0: y0 * scale, x1: x1 * scale, y1: y1 * scale },
+        tile: { x0: x.start, y0: y.start, x1: x.end, y1: y.end },
+        padded: { x0: x.paddedStart, y0: y.paddedStart, x1: x.paddedEnd, y1: y.paddedEnd },
+        crop: { x0: cx, y0: cy, x1: cx + (x.end - x.start) * scale, y1: cy + (y.end - y.start) * scale },
+        output: { x0: x.start * scale, y0: y.start * scale, x1: x.end * scale, y1: y.end * scale },
       });
-    }
-  }
+    });
+  });
   return tiles;
+}
+
+/** One axis of a tile grid: a tile's own span [start, end) and the padded span the network runs on. */
+export interface AxisSpan {
+  start: number;
+  end: number;
+  paddedStart: number;
+  paddedEnd: number;
+}
+
+/** The grid's spans along an axis of `length` pixels (the grid is the product of its two axes). */
+export function axisSpans(length: number, tile: number, tilePad: number, multiple = 1): AxisSpan[] {
+  const down = (v: number) => v - (v % multiple);
+  const up = (v: number) => Math.min(length, Math.ceil(v / multiple) * multiple);
+  const spans: AxisSpan[] = [];
+  for (let start = 0; start < length; start += tile) {
+    const end = Math.min(start + tile, length);
+    spans.push({ start, end, paddedStart: down(Math.max(start - tilePad, 0)), paddedEnd: up(Math.min(end + tilePad, length)) });
+  }
+  return spans;
 }

@@ -3,7 +3,7 @@ import type { Image, SubmittedTile, TileNetwork, UpscaleOptions } from './types.
 import { validateImage, maxValue } from './validate.js';
 import { checkNetwork, resolveOptions } from './options.js';
 import { paddedAxis } from './pad.js';
-import { tileGrid, type Tile } from './tiles.js';
+import { axisSpans, tileGrid, type Tile } from './tiles.js';
 import { planPasses, type Pass } from './passes.js';
 import { gatherTile, networkInputTable, scatterTile, type OutputMap } from './tensor.js';
 import { fillChannel, isOpaque, resizeAlphaLinear } from './alpha.js';
@@ -30,10 +30,11 @@ export async function upscaleImage(net: TileNetwork, image: Image, options: Upsc
 
   const xMap = paddedAxis(width, opts.prePad, net.sizeMultiple);
   const yMap = paddedAxis(height, opts.prePad, net.sizeMultiple);
+  const tileSide = opts.tile > 0 ? opts.tile : automaticTileSide(net, { width: xMap.length, height: yMap.length }, image, opts.tilePad);
   // A tile lying wholly in the pre-pad margin would be cropped away entirely: not worth running.
-  const tilesOf = (side: number) =>
-    tileGrid(xMap.length, yMap.length, side, opts.tilePad, scale, net.sizeMultiple).filter((t) => t.tile.x0 < width && t.tile.y0 < height);
-  const tiles = tilesOf(opts.tile > 0 ? opts.tile : automaticTileSide(net, xMap.length, yMap.length, tilesOf));
+  const tiles = tileGrid(xMap.length, yMap.length, tileSide, opts.tilePad, scale, net.sizeMultiple).filter(
+    (t) => t.tile.x0 < width && t.tile.y0 < height,
+  );
 
   // The network output at the network's scale, kept as final integers: each tile's crop is
   // quantised as it arrives. With outscale this is also what Real-ESRGAN resamples (it resizes
@@ -117,18 +118,23 @@ function outscaleSize(image: Image, outscale: number): { width: number; height: 
 }
 
 /**
- * The whole image when it fits maxTileSide(). Otherwise, for a network that says how it
- * blocks its work (tileAlignment), the side from maxTileSide() down to half of it whose tiles,
- * padded, need the fewest blocks (the largest side among equals); else maxTileSide().
+ * The whole (padded) image when it fits maxTileSide(). Otherwise, for a network that says how
+ * it blocks its work (tileAlignment), the side from maxTileSide() down to half of it whose
+ * tiles, padded, need the fewest blocks (the largest side among equals); else maxTileSide().
+ * `image` is the size before pre-padding: tiles wholly in the margin are not run.
  */
-function automaticTileSide(net: TileNetwork, paddedWidth: number, paddedHeight: number, tilesOf: (side: number) => Tile[]): number {
+function automaticTileSide(net: TileNetwork, padded: { width: number; height: number }, image: { width: number; height: number }, tilePad: number): number {
   const side = Math.floor(net.maxTileSide());
   if (!(side >= 1)) throw new Error(`TileNetwork.maxTileSide() must be at least 1, got ${side}`);
-  if (Math.max(paddedWidth, paddedHeight) <= side) return Math.max(paddedWidth, paddedHeight);
+  if (Math.max(padded.width, padded.height) <= side) return Math.max(padded.width, padded.height);
   const align = net.tileAlignment ?? 1;
   if (!(Number.isInteger(align) && align > 1)) return side;
-  const blocks = (s: number) =>
-    tilesOf(s).reduce((sum, { padded: p }) => sum + Math.ceil((p.x1 - p.x0) / align) * Math.ceil((p.y1 - p.y0) / align), 0);
+  // The grid is the product of its axes, and so is its block count.
+  const blocksAlong = (length: number, kept: number, s: number) =>
+    axisSpans(length, s, tilePad, net.sizeMultiple)
+      .filter((span) => span.start < kept)
+      .reduce((sum, span) => sum + Math.ceil((span.paddedEnd - span.paddedStart) / align), 0);
+  const blocks = (s: number) => blocksAlong(padded.width, image.width, s) * blocksAlong(padded.height, image.height, s);
   let best = { side, blocks: blocks(side) };
   for (let s = side - net.sizeMultiple; s >= Math.ceil(side / 2); s -= net.sizeMultiple) {
     const b = blocks(s);
