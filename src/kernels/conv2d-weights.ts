@@ -92,18 +92,20 @@ export function fillConv2dArray(p: Conv2dWeightsSource, layout: Conv2dWeightsLay
   const kRows = unrolledKernelRows(k);
   const slopes = p.preluSlopes;
   const data = new Float32Array(packedBytes(layout) / 4);
+  // Where kernel row ky starts within an input channel's block: its block of kernel rows,
+  // then its first tap within the block. Hoisted so that the inner loop only adds.
+  const rowStart = Array.from({ length: k }, (_, ky) => Math.floor(ky / kRows) * kRows * k * cv + (ky % kRows) * k);
+  const { weight } = p;
+  let from = 0; // the source is read in order: [co][ci][ky][kx]
   for (let co = 0; co < cout; co++) {
     const g = co >> 2;
     const lane = co & 3;
     const groupBase = Math.floor(g / cv) * tileStride + (g % cv) * kRows * k;
     for (let ci = 0; ci < cin; ci++) {
+      const channelBase = groupBase + ci * kk * cv;
       for (let ky = 0; ky < k; ky++) {
-        // The block of kernel rows ky belongs to, then the tap within the block.
-        const rowBlock = ci * kk * cv + Math.floor(ky / kRows) * kRows * k * cv;
-        for (let kx = 0; kx < k; kx++) {
-          const tap = (ky % kRows) * k + kx;
-          data[((groupBase + rowBlock + tap) << 2) + lane] = p.weight[((co * cin + ci) * k + ky) * k + kx]!;
-        }
+        let to = ((channelBase + rowStart[ky]!) << 2) + lane;
+        for (let kx = 0; kx < k; kx++, to += 4) data[to] = weight[from++]!;
       }
     }
     if (p.bias) data[((biasOffset + g) << 2) + lane] = p.bias[co]!;
