@@ -1,7 +1,7 @@
 import { distImport } from './dist.mjs';
 
 const { BufferUsage, MapMode } = await distImport('runtime/gpu-constants.js');
-const { mapWhenDone, pacerFor } = await distImport('graph/gpu-pacing.js');
+const { pacerFor } = await distImport('graph/gpu-pacing.js');
 
 /**
  * Times GPU work. With the `timestamp-query` feature each measurement is the GPU's own time
@@ -49,12 +49,8 @@ export class GpuTimer {
     if (!this.keys.has(encode)) this.keys.set(encode, `pass ${this.keys.size}`);
     const start = performance.now();
     device.queue.submit([encoder.finish()]);
-    if (pacer) {
-      const run = pacer.submitted(this.keys.get(encode));
-      pacer.ended(run, await mapWhenDone(readback, 16, run.sleepMs, () => undefined));
-    } else {
-      await readback.mapAsync(MapMode.READ);
-    }
+    if (pacer) await pacer.map(this.keys.get(encode), readback, 16, () => undefined);
+    else await readback.mapAsync(MapMode.READ);
     const wall = performance.now() - start;
     const [t0, t1] = new BigInt64Array(readback.getMappedRange().slice(0));
     readback.unmap();

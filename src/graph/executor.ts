@@ -6,7 +6,7 @@ import type { TensorRef } from '../kernels/tensor.js';
 import { BufferUsage, MapMode } from '../runtime/gpu-constants.js';
 import { decodeToFloat32, float32ToFloat16Bits } from '../weights/dtypes.js';
 import { fuseGraph } from './fuse.js';
-import { mapWhenDone, pacerFor, type GpuPacer } from './gpu-pacing.js';
+import { pacerFor, type GpuPacer } from './gpu-pacing.js';
 import type { Graph, ValueId } from './ir.js';
 import { valueSize } from './ir.js';
 import { allocateGraphWeights, lowerStep, type PackedWeights } from './lower.js';
@@ -254,21 +254,10 @@ export class GraphExecutor {
    * be freed (paced: see gpu-pacing.ts). A failed mapping is reported by collect.
    */
   private track(staging: GPUBuffer, readBack: ReadBackLayout, height: number, width: number): RunState {
-    let mapped: Promise<void>;
-    if (this.pacer) {
-      const pacer = this.pacer;
-      const paced = pacer.submitted(`${height}x${width}`);
-      const cancelled = () => (this.destroyed ? new Error('the model was destroyed before the run was read back') : undefined);
-      mapped = mapWhenDone(staging, readBack.bytes, paced.sleepMs, cancelled).then(
-        (outcome) => pacer.ended(paced, outcome),
-        (e: unknown) => {
-          pacer.ended(paced, 'failed');
-          throw e;
-        },
-      );
-    } else {
-      mapped = staging.mapAsync(MapMode.READ, 0, readBack.bytes);
-    }
+    const cancelled = () => (this.destroyed ? new Error('the model was destroyed before the run was read back') : undefined);
+    const mapped = this.pacer
+      ? this.pacer.map(`${height}x${width}`, staging, readBack.bytes, cancelled)
+      : staging.mapAsync(MapMode.READ, 0, readBack.bytes);
     const settled: Promise<void> = mapped.then(
       () => this.settle(settled),
       () => this.settle(settled),

@@ -72,6 +72,21 @@ export class GpuPacer {
     return run;
   }
 
+  /**
+   * Maps `buffer` once the run of `shape` just submitted is done, waiting as paced (see
+   * mapWhenDone), and learns from how the wait went.
+   */
+  map(shape: string, buffer: GPUBuffer, bytes: number, cancelled: () => Error | undefined): Promise<void> {
+    const run = this.submitted(shape);
+    return mapWhenDone(buffer, bytes, run.sleepMs, cancelled).then(
+      (outcome) => this.ended(run, outcome),
+      (e: unknown) => {
+        this.ended(run, 'failed');
+        throw e;
+      },
+    );
+  }
+
   /** The wait for `run` ended (waits end in submission order). */
   ended(run: PacedRun, outcome: WaitOutcome): void {
     const now = this.clock();
@@ -118,18 +133,23 @@ export async function mapWhenDone(buffer: GPUBuffer, bytes: number, sleepMs: num
  * which probing depends.
  */
 export async function pacerFor(device: GPUDevice): Promise<GpuPacer | undefined> {
-  if (typeof (globalThis as { document?: unknown }).document !== 'undefined') return undefined;
-  return (await abortsMappings(device)) ? new GpuPacer() : undefined;
+  return (await probes(device)) ? new GpuPacer() : undefined;
 }
 
 /**
  * Maps `buffer` for reading once the GPU is done with the work submitted before: by probing
- * where unmap aborts a pending mapping (without a sleep first: nothing is known about how long
- * the work takes), else with plain mapAsync. For one-off waits outside the executor.
+ * where waits are paced (without a sleep first: nothing is known about how long the work
+ * takes), else with plain mapAsync. For one-off waits outside the executor.
  */
 export async function mapQuietly(device: GPUDevice, buffer: GPUBuffer, bytes: number): Promise<void> {
-  if (await pacerFor(device)) await mapWhenDone(buffer, bytes, 0, () => undefined);
+  if (await probes(device)) await mapWhenDone(buffer, bytes, 0, () => undefined);
   else await buffer.mapAsync(MapMode.READ, 0, bytes);
+}
+
+/** Whether waits on `device` probe (see pacerFor for where they do not). */
+async function probes(device: GPUDevice): Promise<boolean> {
+  if (typeof (globalThis as { document?: unknown }).document !== 'undefined') return false;
+  return abortsMappings(device);
 }
 
 const abortChecks = new WeakMap<GPUDevice, Promise<boolean>>();

@@ -162,4 +162,19 @@ describe('mapWhenDone', () => {
     expect(cancelled.readBack.mapState).toBe('unmapped');
     cancelled.free();
   });
+
+  it("GpuPacer.map waits and learns a shape's time from its second run; a failed wait rejects and teaches nothing", async () => {
+    const pacer = new GpuPacer();
+    for (let run = 0; run < 2; run++) {
+      const work = await queueWork(2);
+      await pacer.map('s', work.readBack, 16, () => undefined);
+      expect(new Float32Array(work.readBack.getMappedRange(0, 16))[0]).toBe(1.625);
+      work.free();
+    }
+    const failed = await queueWork(1);
+    await expect(pacer.map('t', failed.readBack, 16, () => new Error('model destroyed'))).rejects.toThrow('model destroyed');
+    failed.free();
+    expect(pacer.submitted('s').sleepMs).toBeGreaterThan(0);
+    expect(pacer.submitted('t').sleepMs).toBe(0);
+  });
 });
