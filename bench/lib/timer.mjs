@@ -26,6 +26,7 @@ export class GpuTimer {
     this.pacer = pacerFor(device);
     /** A pacing key per encode function: each has its own expected time. */
     this.keys = new WeakMap();
+    this.keyCount = 0;
   }
 
   /**
@@ -46,7 +47,7 @@ export class GpuTimer {
       encoder.clearBuffer(readback);
     }
     const pacer = await this.pacer;
-    if (!this.keys.has(encode)) this.keys.set(encode, `pass ${this.keys.size}`);
+    if (!this.keys.has(encode)) this.keys.set(encode, `pass ${this.keyCount++}`);
     const start = performance.now();
     device.queue.submit([encoder.finish()]);
     if (pacer) await pacer.map(this.keys.get(encode), readback, 16, () => undefined);
