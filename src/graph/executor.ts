@@ -117,7 +117,6 @@ export class GraphExecutor {
   get tileAlignment(): number {
     let alignment = 1;
     for (const [node, { tile }] of this.weights.convs) {
-      if (node.op !== 'conv2d') continue;
       const out = this.plan.graph.values[node.output]!;
       const side = (Math.max(tile.wgX * tile.px, tile.wgY * tile.py) * out.den) / out.num;
       if (Number.isInteger(side)) alignment = Math.max(alignment, side);
