@@ -14,7 +14,7 @@ import { measurePeak } from './peak.mjs';
 
 const { createServerDevice } = await distImport('runtime/node.js');
 const { conv2d, conv2dFlops, packConv2dWeights } = await distImport('kernels/conv2d.js');
-const { createTensorBuffer } = await distImport('kernels/buffers.js');
+const { createTensorBuffer } = await distImport('gpu/buffers.js');
 const { PipelineCache, prepareCall, encodeCall } = await distImport('kernels/program.js');
 
 const { values: args } = parseArgs({

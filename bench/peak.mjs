@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { distImport } from './lib/dist.mjs';
 import { GpuTimer } from './lib/timer.mjs';
 
-const { BufferUsage } = await distImport('runtime/gpu-constants.js');
+const { BufferUsage } = await distImport('gpu/constants.js');
 
 const WORKGROUP = 64;
 const ITERATIONS = 512;

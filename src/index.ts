@@ -7,8 +7,8 @@ export {
   type AdapterDescription,
   type WgsrDevice,
   type RequestDeviceOptions,
-} from './runtime/device.js';
-export { runSelfTest } from './runtime/self-test.js';
+} from './gpu/device.js';
+export { runSelfTest } from './gpu/self-test.js';
 export * from './weights/index.js';
 export { detectArchitecture, SUPPORTED_ARCHITECTURES, type ModelInfo, type Architecture, type RRDBNetInfo, type SRVGGNetCompactInfo, type EDSRInfo, type SRGANInfo } from './models/registry.js';
 export { upscaleImage, type Image, type TileNetwork, type UpscaleOptions } from './image/upscale.js';

@@ -7,7 +7,7 @@ import { PipelineCache } from './kernels/program.js';
 import { buildModel, type ModelOptions } from './models/build.js';
 import { detectArchitecture } from './models/registry.js';
 import type { ModelInfo } from './models/types.js';
-import { navigatorGpu, requestWgsrDevice, type AdapterDescription } from './runtime/device.js';
+import { navigatorGpu, requestWgsrDevice, type AdapterDescription } from './gpu/device.js';
 import { loadWeights } from './weights/load.js';
 import { interpolateStateDicts, storedDtype } from './weights/state-dict.js';
 import type { WeightsFormat } from './weights/types.js';

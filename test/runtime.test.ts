@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runSelfTest, expectedSelfTestOutput } from '../src/runtime/self-test.js';
+import { runSelfTest, expectedSelfTestOutput } from '../src/gpu/self-test.js';
 import { testDevice } from './helpers/gpu.js';
 
 describe('runtime', () => {

@@ -1,7 +1,7 @@
 import { distImport } from './dist.mjs';
 
-const { BufferUsage, MapMode } = await distImport('runtime/gpu-constants.js');
-const { pacerFor } = await distImport('graph/gpu-pacing.js');
+const { BufferUsage, MapMode } = await distImport('gpu/constants.js');
+const { pacerFor } = await distImport('gpu/pacing.js');
 
 /**
  * Times GPU work. With the `timestamp-query` feature each measurement is the GPU's own time

@@ -1,4 +1,5 @@
 import type { Activation, ConvWeights, Graph, Node, Value, ValueId } from './ir.js';
+import { gcd } from './rational.js';
 
 /**
  * Builds a graph op by op, checking shapes as it goes, so a model file reads like its PyTorch
@@ -107,8 +108,4 @@ export class GraphBuilder {
   private requireSameSize(a: Pick<Value, 'num' | 'den'>, b: Pick<Value, 'num' | 'den'>, what: string) {
     if (a.num * b.den !== b.num * a.den) throw new Error(`${what}: inputs have different spatial sizes`);
   }
-}
-
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
 }

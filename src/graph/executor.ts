@@ -1,15 +1,19 @@
 import { WgsrError } from '../errors.js';
-import { createTensorBuffer } from '../kernels/buffers.js';
-import { elementBytes, type ElementType } from '../kernels/element.js';
-import { encodeCall, prepareCall, releaseCall, type PipelineCache, type PreparedCall } from '../kernels/program.js';
+import { createTensorBuffer, elementBytes, writeElements, type ElementType } from '../gpu/buffers.js';
+import { MapMode } from '../gpu/constants.js';
+import { InFlight } from '../gpu/in-flight.js';
+import { deviceLoss, lossChecked } from '../gpu/loss.js';
+import { pacerFor, type GpuPacer } from '../gpu/pacing.js';
+import { decodeReadBack, encodeReadBack, readBackLayout, type ReadBackLayout } from '../gpu/read-back.js';
+import { StagingPool } from '../gpu/staging.js';
+import { dispatchEachPipelineOnce, encodeCall, prepareCall, releaseCall, type PipelineCache, type PreparedCall } from '../kernels/program.js';
 import type { TensorRef } from '../kernels/tensor.js';
-import { BufferUsage, MapMode } from '../runtime/gpu-constants.js';
-import { decodeToFloat32, float32ToFloat16Bits } from '../weights/dtypes.js';
 import { fuseGraph } from './fuse.js';
-import { pacerFor, type GpuPacer } from './gpu-pacing.js';
 import type { Graph, ValueId } from './ir.js';
 import { valueSize } from './ir.js';
-import { allocateGraphWeights, lowerStep, type PackedWeights } from './lower.js';
+import { lowerStep } from './lower.js';
+import { lcm } from './rational.js';
+import { allocateGraphWeights, type PackedWeights } from './weights.js';
 import { planMemory, plannedBytes, type MemoryPlan } from './plan.js';
 
 /** How many tile shapes keep their prepared dispatches (a tiled image has at most 9). */
@@ -36,7 +40,7 @@ export interface SubmittedRun {
 interface RunState {
   readonly staging: GPUBuffer;
   readonly readBack: ReadBackLayout;
-  /** The staging buffer's mapAsync, called right after the submit so it settles when the GPU is done. */
+  /** The staging buffer's mapping, asked for right after the submit so it settles when the GPU is done. */
   readonly mapped: Promise<void>;
   readonly height: number;
   readonly width: number;
@@ -67,10 +71,8 @@ export class GraphExecutor {
   private capacity = { height: 0, width: 0 };
   private readonly shapes = new Map<string, PreparedShape>();
   private readonly staging: StagingPool;
-  /** Settle markers of submitted runs whose GPU work is not known to be done yet. */
-  private readonly working = new Set<Promise<void>>();
-  /** Frees of GPU objects that working runs may still use; they run once the GPU is idle. */
-  private readonly retired: (() => void)[] = [];
+  /** Submitted runs, and frees that wait for them. */
+  private readonly inFlight = new InFlight();
   private destroyed = false;
 
   private constructor(
@@ -93,7 +95,7 @@ export class GraphExecutor {
     const plan = planMemory(fuseGraph(graph));
     const weights = allocateGraphWeights(pipelines.device, plan.graph);
     const executor = new GraphExecutor(pipelines.device, pipelines, plan, weights.weights, element, await pacerFor(pipelines.device));
-    lossOf(pipelines.device); // subscribe now, so a later loss is known when a call fails
+    deviceLoss(pipelines.device); // subscribe now, so a later loss is known when a call fails
     // Compile every pipeline now (in parallel), on the smallest valid input, and dispatch each
     // once before the weights are packed: see dispatchEachPipelineOnce.
     const unit = executor.sizeMultiple;
@@ -143,11 +145,6 @@ export class GraphExecutor {
     return plannedBytes(this.plan, height, width, elementBytes(this.element));
   }
 
-  /** Allocates buffers for inputs up to h×w now, so that later tiles of that size allocate nothing. */
-  reserve(height: number, width: number): void {
-    this.ensureCapacity(height, width);
-  }
-
   /**
    * Runs the network on a [C, H, W] input; returns the [outC, H·s, W·s] output: `submit` then
    * `collect`, nothing overlapped.
@@ -169,7 +166,7 @@ export class GraphExecutor {
     if (input.length !== expected) {
       throw new WgsrError('BAD_ARGUMENT', `input has ${input.length} values; a ${this.inChannels}×${height}×${width} tensor has ${expected}`);
     }
-    const run = await this.lossChecked(this.submitChecked(input, height, width));
+    const run = await lossChecked(this.device, this.submitChecked(input, height, width));
     const take = () => {
       if (run.taken) throw new Error('a submitted run is collected or discarded once');
       run.taken = true;
@@ -177,7 +174,7 @@ export class GraphExecutor {
     return {
       collect: async () => {
         take();
-        return this.lossChecked(this.collectChecked(run));
+        return lossChecked(this.device, this.collectChecked(run));
       },
       discard: async () => {
         take();
@@ -206,7 +203,7 @@ export class GraphExecutor {
 
   private async submitChecked(input: Float32Array, height: number, width: number): Promise<RunState> {
     const { device } = this;
-    if (lossOf(device)) throw new Error('device lost before the run');
+    if (deviceLoss(device)) throw new Error('device lost before the run');
     // Allocations happen for a shape's first run and when a new read-back buffer is needed
     // (a run of the shape is still in flight); those are watched for out-of-memory.
     let scoped = !this.shapes.has(`${height}x${width}`);
@@ -216,8 +213,9 @@ export class GraphExecutor {
     let oom: GPUError | null = null;
     try {
       const shape = await this.prepare(height, width);
-      this.upload(shape.input, input);
-      readBack = readBackLayout(shape.output, this.element, this.overflowFlag !== undefined);
+      const out = shape.output;
+      writeElements(device, shape.input.buffer, shape.input.offset, input, this.element);
+      readBack = readBackLayout(out.offset, out.channels * out.height * out.width, this.element, this.overflowFlag !== undefined);
       if (!scoped && !this.staging.hasIdle(readBack.bytes)) {
         device.pushErrorScope('out-of-memory');
         scoped = true;
@@ -228,8 +226,7 @@ export class GraphExecutor {
       const pass = encoder.beginComputePass();
       for (const call of shape.calls) encodeCall(pass, call);
       pass.end();
-      encoder.copyBufferToBuffer(shape.output.buffer, readBack.sourceStart, staging, 0, readBack.tensorBytes);
-      if (this.overflowFlag) encoder.copyBufferToBuffer(this.overflowFlag, 0, staging, readBack.flagAt, 4);
+      encodeReadBack(encoder, readBack, out.buffer, staging, this.overflowFlag);
       device.queue.submit([encoder.finish()]);
     } catch (e) {
       if (staging) this.staging.give(staging);
@@ -250,97 +247,36 @@ export class GraphExecutor {
   /**
    * Maps a submitted run's read-back buffer without waiting for collect, so that the mapping
    * settles when the GPU is done, which also tells the executor when buffers the run uses may
-   * be freed (paced: see gpu-pacing.ts). A failed mapping is reported by collect.
+   * be freed (paced: see gpu/pacing.ts). A failed mapping is reported by collect.
    */
   private track(staging: GPUBuffer, readBack: ReadBackLayout, height: number, width: number): RunState {
     const cancelled = () => (this.destroyed ? new Error('the model was destroyed before the run was read back') : undefined);
     const mapped = this.pacer
       ? this.pacer.map(`${height}x${width}`, staging, readBack.bytes, cancelled)
       : staging.mapAsync(MapMode.READ, 0, readBack.bytes);
-    const settled: Promise<void> = mapped.then(
-      () => this.settle(settled),
-      () => this.settle(settled),
-    );
-    this.working.add(settled);
+    this.inFlight.add(mapped);
     return { staging, readBack, mapped, height, width, taken: false };
   }
 
   private async collectChecked(run: RunState): Promise<Float32Array> {
-    const { readBack, staging, height, width } = run;
+    const { height, width } = run;
     try {
       await run.mapped.catch((e: unknown) => {
         throw this.destroyed ? new WgsrError('BAD_ARGUMENT', 'this model was destroyed while a tile was running', { cause: e }) : e;
       });
-      const mapped = new Uint8Array(staging.getMappedRange(0, readBack.bytes));
-      const overflowed = this.overflowFlag !== undefined && new Uint32Array(mapped.slice(readBack.flagAt, readBack.flagAt + 4).buffer)[0] !== 0;
-      const values = mapped.subarray(readBack.skip, readBack.skip + readBack.count * elementBytes(this.element));
-      const out = this.element === 'f16' ? decodeToFloat32(values, 'float16', readBack.count) : new Float32Array(values.slice().buffer);
-      if (overflowed) {
+      const { values, flag } = decodeReadBack(run.staging, run.readBack);
+      if (flag !== 0) {
         throw new WgsrError('F16_OVERFLOW', `an activation exceeded f16's range (±65504) on a ${width}×${height} input; run it in f32`);
       }
-      return out;
+      return values;
     } finally {
-      this.finish(run);
+      this.staging.give(run.staging);
     }
   }
 
   private async discardRun(run: RunState): Promise<void> {
     await run.mapped.catch(() => undefined);
-    this.finish(run);
-  }
-
-  /** A collected or discarded run: its read-back buffer goes back to the pool, unmapped. */
-  private finish(run: RunState): void {
-    if (run.staging.mapState === 'mapped') run.staging.unmap();
     this.staging.give(run.staging);
-  }
-
-  /** A run's GPU work is done (or failed): once none is left, retired objects are freed. */
-  private settle(marker: Promise<void>): void {
-    this.working.delete(marker);
-    if (this.working.size === 0) this.freeRetired();
-  }
-
-  /** Frees now if no submitted work may use what `free` destroys, else once the GPU is idle. */
-  private retire(free: () => void): void {
-    this.retired.push(free);
-    if (this.working.size === 0) this.freeRetired();
-  }
-
-  private freeRetired(): void {
-    for (const free of this.retired.splice(0)) free();
-  }
-
-  /** Resolves when the GPU has finished every submitted run (their read-backs are mapped). */
-  private async idle(): Promise<void> {
-    while (this.working.size > 0) await Promise.all(this.working);
-  }
-
-  /** Translates any failure on a lost device into DEVICE_LOST. */
-  private async lossChecked<T>(work: Promise<T>): Promise<T> {
-    try {
-      return await work;
-    } catch (e) {
-      const lost = await deviceLoss(this.device);
-      if (lost) throw new WgsrError('DEVICE_LOST', `the GPU device was lost (${lost.reason || 'unknown'}: ${lost.message || 'no details'})`, { cause: e });
-      throw e;
-    }
-  }
-
-  /** Writes the f32 input into its tensor, converted to the element type. */
-  private upload(to: TensorRef, input: Float32Array): void {
-    if (this.element === 'f32') {
-      this.device.queue.writeBuffer(to.buffer, to.offset * 4, input.buffer, input.byteOffset, input.byteLength);
-      return;
-    }
-    // writeBuffer takes whole 4-byte words: an odd start or length is padded with a zero
-    // element. Nothing else in the buffer is live before the first dispatch of a run (the
-    // input is the only value defined then, and the queue runs in order, so an earlier run
-    // still in flight is done with it), so the padding overwrites nothing that is read.
-    const lead = to.offset % 2;
-    const halves = new Uint16Array(Math.ceil((lead + input.length) / 2) * 2);
-    halves.set(float32ToFloat16Bits(input), lead);
-    this.device.queue.writeBuffer(to.buffer, (to.offset - lead) * 2, halves.buffer, 0, halves.byteLength);
   }
 
   /**
@@ -352,7 +288,7 @@ export class GraphExecutor {
     if (this.destroyed) return;
     this.destroyed = true;
     this.dropActivations();
-    this.freeRetired();
+    this.inFlight.freeRetired();
     this.staging.destroy();
     for (const b of this.weights.buffers) b.destroy();
     this.overflowFlag?.destroy();
@@ -374,7 +310,7 @@ export class GraphExecutor {
     // A new shape may reallocate the activations or evict a cached shape, which runs in flight
     // still use: wait for the GPU first, so that they are freed at once rather than living
     // beside their replacements (a new shape comes a few times per image, not per tile).
-    await this.idle();
+    await this.inFlight.idle();
     this.ensureCapacity(height, width);
     const ref = (id: ValueId): TensorRef => this.tensorRef(id, height, width);
     const limits = this.device.limits;
@@ -386,7 +322,7 @@ export class GraphExecutor {
     if (this.shapes.size > SHAPE_CACHE_SIZE) {
       const [oldest, old] = this.shapes.entries().next().value as [string, PreparedShape];
       this.shapes.delete(oldest);
-      this.retire(() => old.calls.forEach(releaseCall));
+      this.inFlight.retire(() => old.calls.forEach(releaseCall));
     }
     return prepared;
   }
@@ -439,137 +375,9 @@ export class GraphExecutor {
     this.shapes.clear();
     this.regions = [];
     this.capacity = { height: 0, width: 0 };
-    this.retire(() => {
+    this.inFlight.retire(() => {
       for (const s of shapes) s.calls.forEach(releaseCall);
       for (const b of buffers) b.destroy();
     });
   }
-}
-
-/**
- * Read-back buffers: each run in flight holds one of its own, and collected runs give theirs
- * back for the next. An idle buffer too small for a run is replaced rather than kept, so the
- * pool never holds more buffers than runs were ever in flight at once.
- */
-class StagingPool {
-  private idle: GPUBuffer[] = [];
-  /** Buffers held by runs in flight. */
-  private held = new Set<GPUBuffer>();
-  /** Buffers held by runs in flight when the pool was cleared: destroyed when given back. */
-  private readonly orphaned = new Set<GPUBuffer>();
-
-  constructor(private readonly device: GPUDevice) {}
-
-  /** Whether take(bytes) can reuse a buffer rather than create one. */
-  hasIdle(bytes: number): boolean {
-    return this.idle.some((b) => b.size >= bytes);
-  }
-
-  take(bytes: number): GPUBuffer {
-    const fit = this.idle.findIndex((b) => b.size >= bytes);
-    let buffer: GPUBuffer;
-    if (fit >= 0) {
-      buffer = this.idle.splice(fit, 1)[0]!;
-    } else {
-      this.idle.pop()?.destroy();
-      buffer = this.device.createBuffer({ label: 'read-back', size: Math.ceil(bytes / 16) * 16, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
-    }
-    this.held.add(buffer);
-    return buffer;
-  }
-
-  give(buffer: GPUBuffer): void {
-    if (this.held.delete(buffer)) this.idle.push(buffer);
-    else if (this.orphaned.delete(buffer)) buffer.destroy();
-  }
-
-  /** Frees the idle buffers; held ones are freed when given back. */
-  clear(): void {
-    for (const b of this.idle) b.destroy();
-    this.idle = [];
-    for (const b of this.held) this.orphaned.add(b);
-    this.held = new Set();
-  }
-
-  /** Frees every buffer now, held ones included (their pending mappings fail). */
-  destroy(): void {
-    this.clear();
-    for (const b of this.orphaned) b.destroy();
-    this.orphaned.clear();
-  }
-}
-
-/**
- * Where the output (and the overflow flag) land in the read-back buffer. Copies move whole
- * 4-byte words, so an f16 output at an odd element is copied from the word before it and
- * `skip` bytes are dropped.
- */
-interface ReadBackLayout {
-  readonly sourceStart: number;
-  readonly skip: number;
-  readonly count: number;
-  readonly tensorBytes: number;
-  readonly flagAt: number;
-  /** Bytes to map. */
-  readonly bytes: number;
-}
-
-function readBackLayout(output: TensorRef, element: ElementType, withFlag: boolean): ReadBackLayout {
-  const size = elementBytes(element);
-  const start = output.offset * size;
-  const sourceStart = start - (start % 4);
-  const skip = start - sourceStart;
-  const count = output.channels * output.height * output.width;
-  const tensorBytes = Math.ceil((skip + count * size) / 4) * 4;
-  return { sourceStart, skip, count, tensorBytes, flagAt: tensorBytes, bytes: tensorBytes + (withFlag ? 4 : 0) };
-}
-
-/**
- * What is known about each device's loss, from one subscription per device (not one per
- * executor, which would keep every executor alive as long as the device).
- */
-const losses = new WeakMap<GPUDevice, { info?: GPUDeviceLostInfo }>();
-
-function lossOf(device: GPUDevice): GPUDeviceLostInfo | undefined {
-  let state = losses.get(device);
-  if (!state) {
-    const s: { info?: GPUDeviceLostInfo } = {};
-    losses.set(device, s);
-    device.lost.then((info) => (s.info = info), () => undefined);
-    state = s;
-  }
-  return state.info;
-}
-
-/**
- * Queues one workgroup of each distinct pipeline among `calls`, without waiting. Adapters that
- * compile shader code at its first dispatch (lavapipe JIT-compiles a conv variant for 2–3 s)
- * then start while the CPU goes on (packing the weights, decoding an image, encoding the first
- * run) instead of when the first run reaches them: on lavapipe a cold 32×32 RRDBNet run ends
- * ~0.6 s sooner. One workgroup per pipeline, not a run on a tiny input, which would be at
- * least a workgroup of 32×32 output pixels for every conv of the network (351 for x4plus).
- * What they compute is overwritten before anything reads it.
- */
-function dispatchEachPipelineOnce(device: GPUDevice, calls: readonly PreparedCall[]): void {
-  const dispatched = new Set<GPUComputePipeline>();
-  const encoder = device.createCommandEncoder();
-  const pass = encoder.beginComputePass();
-  for (const call of calls) {
-    if (dispatched.has(call.pipeline) || call.workgroups.includes(0)) continue;
-    dispatched.add(call.pipeline);
-    encodeCall(pass, { ...call, workgroups: [1, 1, 1] });
-  }
-  pass.end();
-  device.queue.submit([encoder.finish()]);
-}
-
-/** The loss info after a failure: implementations may reject a call a moment before `lost` settles. */
-async function deviceLoss(device: GPUDevice): Promise<GPUDeviceLostInfo | undefined> {
-  for (let i = 0; i < 3 && !lossOf(device); i++) await new Promise((r) => setTimeout(r, 0));
-  return lossOf(device);
-}
-
-function lcm(a: number, b: number): number {
-  const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
-  return (a * b) / gcd(a, b);
 }

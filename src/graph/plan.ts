@@ -1,5 +1,6 @@
 import type { Graph, Node, Value, ValueId } from './ir.js';
 import { nodeInputs } from './ir.js';
+import { gcd } from './rational.js';
 
 /**
  * Memory planning, in the manner of ggml's graph allocator:
@@ -259,9 +260,6 @@ function giveBack(free: Range[], range: Range): void {
   if (i > 0 && free[i - 1]!.end === free[i]!.start) free.splice(i - 1, 2, { start: free[i - 1]!.start, end: free[i]!.end });
 }
 
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
-}
 
 /**
  * Bytes the plan allocates for an input of h×w, what one buffer per value would take, and the

@@ -1,8 +1,8 @@
 import { WgsrError } from '../errors.js';
 import { encodeCall } from '../kernels/program.js';
-import { BufferUsage } from '../runtime/gpu-constants.js';
+import { BufferUsage } from '../gpu/constants.js';
 import type { GraphExecutor } from './executor.js';
-import { mapQuietly } from './gpu-pacing.js';
+import { mapQuietly } from '../gpu/pacing.js';
 import { valueSize } from './ir.js';
 
 export interface LayerTime {

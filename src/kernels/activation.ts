@@ -1,7 +1,8 @@
 import { WgsrError } from '../errors.js';
 import { activationWgsl, leakySlope, type Activation, type ActivationKind } from './activations.js';
-import { uploadFloat32 } from './buffers.js';
-import { dispatchElements, elementEnable, elementWgsl, type ElementType } from './element.js';
+import { uploadFloat32 } from '../gpu/buffers.js';
+import type { ElementType } from '../gpu/buffers.js';
+import { dispatchElements, elementEnable, elementWgsl } from './element.js';
 import { PIXEL_ENTRY, pixelGrid } from './grid.js';
 import type { BindingKind, KernelCall, KernelVariant } from './program.js';
 import type { TensorRef } from './tensor.js';

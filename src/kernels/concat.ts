@@ -1,5 +1,6 @@
 import { WgsrError } from '../errors.js';
-import { dispatchElements, elementEnable, elementWgsl, type ElementType } from './element.js';
+import type { ElementType } from '../gpu/buffers.js';
+import { dispatchElements, elementEnable, elementWgsl } from './element.js';
 import { PIXEL_ENTRY, pixelGrid } from './grid.js';
 import type { BindingKind, KernelCall, KernelVariant } from './program.js';
 import type { TensorRef } from './tensor.js';

@@ -1,5 +1,5 @@
 import { WgsrError } from '../errors.js';
-import { createTensorBuffer } from './buffers.js';
+import { createTensorBuffer } from '../gpu/buffers.js';
 import { chooseConvTile, unrolledKernelRows } from './conv2d-tile.js';
 import type { ConvTile } from './conv2d-wgsl.js';
 

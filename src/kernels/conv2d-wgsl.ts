@@ -1,6 +1,7 @@
 import { activationWgsl } from './activations.js';
 import { unrolledKernelRows } from './conv2d-tile.js';
-import { elementEnable, elementWgsl, type ElementType } from './element.js';
+import type { ElementType } from '../gpu/buffers.js';
+import { elementEnable, elementWgsl } from './element.js';
 import type { BindingKind, KernelVariant } from './program.js';
 import { uniformStruct } from './uniforms.js';
 

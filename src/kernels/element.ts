@@ -1,4 +1,5 @@
 import { WgsrError } from '../errors.js';
+import type { ElementType } from '../gpu/buffers.js';
 import type { TensorRef } from './tensor.js';
 
 /**
@@ -10,14 +11,11 @@ import type { TensorRef } from './tensor.js';
  * hardware, anything on some): such a store writes the clamped value and sets the tensor's
  * overflow flag, so the caller learns the result is not to be trusted and can redo it in f32.
  */
-export type ElementType = 'f32' | 'f16';
 
 /** f16's largest finite value. */
 export const F16_MAX = 65504;
 
 export const elementTypeOf = (t: TensorRef): ElementType => (t.half ? 'f16' : 'f32');
-
-export const elementBytes = (type: ElementType): number => (type === 'f16' ? 2 : 4);
 
 /** The element type shared by all of a dispatch's tensors, and the overflow flag to bind with f16. */
 export function dispatchElements(kernel: string, tensors: readonly TensorRef[]): { type: ElementType; overflow: GPUBuffer[] } {

@@ -1,4 +1,4 @@
-import { BufferUsage } from '../runtime/gpu-constants.js';
+import { BufferUsage } from '../gpu/constants.js';
 
 /**
  * The contract between kernels and whoever runs them (the graph executor, tests, benches).
@@ -130,6 +130,28 @@ export function encodeCall(pass: GPUComputePassEncoder, prepared: PreparedCall):
 
 export function releaseCall(prepared: PreparedCall): void {
   prepared.uniformBuffer?.destroy();
+}
+
+/**
+ * Queues one workgroup of each distinct pipeline among `calls`, without waiting. Adapters that
+ * compile shader code at its first dispatch (lavapipe JIT-compiles a conv variant for 2–3 s)
+ * then start while the CPU goes on (packing the weights, decoding an image, encoding the first
+ * run) instead of when the first run reaches them: on lavapipe a cold 32×32 RRDBNet run ends
+ * ~0.6 s sooner. One workgroup per pipeline, not a run on a tiny input, which would be at
+ * least a workgroup of 32×32 output pixels for every conv of the network (351 for x4plus).
+ * What they compute is overwritten before anything reads it.
+ */
+export function dispatchEachPipelineOnce(device: GPUDevice, calls: readonly PreparedCall[]): void {
+  const dispatched = new Set<GPUComputePipeline>();
+  const encoder = device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  for (const call of calls) {
+    if (dispatched.has(call.pipeline) || call.workgroups.includes(0)) continue;
+    dispatched.add(call.pipeline);
+    encodeCall(pass, { ...call, workgroups: [1, 1, 1] });
+  }
+  pass.end();
+  device.queue.submit([encoder.finish()]);
 }
 
 /** Runs calls in order in one pass and waits for them (tests and benches). */

@@ -1,5 +1,6 @@
 import { WgsrError } from '../errors.js';
-import { elementBytes, elementTypeOf } from './element.js';
+import { elementBytes } from '../gpu/buffers.js';
+import { elementTypeOf } from './element.js';
 import { tensorElements, type TensorRef } from './tensor.js';
 
 /**

@@ -1,5 +1,5 @@
 import { WgsrError } from '../errors.js';
-import { navigatorGpu, requestWgsrDevice, type RequestDeviceOptions, type WgsrDevice } from './device.js';
+import { navigatorGpu, requestWgsrDevice, type RequestDeviceOptions, type WgsrDevice } from '../gpu/device.js';
 
 /**
  * A `GPU` object outside the browser: Deno has navigator.gpu built in; Bun gets one from the

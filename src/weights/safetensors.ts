@@ -1,4 +1,5 @@
-import { decodeToFloat32, DTYPE_SIZE, float32ToBFloat16Bits, float32ToFloat16Bits, isFloatDType } from './dtypes.js';
+import { float32ToFloat16Bits } from '../half.js';
+import { decodeToFloat32, DTYPE_SIZE, float32ToBFloat16Bits, isFloatDType } from './dtypes.js';
 import { modelError, readU64 } from './model-error.js';
 import type { DType, StateDict, WeightTensor } from './types.js';
 

@@ -5,7 +5,7 @@ import { GraphBuilder } from '../../src/graph/builder.js';
 import { fuseGraph } from '../../src/graph/fuse.js';
 import { nodeInputs, type ConvWeights, type ValueId } from '../../src/graph/ir.js';
 import { planEfficiency, planMemory, plannedBytes, type MemoryPlan } from '../../src/graph/plan.js';
-import { alignBytes } from '../../src/kernels/buffers.js';
+import { alignBytes } from '../../src/gpu/buffers.js';
 import { buildModel } from '../../src/models/build.js';
 import { detectArchitecture } from '../../src/models/registry.js';
 import { createUpscaler } from '../../src/upscaler.js';

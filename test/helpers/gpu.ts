@@ -1,5 +1,5 @@
 import { createServerDevice } from '../../src/runtime/node.js';
-import type { WgsrDevice } from '../../src/runtime/device.js';
+import type { WgsrDevice } from '../../src/gpu/device.js';
 import { PipelineCache } from '../../src/kernels/program.js';
 
 let shared: Promise<WgsrDevice> | undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { activation, uploadPreluSlopes } from '../../src/kernels/activation.js';
-import { createTensorBuffer, readFloat32 } from '../../src/kernels/buffers.js';
+import { createTensorBuffer, readFloat32 } from '../../src/gpu/buffers.js';
 import { concat } from '../../src/kernels/concat.js';
 import { conv2d, packConv2dWeights, type Activation, type InputTransform } from '../../src/kernels/conv2d.js';
 import { F16_MAX } from '../../src/kernels/element.js';
@@ -9,7 +9,8 @@ import { pixelUnshuffle } from '../../src/kernels/pixel-unshuffle.js';
 import { scaledAdd } from '../../src/kernels/scaled-add.js';
 import type { TensorRef } from '../../src/kernels/tensor.js';
 import { upsampleNearest } from '../../src/kernels/upsample-nearest.js';
-import { decodeToFloat32, float32ToFloat16Bits } from '../../src/weights/dtypes.js';
+import { float32ToFloat16Bits } from '../../src/half.js';
+import { decodeToFloat32 } from '../../src/weights/dtypes.js';
 import { expectClose } from '../helpers/compare.js';
 import { error } from '../helpers/errors.js';
 import { testDevice } from '../helpers/gpu.js';

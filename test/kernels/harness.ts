@@ -1,4 +1,4 @@
-import { createTensorBuffer, readFloat32 } from '../../src/kernels/buffers.js';
+import { createTensorBuffer, readFloat32 } from '../../src/gpu/buffers.js';
 import { runCalls, type KernelCall } from '../../src/kernels/program.js';
 import type { TensorRef } from '../../src/kernels/tensor.js';
 import { testDevice, testPipelines } from '../helpers/gpu.js';

@@ -4,7 +4,7 @@ import { activation, ACTIVATION_PARAMS } from '../../src/kernels/activation.js';
 import type { ActivationKind } from '../../src/kernels/activations.js';
 import { concat, concatParams } from '../../src/kernels/concat.js';
 import { chooseConvTile } from '../../src/kernels/conv2d.js';
-import type { ElementType } from '../../src/kernels/element.js';
+import type { ElementType } from '../../src/gpu/buffers.js';
 import { CONV2D_PARAMS, conv2dVariant, type ConvActivationKind, type ConvTransformKind } from '../../src/kernels/conv2d-wgsl.js';
 import { pixelShuffle, PIXEL_SHUFFLE_PARAMS } from '../../src/kernels/pixel-shuffle.js';
 import { pixelUnshuffle, PIXEL_UNSHUFFLE_PARAMS } from '../../src/kernels/pixel-unshuffle.js';

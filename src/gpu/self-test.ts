@@ -1,5 +1,5 @@
 import { WgsrError } from '../errors.js';
-import { BufferUsage, MapMode } from './gpu-constants.js';
+import { BufferUsage, MapMode } from './constants.js';
 
 /**
  * A computation with a known answer, run on every new device before it is trusted.

@@ -1,4 +1,4 @@
-import { BufferUsage, MapMode } from '../runtime/gpu-constants.js';
+import { BufferUsage, MapMode } from './constants.js';
 
 /**
  * Waiting for the GPU without keeping a CPU core busy.

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { GpuPacer, mapWhenDone } from '../../src/graph/gpu-pacing.js';
-import { createTensorBuffer } from '../../src/kernels/buffers.js';
+import { GpuPacer, mapWhenDone } from '../../src/gpu/pacing.js';
+import { createTensorBuffer } from '../../src/gpu/buffers.js';
 import { conv2d, packConv2dWeights } from '../../src/kernels/conv2d.js';
 import { encodeCall, prepareCall } from '../../src/kernels/program.js';
 import type { TensorRef } from '../../src/kernels/tensor.js';
-import { BufferUsage, MapMode } from '../../src/runtime/gpu-constants.js';
+import { BufferUsage, MapMode } from '../../src/gpu/constants.js';
 import { testDevice, testPipelines } from '../helpers/gpu.js';
 
 describe('GpuPacer', () => {
