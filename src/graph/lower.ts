@@ -1,12 +1,10 @@
 import { activation } from '../kernels/activation.js';
 import { concat } from '../kernels/concat.js';
 import { conv2d } from '../kernels/conv2d.js';
-import { pixelShuffle } from '../kernels/pixel-shuffle.js';
-import { pixelUnshuffle } from '../kernels/pixel-unshuffle.js';
 import type { KernelCall } from '../kernels/program.js';
+import { pixelShuffle, pixelUnshuffle, upsampleNearest } from '../kernels/rearrange.js';
 import { scaledAdd } from '../kernels/scaled-add.js';
 import { channelSlice, type TensorRef } from '../kernels/tensor.js';
-import { upsampleNearest } from '../kernels/upsample-nearest.js';
 import type { ValueId } from './ir.js';
 import type { Step } from './plan.js';
 import type { PackedWeights } from './weights.js';

@@ -2,9 +2,9 @@ import { WgsrError } from '../errors.js';
 import { activationWgsl, leakySlope, type Activation, type ActivationKind } from './activations.js';
 import { uploadFloat32 } from '../gpu/buffers.js';
 import type { ElementType } from '../gpu/buffers.js';
-import { dispatchElements, elementEnable, elementWgsl } from './element.js';
-import { PIXEL_ENTRY, pixelGrid } from './grid.js';
-import type { BindingKind, KernelCall, KernelVariant } from './program.js';
+import { dispatchElements, elementBindings, elementEnable, elementWgsl, tensorBinding } from './element.js';
+import { elementwiseKernel, pixelGrid } from './grid.js';
+import { defineKernel, type KernelCall, type KernelVariant, type StorageBinding } from './program.js';
 import type { TensorRef } from './tensor.js';
 import { uniformStruct } from './uniforms.js';
 import { checkBindable, checkElementwiseAlias, checkSameShape, checkTensor } from './validate.js';
@@ -49,33 +49,17 @@ function variantFor(kind: ActivationKind, type: ElementType): KernelVariant {
   const key = `activation ${kind} ${type}`;
   let v = variants.get(key);
   if (v) return v;
-  const bindings: BindingKind[] = ['storage', 'storage'];
-  if (kind === 'prelu') bindings.push('read-only-storage');
-  const flagBinding = bindings.length;
-  if (type === 'f16') bindings.push('storage');
+  const slopes: StorageBinding[] = kind === 'prelu' ? [{ name: 'slopes', type: 'array<f32>', kind: 'read-only-storage' }] : [];
   const slope = kind === 'prelu' ? 'slopes[c * u.slope_stride]' : 'u.slope';
-  v = {
+  v = defineKernel({
     key,
-    bindings,
-    hasUniforms: true,
-    code: /* wgsl */ `${elementEnable(type)}${ACTIVATION_PARAMS.wgsl()}
-${elementWgsl(type, flagBinding)}
-@group(0) @binding(0) var<storage, read_write> src: array<elem>;
-@group(0) @binding(1) var<storage, read_write> dst: array<elem>;
-${kind === 'prelu' ? '@group(0) @binding(2) var<storage, read> slopes: array<f32>;' : ''}
-@group(0) @binding(${bindings.length}) var<uniform> u: ActivationParams;
+    directives: elementEnable(type),
+    storage: [tensorBinding('src'), tensorBinding('dst'), ...slopes, ...elementBindings(type)],
+    uniforms: ACTIVATION_PARAMS,
+    body: `${elementWgsl(type, true)}
 
-${PIXEL_ENTRY} {
-  let x = gid.x;
-  let y = gid.y;
-  let c = gid.z;
-  if (x >= u.width || y >= u.height) { return; }
-  let i = (c * u.height + y) * u.width + x;
-  let v = f32(src[u.in_offset + i]);
-  dst[u.out_offset + i] = to_elem(${activationWgsl(kind, 'v', slope, 'f32')});
-}
-`,
-  };
+${elementwiseKernel(activationWgsl(kind, 'v', slope, 'f32'), 'let v = f32(src[u.in_offset + i]);')}`,
+  });
   variants.set(key, v);
   return v;
 }

@@ -1,8 +1,8 @@
 import { WgsrError } from '../errors.js';
 import type { ElementType } from '../gpu/buffers.js';
-import { dispatchElements, elementEnable, elementWgsl } from './element.js';
-import { PIXEL_ENTRY, pixelGrid } from './grid.js';
-import type { BindingKind, KernelCall, KernelVariant } from './program.js';
+import { dispatchElements, elementEnable, elementWgsl, tensorBinding } from './element.js';
+import { pixelGrid, pixelKernel } from './grid.js';
+import { defineKernel, type KernelCall, type KernelVariant } from './program.js';
 import type { TensorRef } from './tensor.js';
 import { uniformStruct, type UniformField } from './uniforms.js';
 import { checkSameShape, checkTensor, overlaps } from './validate.js';
@@ -40,40 +40,32 @@ function variantFor(n: number, type: ElementType) {
   let v = variants.get(key);
   if (v) return v;
   const params = concatParams(n);
-  const decls: string[] = [];
-  const branches: string[] = [];
-  for (let i = 0; i < n; i++) {
-    decls.push(`@group(0) @binding(${i}) var<storage, read_write> in${i}: array<elem>;`);
+  const inputs = Array.from({ length: n }, (_, i) => tensorBinding(`in${i}`));
+  // Output channel c comes from the input whose channel range holds it.
+  const branches = inputs.map((_, i) => {
     const start = i === 0 ? '0u' : `u.end${i - 1}`;
     const read = `v = in${i}[u.offset${i} + (c - ${start}) * plane + p];`;
-    branches.push(i === n - 1 ? `{ ${read} }` : `if (c < u.end${i}) { ${read} }`);
-  }
-  const bindings: BindingKind[] = Array.from({ length: n + 1 }, () => 'storage');
+    return i === n - 1 ? `{ ${read} }` : `if (c < u.end${i}) { ${read} }`;
+  });
   v = {
     params,
-    variant: {
+    variant: defineKernel({
       key,
-      bindings,
-      hasUniforms: true,
-      code: /* wgsl */ `${elementEnable(type)}${params.wgsl()}
-${elementWgsl(type)}
-${decls.join('\n')}
-@group(0) @binding(${n}) var<storage, read_write> dst: array<elem>;
-@group(0) @binding(${n + 1}) var<uniform> u: ConcatParams;
+      directives: elementEnable(type),
+      storage: [...inputs, tensorBinding('dst')],
+      uniforms: params,
+      body: `${elementWgsl(type)}
 
-${PIXEL_ENTRY} {
-  let x = gid.x;
-  let y = gid.y;
-  let c = gid.z;
-  if (x >= u.width || y >= u.height) { return; }
-  let plane = u.height * u.width;
-  let p = y * u.width + x;
-  var v: elem;
-  ${branches.join(' else ')}
-  dst[u.out_offset + c * plane + p] = v;
-}
-`,
-    },
+${pixelKernel(
+  'u.width',
+  'u.height',
+  `let plane = u.height * u.width;
+let p = y * u.width + x;
+var v: elem;
+${branches.join(' else ')}
+dst[u.out_offset + c * plane + p] = v;`,
+)}`,
+    }),
   };
   variants.set(key, v);
   return v;

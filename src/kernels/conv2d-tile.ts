@@ -1,4 +1,16 @@
-import type { ConvTile } from './conv2d-wgsl.js';
+/** The register tile of one conv invocation and the workgroup around it (see chooseConvTile). */
+export interface ConvTile {
+  /** Consecutive output pixels along x per invocation. */
+  readonly px: number;
+  /** Consecutive output rows per invocation. */
+  readonly py: number;
+  /** vec4 groups of output channels per invocation. */
+  readonly cv: number;
+  readonly wgX: number;
+  readonly wgY: number;
+  /** Subgroup size the weight loads are shared over; 0 = no subgroups. */
+  readonly subgroup: number;
+}
 
 /** vec4 channel groups of the widest tile: 16 output channels (3×3 and smaller, with subgroups). */
 export const WIDEST_TILE_GROUPS = 4;

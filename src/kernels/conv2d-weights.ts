@@ -1,7 +1,6 @@
 import { WgsrError } from '../errors.js';
 import { createTensorBuffer } from '../gpu/buffers.js';
-import { chooseConvTile, unrolledKernelRows } from './conv2d-tile.js';
-import type { ConvTile } from './conv2d-wgsl.js';
+import { chooseConvTile, unrolledKernelRows, type ConvTile } from './conv2d-tile.js';
 
 /**
  * Conv weights in the order the conv kernel's inner loop reads them, uploaded once at load time.

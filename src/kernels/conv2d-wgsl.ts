@@ -1,8 +1,8 @@
-import { activationWgsl } from './activations.js';
-import { unrolledKernelRows } from './conv2d-tile.js';
 import type { ElementType } from '../gpu/buffers.js';
-import { elementEnable, elementWgsl } from './element.js';
-import type { BindingKind, KernelVariant } from './program.js';
+import { activationWgsl } from './activations.js';
+import { unrolledKernelRows, type ConvTile } from './conv2d-tile.js';
+import { elementBindings, elementEnable, elementWgsl, tensorBinding } from './element.js';
+import { defineKernel, type KernelVariant, type StorageBinding } from './program.js';
 import { uniformStruct } from './uniforms.js';
 
 /**
@@ -42,19 +42,6 @@ export type ConvTransformKind = 'nearest' | 'pixel_unshuffle';
 
 /** The epilogue's activation: LeakyReLU with a uniform slope (covers none and ReLU), PReLU or tanh. */
 export type ConvActivationKind = 'leaky' | 'prelu' | 'tanh';
-
-export interface ConvTile {
-  /** Consecutive output pixels along x per invocation. */
-  readonly px: number;
-  /** Consecutive output rows per invocation. */
-  readonly py: number;
-  /** vec4 groups of output channels per invocation. */
-  readonly cv: number;
-  readonly wgX: number;
-  readonly wgY: number;
-  /** Subgroup size the weight loads are shared over; 0 = no subgroups. */
-  readonly subgroup: number;
-}
 
 export interface ConvVariantSpec {
   readonly k: number;
@@ -118,10 +105,15 @@ export function conv2dVariantKey(s: ConvVariantSpec): string {
 }
 
 /** input, weights, output, residuals r1 and r2, then (f16) the overflow flag. */
-export function conv2dBindings(element: ElementType): BindingKind[] {
-  const b: BindingKind[] = ['storage', 'read-only-storage', 'storage', 'storage', 'storage'];
-  if (element === 'f16') b.push('storage');
-  return b;
+function conv2dBindings(element: ElementType): StorageBinding[] {
+  return [
+    tensorBinding('src'),
+    { name: 'wts', type: 'array<vec4f>', kind: 'read-only-storage' },
+    tensorBinding('dst'),
+    tensorBinding('res1'),
+    tensorBinding('res2'),
+    ...elementBindings(element),
+  ];
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -154,7 +146,6 @@ function generateConv2dVariant(s: ConvVariantSpec): KernelVariant {
   const cols = range(px + k - 1);
   const rows = range(py + kRows - 1);
   const groups = range(cv);
-  const bindings = conv2dBindings(s.element);
   const lines: string[] = [];
   const emit = (indent: number, text: string) => lines.push(' '.repeat(indent) + text);
 
@@ -245,15 +236,7 @@ function generateConv2dVariant(s: ConvVariantSpec): KernelVariant {
   // The channel loop's bound is subgroup-uniform (subgroupAny), which the uniformity analysis,
   // knowing only workgroup uniformity, cannot see.
   const subgroups = sg ? 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n' : '';
-  const code = /* wgsl */ `${subgroups}${elementEnable(s.element)}${CONV2D_PARAMS.wgsl()}
-
-${elementWgsl(s.element, 5)}
-@group(0) @binding(0) var<storage, read_write> src: array<elem>;
-@group(0) @binding(1) var<storage, read> wts: array<vec4f>;
-@group(0) @binding(2) var<storage, read_write> dst: array<elem>;
-@group(0) @binding(3) var<storage, read_write> res1: array<elem>;
-@group(0) @binding(4) var<storage, read_write> res2: array<elem>;
-@group(0) @binding(${bindings.length}) var<uniform> u: Conv2dParams;
+  const body = /* wgsl */ `${elementWgsl(s.element, true)}
 ${TRANSFORM_WGSL[s.transform]}
 
 // alpha·v + beta·r1 (+ gamma·r2) for the residuals there are.
@@ -275,5 +258,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
 ${lines.join('\n')}
 }
 `;
-  return { key: conv2dVariantKey(s), code, bindings, hasUniforms: true };
+  return defineKernel({ key: conv2dVariantKey(s), directives: subgroups + elementEnable(s.element), storage: conv2dBindings(s.element), uniforms: CONV2D_PARAMS, body });
 }

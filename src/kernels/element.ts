@@ -1,5 +1,6 @@
 import { WgsrError } from '../errors.js';
 import type { ElementType } from '../gpu/buffers.js';
+import type { StorageBinding } from './program.js';
 import type { TensorRef } from './tensor.js';
 
 /**
@@ -34,23 +35,32 @@ export const elementEnable = (type: ElementType): string => (type === 'f16' ? 'e
 
 /**
  * Declarations for a kernel's tensors: the storage type `elem` (loads convert with `f32(…)`, a
- * no-op for f32) and, for kernels that compute values (`flagBinding` given), `to_elem(v: f32)`
- * for stores, which with f16 reports overflow to the flag at `flagBinding` (a read_write
- * storage binding the launcher appends after its tensors). Kernels that only move elements
- * store them as they are and need no flag.
+ * no-op for f32) and, for kernels that compute values (`computes`), `to_elem(v: f32)` for
+ * stores, which with f16 reports overflow to the flag `overflow` (elementBindings). Kernels
+ * that only move elements store them as they are and need no flag.
  */
-export function elementWgsl(type: ElementType, flagBinding?: number): string {
+export function elementWgsl(type: ElementType, computes = false): string {
   const alias = `alias elem = ${type};`;
-  if (flagBinding === undefined) return alias;
+  if (!computes) return alias;
   if (type === 'f32') return `${alias}\nfn to_elem(v: f32) -> f32 { return v; }`;
   const max = F16_MAX.toFixed(1);
   return `${alias}
-@group(0) @binding(${flagBinding}) var<storage, read_write> overflow: atomic<u32>;
 fn to_elem(v: f32) -> f16 {
   if (!(abs(v) <= ${max})) { atomicStore(&overflow, 1u); }
   return f16(clamp(v, -${max}, ${max}));
 }`;
 }
+
+/**
+ * The binding a computing kernel appends after its tensors for the f16 overflow flag (none
+ * with f32); the launcher binds dispatchElements().overflow there.
+ */
+export function elementBindings(type: ElementType): StorageBinding[] {
+  return type === 'f16' ? [{ name: 'overflow', type: 'atomic<u32>', kind: 'storage' }] : [];
+}
+
+/** A tensor binding: activations are always read_write (see program.ts). */
+export const tensorBinding = (name: string): StorageBinding => ({ name, type: 'array<elem>', kind: 'storage' });
 
 /** One variant per element type, made on first use. */
 export function variantPerElement<V>(make: (type: ElementType) => V): (type: ElementType) => V {

@@ -1,4 +1,5 @@
 import { BufferUsage } from '../gpu/constants.js';
+import type { UniformField, UniformStruct } from './uniforms.js';
 
 /**
  * The contract between kernels and whoever runs them (the graph executor, tests, benches).
@@ -15,12 +16,49 @@ import { BufferUsage } from '../gpu/constants.js';
  */
 export type BindingKind = 'storage' | 'read-only-storage';
 
-export interface KernelVariant {
+/** One storage binding: the name the shader uses, its WGSL type, and how it is bound. */
+export interface StorageBinding {
+  readonly name: string;
+  /** `array<elem>`, `array<vec4f>`, `atomic<u32>`, … */
+  readonly type: string;
+  readonly kind: BindingKind;
+}
+
+/**
+ * A kernel variant as data: its bindings and uniform struct are declared here, once, and the
+ * WGSL declarations are generated from them, so the binding order the launcher fills and the
+ * one the shader reads cannot drift apart.
+ */
+export interface KernelSource {
   /** Cache key: everything that changes the shader text. Shapes are uniforms, never in here. */
   readonly key: string;
+  /** `enable` and `diagnostic` directives, which WGSL wants before any declaration. */
+  readonly directives?: string;
+  /** Storage buffers, bound at 0, 1, … in this order. */
+  readonly storage: readonly StorageBinding[];
+  /** The uniform struct, bound as `u` right after the storage buffers. */
+  readonly uniforms?: UniformStruct<readonly UniformField[]>;
+  /** Everything else: aliases, helper functions and the `main` entry point. */
+  readonly body: string;
+}
+
+export interface KernelVariant {
+  readonly key: string;
+  /** The whole WGSL module, generated from `source`. */
   readonly code: string;
   readonly bindings: readonly BindingKind[];
   readonly hasUniforms: boolean;
+  readonly source: KernelSource;
+}
+
+const ACCESS: Record<BindingKind, string> = { storage: 'read_write', 'read-only-storage': 'read' };
+
+export function defineKernel(source: KernelSource): KernelVariant {
+  const { storage, uniforms } = source;
+  const declarations = storage.map((b, i) => `@group(0) @binding(${i}) var<storage, ${ACCESS[b.kind]}> ${b.name}: ${b.type};`);
+  if (uniforms) declarations.push(`@group(0) @binding(${storage.length}) var<uniform> u: ${uniforms.name};`);
+  const code = [source.directives ?? '', uniforms ? uniforms.wgsl() : '', declarations.join('\n'), source.body].filter(Boolean).join('\n');
+  return { key: source.key, code, bindings: storage.map((b) => b.kind), hasUniforms: uniforms !== undefined, source };
 }
 
 export interface KernelCall {
@@ -166,17 +204,17 @@ export async function runCalls(cache: PipelineCache, calls: readonly KernelCall[
   prepared.forEach(releaseCall);
 }
 
-const DECLARATION = /@group\(0\)\s*@binding\((\d+)\)\s*var<([^>]+)>\s*(\w+)\s*:\s*([^;]+);/g;
 const sharedVariants = new Map<string, KernelVariant>();
 
 /**
  * WebGPU rejects a dispatch that binds one buffer to two writable bindings with overlapping
  * ranges, yet a dense block's conv reads a channel prefix of the very buffer it writes a slice
  * of (and its residual is another slice of it). Kernels are written with one binding per
- * tensor; when tensors share a buffer, this rewrites the variant so they share one binding:
- * the later declaration is dropped, its name renamed to the earlier one's, and the bindings
- * after it renumbered. Offsets are already uniforms, so nothing else changes. The rewritten
- * variant is cached under a key that records which bindings were merged.
+ * tensor; when tensors share a buffer, this makes the variant in which they share one
+ * binding: the later binding is dropped, the shader uses the earlier one's name for it, and
+ * the declarations are generated again (so the bindings after it are renumbered). Offsets are
+ * already uniforms, so nothing else changes. The variant is cached under a key that records
+ * which bindings were merged.
  */
 export function shareRepeatedBuffers(call: KernelCall): KernelCall {
   const firstUse = call.storage.map((b) => call.storage.indexOf(b));
@@ -190,25 +228,18 @@ export function shareRepeatedBuffers(call: KernelCall): KernelCall {
   return { ...call, variant, storage: call.storage.filter((_, i) => firstUse[i] === i) };
 }
 
+/** The variant with binding b dropped wherever firstUse[b] < b, the shader using binding firstUse[b]'s name for it. */
 function mergeBindings(variant: KernelVariant, firstUse: readonly number[], key: string): KernelVariant {
-  const decls = [...variant.code.matchAll(DECLARATION)].map((m) => ({ text: m[0], binding: Number(m[1]), access: m[2]!.replace(/\s/g, ''), name: m[3]!, type: m[4]!.trim() }));
-  const byBinding = new Map(decls.map((d) => [d.binding, d]));
-  // New binding number of each old one: the merged ones disappear, later ones move down.
-  const total = variant.bindings.length + (variant.hasUniforms ? 1 : 0);
-  const renumber: number[] = [];
-  let next = 0;
-  for (let b = 0; b < total; b++) renumber[b] = b < firstUse.length && firstUse[b] !== b ? -1 : next++;
-  let code = variant.code;
-  for (let b = 0; b < firstUse.length; b++) {
-    const into = firstUse[b]!;
-    if (into === b) continue;
-    const from = byBinding.get(b);
-    const to = byBinding.get(into);
-    if (!from || !to || variant.bindings[b] !== 'storage' || variant.bindings[into] !== 'storage' || from.type !== to.type || from.access !== to.access) {
-      throw new Error(`${variant.key}: bindings ${into} and ${b} get the same buffer but cannot share a binding (both must be read_write ${to?.type ?? '?'})`);
+  const { storage } = variant.source;
+  let body = variant.source.body;
+  firstUse.forEach((into, b) => {
+    if (into === b) return;
+    const from = storage[b]!;
+    const to = storage[into]!;
+    if (from.kind !== 'storage' || to.kind !== 'storage' || from.type !== to.type) {
+      throw new Error(`${variant.key}: bindings ${into} and ${b} get the same buffer but cannot share a binding (both must be read_write ${to.type})`);
     }
-    code = code.replace(from.text, '').replace(new RegExp(`\\b${from.name}\\b`, 'g'), to.name);
-  }
-  code = code.replace(/@group\(0\)(\s*)@binding\((\d+)\)/g, (_, space: string, b: string) => `@group(0)${space}@binding(${renumber[Number(b)]})`);
-  return { key, code, bindings: variant.bindings.filter((_, i) => firstUse[i] === i), hasUniforms: variant.hasUniforms };
+    body = body.replace(new RegExp(`\\b${from.name}\\b`, 'g'), to.name);
+  });
+  return defineKernel({ ...variant.source, key, storage: storage.filter((_, i) => firstUse[i] === i), body });
 }

@@ -1,7 +1,7 @@
 import { WgsrError } from '../errors.js';
-import { dispatchElements, elementEnable, elementWgsl, variantPerElement } from './element.js';
-import { PIXEL_ENTRY, pixelGrid } from './grid.js';
-import type { KernelCall, KernelVariant } from './program.js';
+import { dispatchElements, elementBindings, elementEnable, elementWgsl, tensorBinding, variantPerElement } from './element.js';
+import { elementwiseKernel, pixelGrid } from './grid.js';
+import { defineKernel, type KernelCall, type KernelVariant } from './program.js';
 import type { TensorRef } from './tensor.js';
 import { uniformStruct } from './uniforms.js';
 import { checkElementwiseAlias, checkSameShape, checkTensor, overlaps } from './validate.js';
@@ -34,28 +34,18 @@ export const SCALED_ADD_PARAMS = uniformStruct('ScaledAddParams', [
   { name: 'b', type: 'f32' },
 ] as const);
 
-const variantFor = variantPerElement((type): KernelVariant => ({
-  key: `scaled_add ${type}`,
-  bindings: type === 'f16' ? ['storage', 'storage', 'storage', 'storage'] : ['storage', 'storage', 'storage'],
-  hasUniforms: true,
-  code: /* wgsl */ `${elementEnable(type)}${SCALED_ADD_PARAMS.wgsl()}
-${elementWgsl(type, 3)}
-@group(0) @binding(0) var<storage, read_write> xs: array<elem>;
-@group(0) @binding(1) var<storage, read_write> ys: array<elem>;
-@group(0) @binding(2) var<storage, read_write> dst: array<elem>;
-@group(0) @binding(${type === 'f16' ? 4 : 3}) var<uniform> u: ScaledAddParams;
+const variantFor = variantPerElement(
+  (type): KernelVariant =>
+    defineKernel({
+      key: `scaled_add ${type}`,
+      directives: elementEnable(type),
+      storage: [tensorBinding('xs'), tensorBinding('ys'), tensorBinding('dst'), ...elementBindings(type)],
+      uniforms: SCALED_ADD_PARAMS,
+      body: `${elementWgsl(type, true)}
 
-${PIXEL_ENTRY} {
-  let x = gid.x;
-  let y = gid.y;
-  let c = gid.z;
-  if (x >= u.width || y >= u.height) { return; }
-  let i = (c * u.height + y) * u.width + x;
-  let yv = f32(ys[u.y_offset + (c * u.y_h + y / u.factor) * u.y_w + x / u.factor]);
-  dst[u.out_offset + i] = to_elem(u.a * f32(xs[u.x_offset + i]) + u.b * yv);
-}
-`,
-}));
+${elementwiseKernel('u.a * f32(xs[u.x_offset + i]) + u.b * f32(ys[u.y_offset + (c * u.y_h + y / u.factor) * u.y_w + x / u.factor])')}`,
+    }),
+);
 
 export function scaledAdd(desc: ScaledAddDesc, limits?: GPUSupportedLimits): KernelCall {
   const name = desc.label ? `scaled_add "${desc.label}"` : 'scaled_add';

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pixelShuffle } from '../../src/kernels/pixel-shuffle.js';
-import { pixelUnshuffle } from '../../src/kernels/pixel-unshuffle.js';
-import { upsampleNearest } from '../../src/kernels/upsample-nearest.js';
+import { pixelShuffle, pixelUnshuffle, upsampleNearest } from '../../src/kernels/rearrange.js';
 import { expectClose } from '../helpers/compare.js';
 import { pixelShuffleRef } from '../reference/pixel-shuffle.js';
 import { pixelUnshuffleRef } from '../reference/pixel-unshuffle.js';

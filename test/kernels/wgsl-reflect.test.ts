@@ -6,13 +6,11 @@ import { concat, concatParams } from '../../src/kernels/concat.js';
 import { chooseConvTile } from '../../src/kernels/conv2d.js';
 import type { ElementType } from '../../src/gpu/buffers.js';
 import { CONV2D_PARAMS, conv2dVariant, type ConvActivationKind, type ConvTransformKind } from '../../src/kernels/conv2d-wgsl.js';
-import { pixelShuffle, PIXEL_SHUFFLE_PARAMS } from '../../src/kernels/pixel-shuffle.js';
-import { pixelUnshuffle, PIXEL_UNSHUFFLE_PARAMS } from '../../src/kernels/pixel-unshuffle.js';
 import type { KernelVariant } from '../../src/kernels/program.js';
+import { pixelShuffle, pixelUnshuffle, REARRANGE_PARAMS, upsampleNearest } from '../../src/kernels/rearrange.js';
 import { scaledAdd, SCALED_ADD_PARAMS } from '../../src/kernels/scaled-add.js';
 import type { TensorRef } from '../../src/kernels/tensor.js';
 import type { UniformStruct, UniformField } from '../../src/kernels/uniforms.js';
-import { upsampleNearest, UPSAMPLE_PARAMS } from '../../src/kernels/upsample-nearest.js';
 
 /**
  * Static checks of every kernel variant's WGSL against what its launcher binds and packs: a
@@ -53,9 +51,9 @@ for (const element of elementTypes) {
     const a = act === 'leaky_relu' ? { kind: act, slope: 0.2 } : { kind: act };
     cases.push({ variant: activation({ input: t(4, 3, 3), output: t(4, 3, 3), activation: a as never, slopes }).variant, params: ACTIVATION_PARAMS });
   }
-  cases.push({ variant: pixelShuffle({ input: t(4, 3, 3), output: t(1, 6, 6), factor: 2 }).variant, params: PIXEL_SHUFFLE_PARAMS });
-  cases.push({ variant: pixelUnshuffle({ input: t(1, 6, 6), output: t(4, 3, 3), factor: 2 }).variant, params: PIXEL_UNSHUFFLE_PARAMS });
-  cases.push({ variant: upsampleNearest({ input: t(1, 3, 3), output: t(1, 6, 6), factor: 2 }).variant, params: UPSAMPLE_PARAMS });
+  cases.push({ variant: pixelShuffle({ input: t(4, 3, 3), output: t(1, 6, 6), factor: 2 }).variant, params: REARRANGE_PARAMS });
+  cases.push({ variant: pixelUnshuffle({ input: t(1, 6, 6), output: t(4, 3, 3), factor: 2 }).variant, params: REARRANGE_PARAMS });
+  cases.push({ variant: upsampleNearest({ input: t(1, 3, 3), output: t(1, 6, 6), factor: 2 }).variant, params: REARRANGE_PARAMS });
   cases.push({ variant: scaledAdd({ x: t(1, 6, 6), y: t(1, 3, 3), yUpsample: 2, a: 1, b: 1, output: t(1, 6, 6) }).variant, params: SCALED_ADD_PARAMS });
   for (const n of [1, 2, 3, 6]) {
     const inputs = Array.from({ length: n }, () => t(1, 2, 2));
