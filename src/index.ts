@@ -10,7 +10,13 @@ export {
 } from './gpu/device.js';
 export { runSelfTest } from './gpu/self-test.js';
 export * from './weights/index.js';
-export { detectArchitecture, SUPPORTED_ARCHITECTURES, type ModelInfo, type Architecture, type RRDBNetInfo, type SRVGGNetCompactInfo, type EDSRInfo, type SRGANInfo } from './models/registry.js';
+export { ARCHITECTURES, detectArchitecture, SUPPORTED_ARCHITECTURES, type ModelInfo, type ArchitectureName } from './models/registry.js';
+export type { Architecture, CommonInfo, ModelOptions } from './models/architecture.js';
+export { loadModel, type LoadedModel, type LoadModelOptions } from './models/load.js';
+export type { RRDBNetInfo } from './models/rrdbnet.js';
+export type { SRVGGNetCompactInfo } from './models/srvgg.js';
+export type { EDSRInfo } from './models/edsr.js';
+export type { SRGANInfo } from './models/srgan.js';
 export { upscaleImage, type Image, type TileNetwork, type UpscaleOptions } from './image/upscale.js';
 export type { SubmittedTile } from './image/upscale.js';
 export {
@@ -20,7 +26,7 @@ export {
   type UpscalerOptions,
   type UpscalerInfo,
   type Tensor4,
+  type UpscaleCallOptions,
 } from './upscaler.js';
-export type { ModelOptions } from './models/build.js';
 export { imresize, imresizeFloat, psnr, ssim, scorePair, lumaPlane, modCrop, meanScore, type Score, type Plane, type FloatImage } from './eval/index.js';
 export { exportOnnx, graphToOnnx, type OnnxExportOptions } from './export/onnx.js';

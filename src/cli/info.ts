@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { WgsrError } from '../errors.js';
-import { detectArchitecture } from '../models/registry.js';
-import { loadWeights } from '../weights/load.js';
-import { storedDtype } from '../weights/state-dict.js';
+import { loadModel } from '../models/load.js';
+import { architectureOf } from '../models/registry.js';
 import type { WeightsFormat } from '../weights/types.js';
 import { parseCommandArgs, type Command } from './command.js';
 import { defaultModelPath } from './default-model.js';
@@ -12,8 +11,6 @@ const FORMAT_NAMES: Record<WeightsFormat, string> = {
   'pth-legacy': 'PyTorch legacy (torch.save, torch < 1.6)',
   safetensors: 'safetensors',
 };
-/** ModelInfo fields shown on their own lines; every other field is an architecture size. */
-const COMMON_FIELDS = new Set(['arch', 'layout', 'scale', 'inChannels', 'outChannels', 'params']);
 
 export const infoCommand: Command = {
   name: 'info',
@@ -31,21 +28,19 @@ export const infoCommand: Command = {
     if (positionals.length > 1) throw new WgsrError('BAD_ARGUMENT', `wgsr info takes one model file, got ${positionals.length} (see wgsr info --help)`);
     const bundled = positionals.length === 0;
     const file = bundled ? defaultModelPath() : positionals[0]!;
-    const loaded = loadWeights(readModelFile(file), file);
-    const info = detectArchitecture(loaded.stateDict, file);
-    const dtype = storedDtype(loaded.stateDict);
+    const { weights: loaded, info, dtype } = loadModel(readModelFile(file), { source: file });
     if (values.json) {
       io.stdout(JSON.stringify({ ...info, dtype, format: loaded.format, wrapperKey: loaded.wrapperKey ?? null, tensors: loaded.stateDict.size, bundled }));
       return 0;
     }
-    const sizes = Object.entries(info).filter(([k]) => !COMMON_FIELDS.has(k));
+    const described = architectureOf(info).describe(info);
     const lines: [string, string][] = [
       ['file', bundled ? `${file} (the bundled default model, used when wgsr upscale gets no -m)` : file],
       ['format', FORMAT_NAMES[loaded.format] + (loaded.wrapperKey ? `, weights under "${loaded.wrapperKey}"` : '')],
-      ['arch', info.arch + (info.layout ? ` (${String(info.layout)} layout)` : '')],
+      ['arch', described.name],
       ['scale', `×${info.scale}`],
       ['channels', `${info.inChannels} in, ${info.outChannels} out`],
-      ['sizes', sizes.map(([k, v]) => `${k} ${Array.isArray(v) ? `[${v.map((x: number) => +x.toFixed(6)).join(', ')}]` : String(v)}`).join(', ')],
+      ['sizes', described.sizes.map(([k, v]) => `${k} ${v}`).join(', ')],
       ['parameters', info.params.toLocaleString('en-US')],
       ['dtype', dtype],
       ['tensors', String(loaded.stateDict.size)],

@@ -12,13 +12,14 @@
  *   pixel_unshuffle   SpaceToDepth, then Gather over channels: SpaceToDepth puts channel c of
  *                     block offset (i, j) at (i·f + j)·C + c, PyTorch at c·f² + i·f + j
  *   concat            Concat axis 1
+ *   batch_norm        BatchNormalization (eval mode); exportOnnx folds them into their convs first
  *   add               Mul by a scalar where a scale is not 1, Resize for an upsampled b, Add
  */
 import type { Activation, Graph, InputTransform, Node, Residual, ValueId } from '../graph/ir.js';
-import { buildModel, type ModelOptions } from '../models/build.js';
-import { detectArchitecture } from '../models/registry.js';
-import type { ModelInfo } from '../models/types.js';
-import { loadWeights } from '../weights/load.js';
+import { foldBatchNorms } from '../graph/fold-batch-norm.js';
+import type { ModelOptions } from '../models/architecture.js';
+import { loadModel } from '../models/load.js';
+import type { ModelInfo } from '../models/registry.js';
 import { ProtoWriter } from './protobuf.js';
 
 export interface OnnxExportOptions {
@@ -106,14 +107,12 @@ class OnnxGraph {
  * metadata records the architecture, the scale and the input range (EDSR wants 0..255).
  */
 export function exportOnnx(bytes: Uint8Array, options: { source?: string; modelOptions?: ModelOptions } = {}): { onnx: Uint8Array; info: ModelInfo } {
-  const { stateDict } = loadWeights(bytes, options.source);
-  const info = detectArchitecture(stateDict, options.source);
-  const model = buildModel(stateDict, info, options.modelOptions);
-  const onnx = graphToOnnx(model.graph, {
+  const { info, model } = loadModel(bytes, options);
+  const onnx = graphToOnnx(foldBatchNorms(model.graph), {
     name: `${info.arch}_x${info.scale}`,
     docString:
       `${info.arch} x${info.scale} exported by wgsr. Input: RGB [1, ${info.inChannels}, H, W] in 0..${model.inputRange}. ` +
-      (info.arch === 'SRGAN' ? 'Output: tanh, the image is (y + 1) / 2.' : `Output: [1, ${info.outChannels}, ${info.scale}H, ${info.scale}W] in 0..${model.inputRange} before clamping.`),
+      (model.outputNote ? `Output: ${model.outputNote}.` : `Output: [1, ${info.outChannels}, ${info.scale}H, ${info.scale}W] in 0..${model.inputRange} before clamping.`),
     metadata: { arch: info.arch, scale: String(info.scale), input_range: String(model.inputRange) },
   });
   return { onnx, info };
@@ -185,6 +184,13 @@ function emitNode(g: OnnxGraph, node: Node): void {
     case 'concat':
       g.node('Concat', node.inputs.map((v) => g.name(v)), [g.name(node.output)], [{ name: 'axis', i: 1 }]);
       return;
+    case 'batch_norm': {
+      const p = node.params;
+      const c = [p.weight.length];
+      const inputs = [p.weight, p.bias, p.runningMean, p.runningVar].map((data, i) => g.floatInit(`${p.name}.${['weight', 'bias', 'running_mean', 'running_var'][i]}`, c, data));
+      g.node('BatchNormalization', [g.name(node.input), ...inputs], [g.name(node.output)], [{ name: 'epsilon', f: p.eps }]);
+      return;
+    }
     case 'add': {
       let b = g.name(node.b);
       if (node.bUpsample !== 1) {

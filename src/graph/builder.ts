@@ -1,4 +1,4 @@
-import type { Activation, ConvWeights, Graph, Node, Value, ValueId } from './ir.js';
+import type { Activation, BatchNormParams, ConvWeights, Graph, Node, Value, ValueId } from './ir.js';
 import { gcd } from './rational.js';
 
 /**
@@ -36,6 +36,17 @@ export class GraphBuilder {
     }
     const output = this.newValue(v.channels, v.num, v.den);
     this.nodes.push({ op: 'activation', input: x, output, activation });
+    return output;
+  }
+
+  /** BatchNorm2d (inference folds it into the conv before it; training uses batch statistics). */
+  batchNorm(x: ValueId, params: BatchNormParams): ValueId {
+    const v = this.value(x);
+    for (const [k, a] of [['weight', params.weight], ['bias', params.bias], ['running_mean', params.runningMean], ['running_var', params.runningVar]] as const) {
+      if (a.length !== v.channels) throw new Error(`${params.name}: batch norm ${k} has ${a.length} values for ${v.channels} channels`);
+    }
+    const output = this.newValue(v.channels, v.num, v.den);
+    this.nodes.push({ op: 'batch_norm', input: x, output, params });
     return output;
   }
 

@@ -8,6 +8,7 @@ import { decodeReadBack, encodeReadBack, readBackLayout, type ReadBackLayout } f
 import { StagingPool } from '../gpu/staging.js';
 import { dispatchEachPipelineOnce, encodeCall, prepareCall, releaseCall, type PipelineCache, type PreparedCall } from '../kernels/program.js';
 import type { TensorRef } from '../kernels/tensor.js';
+import { foldBatchNorms } from './fold-batch-norm.js';
 import { fuseGraph } from './fuse.js';
 import type { Graph, ValueId } from './ir.js';
 import { valueSize } from './ir.js';
@@ -92,7 +93,7 @@ export class GraphExecutor {
     if (element === 'f16' && !pipelines.device.features.has('shader-f16')) {
       throw new WgsrError('BAD_ARGUMENT', 'f16 activations need the shader-f16 feature, which this device was not created with');
     }
-    const plan = planMemory(fuseGraph(graph));
+    const plan = planMemory(fuseGraph(foldBatchNorms(graph)));
     const weights = allocateGraphWeights(pipelines.device, plan.graph);
     const executor = new GraphExecutor(pipelines.device, pipelines, plan, weights.weights, element, await pacerFor(pipelines.device));
     deviceLoss(pipelines.device); // subscribe now, so a later loss is known when a call fails
@@ -345,7 +346,7 @@ export class GraphExecutor {
     const limits = this.device.limits;
     const limit = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
     const bytes = elementBytes(this.element);
-    const sizes = this.plan.bufferWeights.map((weight) => Math.ceil(weight * h * w));
+    const sizes = this.plan.bufferSizes.map((perPixel) => Math.ceil(perPixel * h * w));
     const total = sizes.reduce((a, b) => a + b, 0);
     if (total * bytes <= limit) {
       // One buffer for all activations: every kernel then binds one buffer for all its

@@ -1,11 +1,22 @@
+import type { Activation as KernelActivation } from '../kernels/activations.js';
+import type { InputTransform } from '../kernels/conv2d.js';
+
+export type { InputTransform };
+
 /**
  * The graph IR: values (tensors whose spatial size is a rational multiple of the input's) and
  * the nodes that produce them. Models describe the network with plain ops (conv, activation,
- * add, concat, upsample, …); `fuse.ts` folds them into fused convs; `plan.ts` places every
- * value in a buffer for a concrete input size; `executor.ts` runs the result.
+ * add, concat, upsample, batch norm, …); for inference `fold-batch-norm.ts` folds batch norms
+ * into their convs and `fuse.ts` folds the rest into fused convs; `plan.ts` places every value
+ * in a buffer, in elements per input pixel, so that one plan serves every input size;
+ * `executor.ts` runs the result.
  *
  * Spatial sizes are symbolic so one graph serves every tile size: a value's height is
  * `inputHeight · num / den` (pixel-unshuffle divides, upsampling and pixel-shuffle multiply).
+ *
+ * Parameters keep the state-dict names they came from (a conv's `<name>.weight` and
+ * `<name>.bias`, a PReLU's `key`, a batch norm's `<name>.weight`, …), so that what is computed
+ * can be traced back to, and written back into, the weights file.
  */
 export type ValueId = number;
 
@@ -17,24 +28,26 @@ export interface Value {
   readonly den: number;
 }
 
-export type Activation =
-  | { kind: 'none' }
-  | { kind: 'relu' }
-  | { kind: 'leaky_relu'; slope: number }
-  | { kind: 'prelu'; slopes: Float32Array }
-  | { kind: 'tanh' };
-
-export type InputTransform =
-  | { kind: 'none' }
-  | { kind: 'upsample_nearest'; factor: number }
-  | { kind: 'pixel_unshuffle'; factor: 2 | 4 };
+/** The kernels' activations, PReLU with its slopes (one per channel, or one shared) and their state-dict key. */
+export type Activation = Exclude<KernelActivation, { kind: 'prelu' }> | { kind: 'prelu'; slopes: Float32Array; key: string };
 
 export interface ConvWeights {
   /** PyTorch layout [cout, cin, k, k]. */
   readonly weight: Float32Array;
   readonly shape: readonly [number, number, number, number];
   readonly bias?: Float32Array;
-  /** The state-dict name, for error messages and labels. */
+  /** The state-dict prefix of `weight` and `bias`, also used in error messages and labels. */
+  readonly name: string;
+}
+
+/** BatchNorm2d's parameters and running statistics: y = (x − mean) / sqrt(var + eps) · weight + bias. */
+export interface BatchNormParams {
+  readonly weight: Float32Array;
+  readonly bias: Float32Array;
+  readonly runningMean: Float32Array;
+  readonly runningVar: Float32Array;
+  readonly eps: number;
+  /** The state-dict prefix (`<name>.weight`, `<name>.running_mean`, …). */
   readonly name: string;
 }
 
@@ -62,6 +75,7 @@ export type Node =
   | { readonly op: 'pixel_unshuffle'; readonly input: ValueId; readonly output: ValueId; readonly factor: 2 | 4 }
   | { readonly op: 'pixel_shuffle'; readonly input: ValueId; readonly output: ValueId; readonly factor: number }
   | { readonly op: 'concat'; readonly inputs: readonly ValueId[]; readonly output: ValueId }
+  | { readonly op: 'batch_norm'; readonly input: ValueId; readonly output: ValueId; readonly params: BatchNormParams }
   /** out = alpha·a + beta·upsample_nearest(b, bUpsample) */
   | {
       readonly op: 'add';

@@ -57,5 +57,7 @@ export function lowerStep(step: Step, ref: (id: ValueId) => TensorRef, weights: 
       return scaledAdd({ x: ref(node.a), y: ref(node.b), a: node.alpha, b: node.beta, yUpsample: node.bUpsample, output: ref(node.output) }, limits);
     case 'concat':
       throw new Error('concat nodes are planned into copies, never lowered directly');
+    case 'batch_norm':
+      throw new Error('batch norms are folded into their convs before planning (foldBatchNorms)');
   }
 }

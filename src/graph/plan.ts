@@ -34,7 +34,7 @@ export interface Storage {
   readonly num: number;
   readonly den: number;
   /** channels · (num/den)²: elements per input pixel. */
-  readonly weight: number;
+  readonly elementsPerPixel: number;
   firstDef: number;
   lastUse: number;
   buffer: number;
@@ -56,12 +56,12 @@ export interface MemoryPlan {
   readonly placements: ReadonlyMap<ValueId, Placement>;
   readonly storages: readonly Storage[];
   /** Elements per input pixel of each buffer. */
-  readonly bufferWeights: readonly number[];
+  readonly bufferSizes: readonly number[];
   /**
    * Elements per input pixel of the storages live at each step, before packing (index 0: before
    * the first step, when only the input exists). Its largest entry is the planner's minimum.
    */
-  readonly liveWeights: readonly number[];
+  readonly liveSizes: readonly number[];
 }
 
 export function planMemory(graph: Graph): MemoryPlan {
@@ -69,7 +69,7 @@ export function planMemory(graph: Graph): MemoryPlan {
   let storages: Storage[] = [];
   const placements = new Map<ValueId, Placement>();
   const newStorage = (v: Value) => {
-    storages.push({ channels: v.channels, num: v.num, den: v.den, weight: (v.channels * v.num * v.num) / (v.den * v.den), firstDef: Infinity, lastUse: -Infinity, buffer: -1 });
+    storages.push({ channels: v.channels, num: v.num, den: v.den, elementsPerPixel: (v.channels * v.num * v.num) / (v.den * v.den), firstDef: Infinity, lastUse: -Infinity, buffer: -1 });
     return storages.length - 1;
   };
 
@@ -130,7 +130,7 @@ export function planMemory(graph: Graph): MemoryPlan {
     }
   });
   touch(graph.output, Infinity, false);
-  const liveWeights = liveProfile(storages, steps.length);
+  const liveSizes = liveProfile(storages, steps.length);
 
   // 3. Packing.
   const pinned = new Set([placements.get(graph.input)!.storage, placements.get(graph.output)!.storage]);
@@ -143,7 +143,7 @@ export function planMemory(graph: Graph): MemoryPlan {
   storages = packed.storages;
 
   // 4. Buffers.
-  const bufferWeights: number[] = [];
+  const bufferSizes: number[] = [];
   const free = new Set<number>();
   const order = storages.map((_, i) => i).filter((i) => storages[i]!.firstDef !== Infinity);
   for (let at = -1; at < steps.length; at++) {
@@ -151,25 +151,25 @@ export function planMemory(graph: Graph): MemoryPlan {
       const s = storages[si]!;
       if (s.firstDef !== at) continue;
       let best = -1;
-      for (const b of free) if (bufferWeights[b]! >= s.weight && (best < 0 || bufferWeights[b]! < bufferWeights[best]!)) best = b;
+      for (const b of free) if (bufferSizes[b]! >= s.elementsPerPixel && (best < 0 || bufferSizes[b]! < bufferSizes[best]!)) best = b;
       if (best < 0 && free.size) {
-        best = [...free].reduce((a, b) => (bufferWeights[a]! >= bufferWeights[b]! ? a : b));
-        bufferWeights[best] = s.weight;
+        best = [...free].reduce((a, b) => (bufferSizes[a]! >= bufferSizes[b]! ? a : b));
+        bufferSizes[best] = s.elementsPerPixel;
       }
-      if (best < 0) best = bufferWeights.push(s.weight) - 1;
+      if (best < 0) best = bufferSizes.push(s.elementsPerPixel) - 1;
       free.delete(best);
       s.buffer = best;
     }
     for (const si of order) if (storages[si]!.lastUse === at) free.add(storages[si]!.buffer);
   }
-  return { graph, steps, placements, storages, bufferWeights, liveWeights };
+  return { graph, steps, placements, storages, bufferSizes, liveSizes };
 }
 
 /** Elements per input pixel of the storages live at each step (index 0: step −1, the input alone). */
 function liveProfile(storages: readonly Storage[], stepCount: number): number[] {
   const live = new Array<number>(stepCount + 1).fill(0);
   for (const s of storages) {
-    for (let at = Math.max(s.firstDef, -1); at <= Math.min(s.lastUse, stepCount - 1); at++) live[at + 1]! += s.weight;
+    for (let at = Math.max(s.firstDef, -1); at <= Math.min(s.lastUse, stepCount - 1); at++) live[at + 1]! += s.elementsPerPixel;
   }
   return live;
 }
@@ -196,14 +196,14 @@ interface Arena {
  * storage list (kept storages, then one per arena) and, per old storage, where it went.
  */
 function packStorages(storages: readonly Storage[], packable: readonly boolean[], stepCount: number) {
-  const capacity = Math.max(...storages.map((s) => s.weight));
+  const capacity = Math.max(...storages.map((s) => s.elementsPerPixel));
   const arenas: Arena[] = [];
   const open: Arena[] = [];
   const slots = new Map<number, { arena: Arena; start: number; size: number }>();
   for (let at = -1; at < stepCount; at++) {
     storages.forEach((s, si) => {
       if (!packable[si] || s.firstDef !== at) return;
-      const size = Math.ceil(s.weight);
+      const size = Math.ceil(s.elementsPerPixel);
       // The executor addresses a value by whole channel planes of its own size: a 4× value's
       // plane is 16 elements per input pixel, so its slice must start at a multiple of 16.
       const align = (s.num * s.num) / gcd(s.num * s.num, s.den * s.den);
@@ -240,7 +240,7 @@ function packStorages(storages: readonly Storage[], packable: readonly boolean[]
   }
   const kept = storages.map((_, i) => i).filter((i) => !slots.has(i));
   const result: Storage[] = kept.map((i) => storages[i]!);
-  for (const a of arenas) result.push({ channels: a.extent, num: 1, den: 1, weight: a.extent, firstDef: a.firstDef, lastUse: a.lastUse, buffer: -1 });
+  for (const a of arenas) result.push({ channels: a.extent, num: 1, den: 1, elementsPerPixel: a.extent, firstDef: a.firstDef, lastUse: a.lastUse, buffer: -1 });
   const moved: { storage: number; channelOffset: number }[] = [];
   kept.forEach((i, k) => (moved[i] = { storage: k, channelOffset: 0 }));
   for (const [si, slot] of slots) {
@@ -273,7 +273,7 @@ export function plannedBytes(
 ): { planned: number; naive: number; largestBuffer: number; minimum: number } {
   const px = height * width * bytesPerElement;
   const { planned, minimum } = planEfficiency(plan);
-  const largestBuffer = Math.max(...plan.bufferWeights) * px;
+  const largestBuffer = Math.max(...plan.bufferSizes) * px;
   const naive = plan.graph.values.reduce((s, v) => s + (v.channels * v.num * v.num) / (v.den * v.den), 0) * px;
   return { planned: planned * px, naive, largestBuffer, minimum: minimum * px };
 }
@@ -281,9 +281,9 @@ export function plannedBytes(
 /**
  * How close the buffer assignment comes to the best any allocator could do with these
  * lifetimes, in elements per input pixel. `minimum` is the largest, over steps, sum of the
- * weights of the storages live at that step (all of them must exist at once, so no assignment
+ * sizes of the storages live at that step (all of them must exist at once, so no assignment
  * needs less); `planned` is what the plan's buffers add up to.
  */
 export function planEfficiency(plan: MemoryPlan): { minimum: number; planned: number } {
-  return { minimum: Math.max(...plan.liveWeights), planned: plan.bufferWeights.reduce((a, w) => a + w, 0) };
+  return { minimum: Math.max(...plan.liveSizes), planned: plan.bufferSizes.reduce((a, w) => a + w, 0) };
 }

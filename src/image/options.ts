@@ -1,4 +1,5 @@
 import { WgsrError } from '../errors.js';
+import { DEFAULT_TILE_PAD } from './tile-size.js';
 import type { TileNetwork, UpscaleOptions } from './types.js';
 
 /** UpscaleOptions with Real-ESRGAN's defaults filled in, checked. */
@@ -30,7 +31,7 @@ export function resolveOptions(options: UpscaleOptions): ResolvedOptions {
   }
   return {
     tile: wholeAtLeast(options.tile, 0, 0, 'tile'),
-    tilePad: wholeAtLeast(options.tilePad, 10, 0, 'tilePad'),
+    tilePad: wholeAtLeast(options.tilePad, DEFAULT_TILE_PAD, 0, 'tilePad'),
     prePad: wholeAtLeast(options.prePad, 0, 0, 'prePad'),
     outscale: outscale ?? null,
     alpha,

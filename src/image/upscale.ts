@@ -3,7 +3,8 @@ import type { Image, SubmittedTile, TileNetwork, UpscaleOptions } from './types.
 import { validateImage, maxValue } from './validate.js';
 import { checkNetwork, resolveOptions } from './options.js';
 import { paddedAxis } from './pad.js';
-import { axisSpans, tileGrid, type Tile } from './tiles.js';
+import { automaticTileSide } from './tile-size.js';
+import { tileGrid, type Tile } from './tiles.js';
 import { planPasses, type Pass } from './passes.js';
 import { gatherTile, networkInputTable, scatterTile, type OutputMap } from './tensor.js';
 import { fillChannel, isOpaque, resizeAlphaLinear } from './alpha.js';
@@ -115,32 +116,6 @@ function outscaleSize(image: Image, outscale: number): { width: number; height: 
     );
   }
   return { width, height };
-}
-
-/**
- * The whole (padded) image when it fits maxTileSide(). Otherwise, for a network that says how
- * it blocks its work (tileAlignment), the side from maxTileSide() down to half of it whose
- * tiles, padded, need the fewest blocks (the largest side among equals); else maxTileSide().
- * `image` is the size before pre-padding: tiles wholly in the margin are not run.
- */
-function automaticTileSide(net: TileNetwork, padded: { width: number; height: number }, image: { width: number; height: number }, tilePad: number): number {
-  const side = Math.floor(net.maxTileSide());
-  if (!(side >= 1)) throw new Error(`TileNetwork.maxTileSide() must be at least 1, got ${side}`);
-  if (Math.max(padded.width, padded.height) <= side) return Math.max(padded.width, padded.height);
-  const align = net.tileAlignment ?? 1;
-  if (!(Number.isInteger(align) && align > 1)) return side;
-  // The grid is the product of its axes, and so is its block count.
-  const blocksAlong = (length: number, kept: number, s: number) =>
-    axisSpans(length, s, tilePad, net.sizeMultiple)
-      .filter((span) => span.start < kept)
-      .reduce((sum, span) => sum + Math.ceil((span.paddedEnd - span.paddedStart) / align), 0);
-  const blocks = (s: number) => blocksAlong(padded.width, image.width, s) * blocksAlong(padded.height, image.height, s);
-  let best = { side, blocks: blocks(side) };
-  for (let s = side - net.sizeMultiple; s >= Math.ceil(side / 2); s -= net.sizeMultiple) {
-    const b = blocks(s);
-    if (b < best.blocks) best = { side: s, blocks: b };
-  }
-  return best.side;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, done: number, total: number): void {

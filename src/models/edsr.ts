@@ -1,12 +1,11 @@
 import { WgsrError } from '../errors.js';
 import { countParameters } from '../weights/state-dict.js';
 import type { StateDict } from '../weights/types.js';
+import type { GraphBuilder } from '../graph/builder.js';
+import type { ConvWeights, ValueId } from '../graph/ir.js';
+import { sizeText, type Architecture, type CommonInfo, type ModelOptions } from './architecture.js';
 import { addConv, checkLayout, countConsecutive, exactSqrt, requireShape, type Layout } from './layout.js';
-import type { ModelInfo } from './types.js';
-
-// ---------------------------------------------------------------------------------------------
-// Detection
-// ---------------------------------------------------------------------------------------------
+import { convWeights } from './params.js';
 
 /**
  * EDSR in the EDSR-PyTorch layout: sub_mean (MeanShift) → head.0 conv → body.N ResBlocks
@@ -14,7 +13,7 @@ import type { ModelInfo } from './types.js';
  * conv, plus the head output → tail.0 Upsampler (conv to r²·nf + pixel_shuffle(r), r = 2 per ×2
  * stage or one r = 3) → tail.1 conv → add_mean. Input and output are in [0, rgbRange].
  */
-export interface EDSRInfo extends ModelInfo {
+export interface EDSRInfo extends CommonInfo {
   arch: 'EDSR';
   numFeat: number;
   numResBlocks: number;
@@ -108,3 +107,61 @@ function readMeanShift(sd: StateDict): { rgbMean: [number, number, number]; rgbS
   }
   return { rgbMean: mean as [number, number, number], rgbStd: std as [number, number, number] };
 }
+
+/**
+ * EDSR-PyTorch's forward (inputs in 0..255):
+ *   x = head(sub_mean(x)); res = body(x) + x; x = add_mean(tail(res))
+ *   ResBlock: res_scale·conv(relu(conv(x))) + x; the body ends with a conv.
+ *   Upsampler: ×2/×3 one conv to s²·n_feats + pixel_shuffle(s); ×4 two ×2 stages.
+ * MeanShift is a fixed 1×1 conv; files without it get DIV2K's mean (as EDSR-PyTorch builds it).
+ */
+function build(g: GraphBuilder, sd: StateDict, info: EDSRInfo, options: ModelOptions): ValueId {
+  const resScale = options.resScale ?? info.resScale;
+  const conv = (x: ValueId, name: string) => g.conv(x, convWeights(sd, name, 'EDSR'));
+  const meanShift = (x: ValueId, name: 'sub_mean' | 'add_mean') =>
+    g.conv(x, sd.has(`${name}.weight`) ? convWeights(sd, name, 'EDSR') : defaultMeanShift(info, name));
+
+  const head = conv(meanShift(g.input, 'sub_mean'), 'head.0');
+  let res = head;
+  for (let i = 0; i < info.numResBlocks; i++) {
+    const y = conv(g.activation(conv(res, `body.${i}.body.0`), { kind: 'relu' }), `body.${i}.body.2`);
+    res = g.add(y, res, resScale, 1);
+  }
+  res = g.add(conv(res, `body.${info.numResBlocks}`), head);
+  let x = res;
+  const stages = info.scale === 3 ? [3] : Array.from({ length: Math.log2(info.scale) }, () => 2);
+  stages.forEach((r, s) => (x = g.pixelShuffle(conv(x, `tail.0.${2 * s}`), r)));
+  return meanShift(conv(x, 'tail.1'), 'add_mean');
+}
+
+/** MeanShift(rgb_range 255, mean, std, sign): weight = I/std, bias = sign·255·mean/std. */
+function defaultMeanShift(info: EDSRInfo, name: 'sub_mean' | 'add_mean'): ConvWeights {
+  const sign = name === 'sub_mean' ? -1 : 1;
+  const weight = new Float32Array(9);
+  const bias = new Float32Array(3);
+  for (let c = 0; c < 3; c++) {
+    weight[c * 4] = 1 / info.rgbStd[c]!;
+    bias[c] = (sign * info.rgbRange * info.rgbMean[c]!) / info.rgbStd[c]!;
+  }
+  return { weight, shape: [3, 3, 1, 1], bias, name };
+}
+
+export const EDSR: Architecture<EDSRInfo> = {
+  name: 'EDSR',
+  summary: 'EDSR (EDSR-PyTorch layout)',
+  detect: detectEDSR,
+  build,
+  options: ['resScale'],
+  inputRange: (info) => info.rgbRange,
+  describe: (info) => ({
+    name: 'EDSR',
+    sizes: [
+      ['numFeat', sizeText(info.numFeat)],
+      ['numResBlocks', sizeText(info.numResBlocks)],
+      ['resScale', sizeText(info.resScale)],
+      ['rgbRange', sizeText(info.rgbRange)],
+      ['rgbMean', sizeText(info.rgbMean)],
+      ['rgbStd', sizeText(info.rgbStd)],
+    ],
+  }),
+};

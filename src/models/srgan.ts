@@ -1,12 +1,11 @@
 import { WgsrError } from '../errors.js';
 import { countParameters } from '../weights/state-dict.js';
 import type { StateDict } from '../weights/types.js';
+import type { GraphBuilder } from '../graph/builder.js';
+import type { ValueId } from '../graph/ir.js';
+import { sizeText, type Architecture, type CommonInfo } from './architecture.js';
 import { addConv, checkLayout, countConsecutive, requireShape, type Layout } from './layout.js';
-import type { ModelInfo } from './types.js';
-
-// ---------------------------------------------------------------------------------------------
-// Detection
-// ---------------------------------------------------------------------------------------------
+import { batchNormParams, convWeights, prelu } from './params.js';
 
 /**
  * The SRGAN generator of the seed layout: block_in = [conv 9×9 (in→nf), PReLU];
@@ -14,7 +13,7 @@ import type { ModelInfo } from './types.js';
  * is added back; upsample.J = conv (nf→4nf), pixel_shuffle(2), prelu; upsample.{last} =
  * conv 9×9 (nf→out); tanh. Without BatchNorm the bn keys and block_out.1 are absent.
  */
-export interface SRGANInfo extends ModelInfo {
+export interface SRGANInfo extends CommonInfo {
   arch: 'SRGAN';
   numFeat: number;
   numResidual: number;
@@ -78,3 +77,46 @@ export function detectSRGAN(sd: StateDict): SRGANInfo | null {
     preluPerChannel: preluSize === numFeat,
   };
 }
+
+/**
+ * The SRGAN generator (seed layout):
+ *   x0 = PReLU(conv9(x)); blocks: x + bn(conv(PReLU(bn(conv(x))))); x = bn(conv(x)) + x0
+ *   per ×2 stage: PReLU(pixel_shuffle(conv(x), 2)); out = tanh(conv9(x)), in (−1, 1).
+ * For inference the batch norms (eval mode) are folded into their convs (graph/fold-batch-norm.ts).
+ */
+function build(g: GraphBuilder, sd: StateDict, info: SRGANInfo): ValueId {
+  const conv = (x: ValueId, name: string) => g.conv(x, convWeights(sd, name, LABEL));
+  const act = (x: ValueId, name: string) => g.activation(x, prelu(sd, `${name}.weight`, LABEL));
+  const convBn = (x: ValueId, name: string, bn: string) => (info.hasBatchNorm ? g.batchNorm(conv(x, name), batchNormParams(sd, bn, LABEL)) : conv(x, name));
+
+  const x0 = act(conv(g.input, 'block_in.0'), 'block_in.1');
+  let x = x0;
+  for (let i = 0; i < info.numResidual; i++) {
+    const y = act(convBn(x, `blocks.${i}.conv1`, `blocks.${i}.bn1`), `blocks.${i}.prelu`);
+    x = g.add(convBn(y, `blocks.${i}.conv2`, `blocks.${i}.bn2`), x);
+  }
+  x = g.add(convBn(x, 'block_out.0', 'block_out.1'), x0);
+  const stages = Math.log2(info.scale);
+  for (let j = 0; j < stages; j++) x = act(g.pixelShuffle(conv(x, `upsample.${j}.conv`), 2), `upsample.${j}.prelu`);
+  return g.activation(conv(x, `upsample.${stages}`), { kind: 'tanh' });
+}
+
+export const SRGAN: Architecture<SRGANInfo> = {
+  name: 'SRGAN',
+  summary: 'SRGAN generator',
+  detect: detectSRGAN,
+  build,
+  inputRange: () => 1,
+  // tanh output in (−1, 1); the image is (y + 1) / 2. forward() stays raw.
+  outputToUnit: (y) => (y + 1) / 2,
+  outputNote: 'tanh, the image is (y + 1) / 2',
+  describe: (info) => ({
+    name: 'SRGAN',
+    sizes: [
+      ['numFeat', sizeText(info.numFeat)],
+      ['numResidual', sizeText(info.numResidual)],
+      ['hasBatchNorm', sizeText(info.hasBatchNorm)],
+      ['preluPerChannel', sizeText(info.preluPerChannel)],
+    ],
+  }),
+};

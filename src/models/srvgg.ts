@@ -1,12 +1,11 @@
 import { WgsrError } from '../errors.js';
 import { countParameters } from '../weights/state-dict.js';
 import type { StateDict } from '../weights/types.js';
+import type { GraphBuilder } from '../graph/builder.js';
+import type { ValueId } from '../graph/ir.js';
+import { sizeText, type Architecture, type CommonInfo } from './architecture.js';
 import { addConv, checkLayout, exactSqrt, requireShape, type Layout } from './layout.js';
-import type { ModelInfo } from './types.js';
-
-// ---------------------------------------------------------------------------------------------
-// Detection
-// ---------------------------------------------------------------------------------------------
+import { convWeights, prelu } from './params.js';
 
 /**
  * SRVGGNetCompact (realesr-general-x4v3, realesr-animevideov3): one nn.ModuleList `body` of
@@ -14,7 +13,7 @@ import type { ModelInfo } from './types.js';
  * plus the nearest-upsampled input. Only the convs and PReLUs have weights, so the keys are
  * `body.K.weight` / `body.K.bias` and nothing else.
  */
-export interface SRVGGNetCompactInfo extends ModelInfo {
+export interface SRVGGNetCompactInfo extends CommonInfo {
   arch: 'SRVGGNetCompact';
   numFeat: number;
   numConv: number;
@@ -62,3 +61,33 @@ export function detectSRVGGNetCompact(sd: StateDict): SRVGGNetCompactInfo | null
 
   return { arch: 'SRVGGNetCompact', scale, inChannels, outChannels, params: countParameters(sd), numFeat, numConv, preluPerChannel: preluSize === numFeat };
 }
+
+/**
+ * Real-ESRGAN's SRVGGNetCompact forward:
+ *   body.0 conv, body.1 PReLU, numConv × (conv, PReLU), last conv to out·s² channels,
+ *   pixel_shuffle(s), plus the nearest-upsampled input.
+ */
+function build(g: GraphBuilder, sd: StateDict, info: SRVGGNetCompactInfo): ValueId {
+  const conv = (x: ValueId, i: number) => g.conv(x, convWeights(sd, `body.${i}`, LABEL));
+  const act = (x: ValueId, i: number) => g.activation(x, prelu(sd, `body.${i}.weight`, LABEL));
+  let x = act(conv(g.input, 0), 1);
+  for (let i = 0; i < info.numConv; i++) x = act(conv(x, 2 * i + 2), 2 * i + 3);
+  const out = g.pixelShuffle(conv(x, 2 * info.numConv + 2), info.scale);
+  return g.add(out, g.input, 1, 1, info.scale);
+}
+
+export const SRVGG: Architecture<SRVGGNetCompactInfo> = {
+  name: 'SRVGGNetCompact',
+  summary: 'SRVGGNetCompact (realesr-general / realesr-animevideo)',
+  detect: detectSRVGGNetCompact,
+  build,
+  inputRange: () => 1,
+  describe: (info) => ({
+    name: 'SRVGGNetCompact',
+    sizes: [
+      ['numFeat', sizeText(info.numFeat)],
+      ['numConv', sizeText(info.numConv)],
+      ['preluPerChannel', sizeText(info.preluPerChannel)],
+    ],
+  }),
+};

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GraphExecutor } from '../../src/graph/executor.js';
-import { buildRRDBNet } from '../../src/models/rrdbnet-graph.js';
+import { buildModel } from '../../src/models/registry.js';
 import { expectClose } from '../helpers/compare.js';
 import { PipelineCache } from '../../src/kernels/program.js';
 import { testPipelines } from '../helpers/gpu.js';
@@ -22,7 +22,7 @@ describe('graph executor', () => {
   ] as const) {
     it(`runs a random RRDBNet ×${scale} on ${w}×${h} like the unfused CPU reference`, async () => {
       const { sd, info } = randomRRDBNet({ scale, numFeat: 12, numGrowCh: 8, numBlock: 2, seed: 10 + scale });
-      const graph = buildRRDBNet(sd, info);
+      const graph = buildModel(sd, info).graph;
       const executor = await GraphExecutor.create(await testPipelines(), graph);
       try {
         const input = randomArray(3 * h * w, rng(scale), 0.5).map((v) => v + 0.5);
@@ -101,7 +101,7 @@ describe('graph executor tile alignment', () => {
   ] as const) {
     it(`RRDBNet ×${scale}: ${alignment} input pixels`, async () => {
       const { sd, info } = randomRRDBNet({ scale, numFeat: 16, numGrowCh: 8, numBlock: 1, seed: 7 });
-      const executor = await GraphExecutor.create(await testPipelines(), buildRRDBNet(sd, info));
+      const executor = await GraphExecutor.create(await testPipelines(), buildModel(sd, info).graph);
       try {
         expect(executor.tileAlignment).toBe(alignment);
       } finally {
@@ -114,7 +114,7 @@ describe('graph executor tile alignment', () => {
 describe('graph executor creation', () => {
   it('dispatches one workgroup of each pipeline before packing the weights, and runs correctly after', async () => {
     const { sd, info } = randomRRDBNet({ scale: 2, numFeat: 12, numGrowCh: 8, numBlock: 1, seed: 5 });
-    const graph = buildRRDBNet(sd, info);
+    const graph = buildModel(sd, info).graph;
     const { device, log } = recordingDevice((await testPipelines()).device);
     const executor = await GraphExecutor.create(new PipelineCache(device), graph);
     try {

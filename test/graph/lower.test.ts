@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fuseGraph } from '../../src/graph/fuse.js';
 import { convsPaddedToWidestTile } from '../../src/graph/weights.js';
-import { buildModel } from '../../src/models/build.js';
-import { detectArchitecture } from '../../src/models/registry.js';
+import { buildModel, detectArchitecture } from '../../src/models/registry.js';
 import type { StateDict } from '../../src/weights/types.js';
 import { edsr, rrdbnet, srgan, srvgg } from '../helpers/architectures.js';
 

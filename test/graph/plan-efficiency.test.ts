@@ -6,8 +6,7 @@ import { fuseGraph } from '../../src/graph/fuse.js';
 import { nodeInputs, type ConvWeights, type ValueId } from '../../src/graph/ir.js';
 import { planEfficiency, planMemory, plannedBytes, type MemoryPlan } from '../../src/graph/plan.js';
 import { alignBytes } from '../../src/gpu/buffers.js';
-import { buildModel } from '../../src/models/build.js';
-import { detectArchitecture } from '../../src/models/registry.js';
+import { buildModel, detectArchitecture } from '../../src/models/registry.js';
 import { createUpscaler } from '../../src/upscaler.js';
 import { loadWeights } from '../../src/weights/load.js';
 import type { StateDict } from '../../src/weights/types.js';
@@ -82,7 +81,7 @@ describe('the planner\'s minimum', () => {
     const c = g.conv(u, conv('c', 3, 16)); // step 3: 12 per input pixel
     const plan = planMemory(g.build(g.add(c, g.input, 1, 1, 2))); // step 4
     // Live (input 3 until step 4; a 8 at 0–1; b 16 at 1–2; u 64 at 2–3; c 12 at 3–4; output 12 from 4):
-    expect(plan.liveWeights).toEqual([3, 3 + 8, 3 + 8 + 16, 3 + 16 + 64, 3 + 64 + 12, 3 + 12 + 12]);
+    expect(plan.liveSizes).toEqual([3, 3 + 8, 3 + 8 + 16, 3 + 16 + 64, 3 + 64 + 12, 3 + 12 + 12]);
     const { minimum, planned } = planEfficiency(plan);
     expect(minimum).toBe(83);
     expect(planned).toBeGreaterThanOrEqual(minimum);
@@ -95,7 +94,7 @@ describe('memory plan efficiency on the real architectures', () => {
   it.each(CASES)(`%s: planned buffers ≤ ${MAX_RATIO}× the planner's minimum, no live values overlap`, (name, make) => {
     const plan = planOf(make());
     const { minimum, planned } = planEfficiency(plan);
-    console.log(`${name}: minimum ${minimum}, planned ${planned} elements per input pixel (×${(planned / minimum).toFixed(3)}), ${plan.bufferWeights.length} buffers`);
+    console.log(`${name}: minimum ${minimum}, planned ${planned} elements per input pixel (×${(planned / minimum).toFixed(3)}), ${plan.bufferSizes.length} buffers`);
     expect(minimum).toBeGreaterThan(0);
     expect(planned).toBeGreaterThanOrEqual(minimum);
     expect(planned / minimum).toBeLessThanOrEqual(MAX_RATIO);
@@ -115,7 +114,7 @@ describe('GPU bytes the executor really allocates', () => {
       const allocated = counting.liveBytes(/^activations/);
       const plan = planOf(loadWeights(bytes).stateDict);
       // Each buffer holds ⌈weight·h·w⌉ floats, rounded up to 16 bytes.
-      expect(allocated).toBe(plan.bufferWeights.reduce((s, weight) => s + alignBytes(Math.ceil(weight * h * w) * 4), 0));
+      expect(allocated).toBe(plan.bufferSizes.reduce((s, perPixel) => s + alignBytes(Math.ceil(perPixel * h * w) * 4), 0));
       const { minimum } = up.memory(h, w) as ReturnType<typeof plannedBytes>;
       console.log(`bundled model, ${w}×${h}: allocated ${allocated} B, minimum ${minimum} B (×${(allocated / minimum).toFixed(3)})`);
       expect(allocated / minimum).toBeLessThanOrEqual(MAX_RATIO);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { fuseGraph } from '../../src/graph/fuse.js';
 import { planMemory, plannedBytes } from '../../src/graph/plan.js';
-import { buildRRDBNet } from '../../src/models/rrdbnet-graph.js';
+import { buildModel } from '../../src/models/registry.js';
 import { randomRRDBNet } from '../helpers/synthetic.js';
 
 describe('fusion and memory planning on RRDBNet', () => {
   const { sd, info } = randomRRDBNet({ scale: 4, numFeat: 64, numGrowCh: 32, numBlock: 3, seed: 1 });
-  const graph = buildRRDBNet(sd, info);
+  const graph = buildModel(sd, info).graph;
   const fused = fuseGraph(graph);
   const plan = planMemory(fused);
 
@@ -47,7 +47,7 @@ describe('fusion and memory planning on RRDBNet', () => {
     const m = plannedBytes(plan, 64, 64);
     expect(m.planned).toBeLessThan(m.naive / 4);
     // Every buffer is at least as large as any storage assigned to it.
-    for (const s of plan.storages) if (s.buffer >= 0) expect(plan.bufferWeights[s.buffer]!).toBeGreaterThanOrEqual(s.weight);
+    for (const s of plan.storages) if (s.buffer >= 0) expect(plan.bufferSizes[s.buffer]!).toBeGreaterThanOrEqual(s.elementsPerPixel);
   });
 
   it('never gives two live storages the same buffer', () => {

@@ -1,5 +1,6 @@
 import type { Graph, Node } from '../../src/graph/ir.js';
 import { activationRef } from './activation.js';
+import { batchNormEvalRef } from './batch-norm.js';
 import { concatRef } from './concat.js';
 import { conv2dRef } from './conv2d.js';
 import { pixelShuffleRef } from './pixel-shuffle.js';
@@ -50,5 +51,7 @@ function evalNode(node: Node, get: (id: number) => Tensor3): Tensor3 {
       return concatRef(node.inputs.map(get));
     case 'add':
       return scaledAddRef(node.alpha, get(node.a), node.beta, get(node.b), node.bUpsample);
+    case 'batch_norm':
+      return batchNormEvalRef(get(node.input), node.params);
   }
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { detectArchitecture } from '../../src/models/registry.js';
 import { loadWeights } from '../../src/weights/load.js';
 import { countParameters } from '../../src/weights/state-dict.js';
-import type { ModelInfo } from '../../src/models/types.js';
+import type { ModelInfo } from '../../src/models/registry.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const localModels = path.join(repoRoot, 'test/fixtures/models');

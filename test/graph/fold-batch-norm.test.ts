@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { foldBatchNorm, type BatchNormParams } from '../../src/kernels/batch-norm-fold.js';
+import { foldBatchNorm } from '../../src/graph/fold-batch-norm.js';
+import type { BatchNormParams } from '../../src/graph/ir.js';
 import { conv2d, packConv2dWeights } from '../../src/kernels/conv2d.js';
 import { expectClose } from '../helpers/compare.js';
 import { testDevice } from '../helpers/gpu.js';
 import { batchNormEvalRef } from '../reference/batch-norm.js';
 import { conv2dRef } from '../reference/conv2d.js';
 import type { Tensor3 } from '../reference/tensor.js';
-import { fixtureArray, fixtureTensor } from './fixtures.js';
-import { download, empty, limits, randomArray, randomTensor, rng, run, upload } from './harness.js';
+import { fixtureArray, fixtureTensor } from '../kernels/fixtures.js';
+import { download, empty, limits, randomArray, randomTensor, rng, run, upload } from '../kernels/harness.js';
 
 async function gpuConv(x: Tensor3, weight: Float32Array, shape: number[], bias: Float32Array): Promise<Tensor3> {
   const { device } = await testDevice();
@@ -18,7 +19,7 @@ async function gpuConv(x: Tensor3, weight: Float32Array, shape: number[], bias: 
 
 describe('foldBatchNorm', () => {
   const name = 'batch_norm_eval';
-  const bn: BatchNormParams = {
+  const bn: Omit<BatchNormParams, 'name'> = {
     weight: fixtureArray(name, 'weight.npy'),
     bias: fixtureArray(name, 'bias.npy'),
     runningMean: fixtureArray(name, 'running_mean.npy'),

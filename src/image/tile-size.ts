@@ -1,0 +1,68 @@
+import { axisSpans } from './tiles.js';
+import type { TileNetwork } from './types.js';
+
+/**
+ * How large tiles are, decided here and nowhere else: the largest side that fits the memory
+ * budget, the side an image is cut into when it does not fit whole, and the smaller side tried
+ * after the GPU ran out of memory.
+ */
+
+/** Real-ESRGAN's CLI default. */
+export const DEFAULT_TILE_PAD = 10;
+
+/** The smallest tile side an out-of-memory retry tries. */
+export const MIN_RETRY_TILE = 32;
+
+/**
+ * The largest tile side whose padded tile fits both the memory budget (all planned buffers)
+ * and the adapter's per-binding limit (the largest buffer), as a multiple of the network's
+ * size multiple. `perPixel` is the network's memory for a 1×1 input, in bytes. Never below 16
+ * pixels: a budget too small for that is reported by the executor.
+ */
+export function maxTileSide(
+  perPixel: { planned: number; largestBuffer: number },
+  budget: number,
+  bindingLimit: number,
+  tilePad: number,
+  sizeMultiple: number,
+): number {
+  const byBudget = budget / perPixel.planned;
+  const byBinding = bindingLimit / perPixel.largestBuffer;
+  const padded = Math.floor(Math.sqrt(Math.min(byBudget, byBinding)));
+  return Math.max(16, Math.floor((padded - 2 * tilePad) / sizeMultiple) * sizeMultiple);
+}
+
+/**
+ * The whole (padded) image when it fits maxTileSide(). Otherwise, for a network that says how
+ * it blocks its work (tileAlignment), the side from maxTileSide() down to half of it whose
+ * tiles, padded, need the fewest blocks (the largest side among equals); else maxTileSide().
+ * `image` is the size before pre-padding: tiles wholly in the margin are not run.
+ */
+export function automaticTileSide(net: TileNetwork, padded: { width: number; height: number }, image: { width: number; height: number }, tilePad: number): number {
+  const side = Math.floor(net.maxTileSide());
+  if (!(side >= 1)) throw new Error(`TileNetwork.maxTileSide() must be at least 1, got ${side}`);
+  if (Math.max(padded.width, padded.height) <= side) return Math.max(padded.width, padded.height);
+  const align = net.tileAlignment ?? 1;
+  if (!(Number.isInteger(align) && align > 1)) return side;
+  // The grid is the product of its axes, and so is its block count.
+  const blocksAlong = (length: number, kept: number, s: number) =>
+    axisSpans(length, s, tilePad, net.sizeMultiple)
+      .filter((span) => span.start < kept)
+      .reduce((sum, span) => sum + Math.ceil((span.paddedEnd - span.paddedStart) / align), 0);
+  const blocks = (s: number) => blocksAlong(padded.width, image.width, s) * blocksAlong(padded.height, image.height, s);
+  let best = { side, blocks: blocks(side) };
+  for (let s = side - net.sizeMultiple; s >= Math.ceil(side / 2); s -= net.sizeMultiple) {
+    const b = blocks(s);
+    if (b < best.blocks) best = { side: s, blocks: b };
+  }
+  return best.side;
+}
+
+/**
+ * The tile side to try after a tile of `failedSide` (padded) ran out of GPU memory: about half
+ * of it, or undefined below MIN_RETRY_TILE.
+ */
+export function tileSideAfterOutOfMemory(failedSide: number, tilePad: number): number | undefined {
+  const next = Math.floor(Math.max(failedSide - 2 * tilePad, failedSide / 2) / 2);
+  return next < MIN_RETRY_TILE ? undefined : next;
+}
