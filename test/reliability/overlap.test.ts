@@ -52,6 +52,24 @@ describe('overlapped tiles give the bytes of one tile at a time', () => {
   }
 });
 
+describe('overlap given to createUpscaler', () => {
+  it('applies to every image of that upscaler, and a call can still ask for overlap', async () => {
+    const { device } = await testDevice();
+    const t = trackingDevice(device);
+    const up = await createUpscaler(model('srvgg_x4_tiny'), { device: t.device, tile: 16, tilePad: 4, overlap: false });
+    try {
+      const img = image(40, 36, 3, 8);
+      const sequential = await up.upscale(img);
+      // One tile at a time: one read-back buffer was ever needed.
+      expect(readBacks(t.live)).toBe(1);
+      expect(same(await up.upscale(img, { overlap: true }), sequential)).toBe(true);
+      expect(readBacks(t.live)).toBe(2);
+    } finally {
+      up.destroy();
+    }
+  }, 60_000);
+});
+
 describe('f16 overflow in the middle of an overlapped image', () => {
   it('the tile already queued in f16 behind the first overflowing one is redone in f32: same bytes as one tile at a time', async () => {
     const { device } = await testDevice();
