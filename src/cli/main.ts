@@ -1,4 +1,5 @@
 import { isWgsrError } from '../errors.js';
+import { SUPPORTED_ARCHITECTURES } from '../models/registry.js';
 import type { CommandIO } from './command.js';
 import { COMMANDS } from './commands.js';
 
@@ -7,7 +8,9 @@ const VERSION = '0.1.0';
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
-    'wgsr — image super-resolution (ESRGAN, Real-ESRGAN, EDSR, SRGAN, SRVGGNetCompact) on WebGPU',
+    'wgsr — image super-resolution on WebGPU',
+    '',
+    `Networks: ${SUPPORTED_ARCHITECTURES}.`,
     '',
     'Usage: wgsr <command> [options]      (wgsr <command> --help for its options)',
     '',

@@ -1,4 +1,5 @@
 import { WgsrError } from '../errors.js';
+import { convFlops } from '../kernels/conv2d.js';
 import { encodeCall } from '../kernels/program.js';
 import { BufferUsage } from '../gpu/constants.js';
 import type { GraphExecutor } from './executor.js';
@@ -50,7 +51,7 @@ export async function profileLayers(executor: GraphExecutor, height: number, wid
       if (node?.op === 'conv2d') {
         const [cout, cin, k] = node.weights.shape;
         const out = valueSize(executor.plan.graph.values[node.output]!, height, width);
-        flops = 2 * cin * cout * k * k * out.height * out.width;
+        flops = convFlops(cin, cout, k, out.height * out.width);
       }
       return {
         label: call.label ?? node?.op ?? 'copy',

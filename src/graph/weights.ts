@@ -1,4 +1,5 @@
 import { uploadPreluSlopes, type PreluSlopes } from '../kernels/activation.js';
+import { convFlops } from '../kernels/conv2d.js';
 import { WIDEST_TILE_GROUPS } from '../kernels/conv2d-tile.js';
 import { allocateConv2dWeights, type PackedConv2dWeights } from '../kernels/conv2d-weights.js';
 import type { Graph, Node } from './ir.js';
@@ -20,11 +21,11 @@ const PAD_TO_WIDEST_TILE_BUDGET = 0.01;
 /** Output channels of the widest conv tile. */
 const WIDEST_TILE_CHANNELS = 4 * WIDEST_TILE_GROUPS;
 
-/** 2·cin·cout·k² per output pixel, times output pixels per input pixel. */
+/** The conv's FLOPs per input pixel, as if it had `cout` output channels. */
 function convFlopsPerInputPixel(graph: Graph, node: Extract<Node, { op: 'conv2d' }>, cout: number): number {
   const [, cin, k] = node.weights.shape;
   const out = graph.values[node.output]!;
-  return 2 * cin * cout * k * k * (out.num / out.den) ** 2;
+  return convFlops(cin, cout, k, (out.num / out.den) ** 2);
 }
 
 /**

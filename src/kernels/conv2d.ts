@@ -131,9 +131,12 @@ function epilogueActivation(a: Activation): ConvActivationKind {
   return a.kind === 'prelu' || a.kind === 'tanh' ? a.kind : 'leaky';
 }
 
-/** Multiply-adds × 2 of one conv: 2·cin·cout·k²·H·W (H, W after the input transform). */
+/** Multiply-adds × 2 of a k×k conv from cin to cout channels over `pixels` output pixels. */
+export const convFlops = (cin: number, cout: number, k: number, pixels: number): number => 2 * cin * cout * k * k * pixels;
+
+/** Multiply-adds × 2 of one conv (H, W after the input transform). */
 export const conv2dFlops = (desc: Pick<Conv2dDesc, 'input' | 'inputTransform' | 'weights'>): number => {
   const { height, width } = convInputShape(desc.input, desc.inputTransform);
   const w = desc.weights;
-  return 2 * w.cin * w.cout * w.kernelSize * w.kernelSize * height * width;
+  return convFlops(w.cin, w.cout, w.kernelSize, height * width);
 };

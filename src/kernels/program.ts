@@ -192,17 +192,6 @@ export function dispatchEachPipelineOnce(device: GPUDevice, calls: readonly Prep
   device.queue.submit([encoder.finish()]);
 }
 
-/** Runs calls in order in one pass and waits for them (tests and benches). */
-export async function runCalls(cache: PipelineCache, calls: readonly KernelCall[]): Promise<void> {
-  const prepared = await Promise.all(calls.map((c) => prepareCall(cache, c)));
-  const encoder = cache.device.createCommandEncoder();
-  const pass = encoder.beginComputePass();
-  for (const p of prepared) encodeCall(pass, p);
-  pass.end();
-  cache.device.queue.submit([encoder.finish()]);
-  await cache.device.queue.onSubmittedWorkDone();
-  prepared.forEach(releaseCall);
-}
 
 const sharedVariants = new Map<string, KernelVariant>();
 

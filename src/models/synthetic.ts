@@ -1,3 +1,4 @@
+import { convFlops } from '../kernels/conv2d.js';
 import type { StateDict } from '../weights/types.js';
 
 export interface RRDBNetSizes {
@@ -34,10 +35,10 @@ export function syntheticRRDBNet({ numFeat = 64, numBlock = 23, numGrowCh = 32, 
 
 /** Multiply-adds × 2 of RRDBNet ×4 per input pixel: 35.85 MFLOP at x4plus size. */
 export function rrdbnetFlopsPerPixel({ numFeat = 64, numBlock = 23, numGrowCh = 32 }: RRDBNetSizes = {}): number {
-  const k = 9;
-  let lowRes = 2 * k * 3 * numFeat + 2 * k * numFeat * numFeat; // conv_first, conv_body
-  for (let c = 1; c <= 5; c++) lowRes += 3 * numBlock * 2 * k * (numFeat + (c - 1) * numGrowCh) * (c === 5 ? numFeat : numGrowCh);
-  const up1 = 4 * 2 * k * numFeat * numFeat;
-  const x4 = 16 * (2 * 2 * k * numFeat * numFeat + 2 * k * numFeat * 3); // conv_up2, conv_hr, conv_last
-  return lowRes + up1 + x4;
+  // 3×3 convs; `pixels` is output pixels per input pixel (4 after one ×2 upsampling, 16 after two).
+  const conv = (cin: number, cout: number, pixels = 1) => convFlops(cin, cout, 3, pixels);
+  let flops = conv(3, numFeat) + conv(numFeat, numFeat); // conv_first, conv_body
+  for (let c = 1; c <= 5; c++) flops += 3 * numBlock * conv(numFeat + (c - 1) * numGrowCh, c === 5 ? numFeat : numGrowCh);
+  flops += conv(numFeat, numFeat, 4); // conv_up1
+  return flops + 2 * conv(numFeat, numFeat, 16) + conv(numFeat, 3, 16); // conv_up2, conv_hr, conv_last
 }

@@ -1,6 +1,7 @@
 import { float32ToFloat16Bits } from '../half.js';
 import { decodeToFloat32, DTYPE_SIZE, float32ToBFloat16Bits, isFloatDType } from './dtypes.js';
-import { modelError, readU64 } from './model-error.js';
+import { modelError } from './model-error.js';
+import { readU64 } from './u64.js';
 import type { DType, StateDict, WeightTensor } from './types.js';
 
 /**

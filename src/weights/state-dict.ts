@@ -77,10 +77,6 @@ export function stripModulePrefix<T>(entries: Map<string, T>): Map<string, T> {
   return new Map([...entries].map(([k, v]) => [k.slice(prefix.length), v]));
 }
 
-export function numel(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
 /** Parameter count: every element of every floating-point tensor (integer buffers excluded). */
 export function countParameters(sd: StateDict): number {
   let total = 0;

@@ -1,4 +1,5 @@
-import { modelError, readU64 } from './model-error.js';
+import { modelError } from './model-error.js';
+import { readU64 } from './u64.js';
 
 /**
  * A minimal reader for the zip files torch.save writes (torch ≥ 1.6): stored (uncompressed)

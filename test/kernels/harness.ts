@@ -1,5 +1,5 @@
 import { createTensorBuffer, readFloat32 } from '../../src/gpu/buffers.js';
-import { runCalls, type KernelCall } from '../../src/kernels/program.js';
+import { encodeCall, prepareCall, releaseCall, type KernelCall, type PipelineCache } from '../../src/kernels/program.js';
 import type { TensorRef } from '../../src/kernels/tensor.js';
 import { testDevice, testPipelines } from '../helpers/gpu.js';
 import { tensor3, type Tensor3 } from '../reference/tensor.js';
@@ -66,4 +66,16 @@ export async function run(...calls: KernelCall[]): Promise<void> {
 
 export async function limits(): Promise<GPUSupportedLimits> {
   return (await testDevice()).device.limits;
+}
+
+/** Runs calls in order in one pass and waits for them. */
+async function runCalls(cache: PipelineCache, calls: readonly KernelCall[]): Promise<void> {
+  const prepared = await Promise.all(calls.map((c) => prepareCall(cache, c)));
+  const encoder = cache.device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  for (const p of prepared) encodeCall(pass, p);
+  pass.end();
+  cache.device.queue.submit([encoder.finish()]);
+  await cache.device.queue.onSubmittedWorkDone();
+  prepared.forEach(releaseCall);
 }
