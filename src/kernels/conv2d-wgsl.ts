@@ -134,9 +134,59 @@ export function conv2dVariant(s: ConvVariantSpec): KernelVariant {
   return variant;
 }
 
+/** Lines of WGSL at a given indent. */
+class Lines {
+  readonly lines: string[] = [];
+  emit(indent: number, text: string): void {
+    this.lines.push(' '.repeat(indent) + text);
+  }
+}
+
 function generateConv2dVariant(s: ConvVariantSpec): KernelVariant {
-  const { k, tile } = s;
+  const { tile } = s;
   const { px, py, cv, subgroup: sg } = tile;
+  const out = new Lines();
+  emitMainLoop(out, s);
+  emitEpilogue(out, s);
+  const lines = out.lines;
+  const laneBuiltin = sg ? ', @builtin(subgroup_invocation_id) lane: u32' : '';
+  // The channel loop's bound is subgroup-uniform (subgroupAny), which the uniformity analysis,
+  // knowing only workgroup uniformity, cannot see.
+  const subgroups = sg ? 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n' : '';
+  const body = /* wgsl */ `${elementWgsl(s.element, true)}
+${TRANSFORM_WGSL[s.transform]}
+
+// alpha·v + beta·r1 (+ gamma·r2) for the residuals there are.
+fn with_residuals(v: f32, o: u32) -> f32 {
+  if (u.residuals == 0u) { return v; }
+  let y = u.alpha * v + u.beta * f32(res1[u.r1_offset + o]);
+  if (u.residuals == 1u) { return y; }
+  return y + u.gamma * f32(res2[u.r2_offset + o]);
+}
+
+@compute @workgroup_size(${tile.wgX}, ${tile.wgY}, 1)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u${laneBuiltin}) {
+  let x0 = gid.x * ${px}u;
+  let y0 = gid.y * ${py}u;
+  let plane = u.height * u.width;
+  // From the workgroup id: all invocations of a workgroup share their output channels (and
+  // so their weights).
+  let g0 = wid.z * ${cv}u;
+${lines.join('\n')}
+}
+`;
+  return defineKernel({ key: conv2dVariantKey(s), directives: subgroups + elementEnable(s.element), storage: conv2dBindings(s.element), uniforms: CONV2D_PARAMS, body });
+}
+
+/**
+ * Accumulators, then the loop over input channels: per channel the invocation's input window
+ * (with padding and the fused input transform in its row and column offsets) and the
+ * weights of its cv groups, then every FMA.
+ */
+function emitMainLoop(out: Lines, s: ConvVariantSpec): void {
+  const { k } = s;
+  const { px, py, cv, subgroup: sg } = s.tile;
+  const emit = out.emit.bind(out);
   const pad = (k - 1) / 2;
   // Up to 3×3 every tap is unrolled and the whole input window is loaded once per channel.
   // Larger kernels loop over kernel rows, one window row at a time.
@@ -146,8 +196,6 @@ function generateConv2dVariant(s: ConvVariantSpec): KernelVariant {
   const cols = range(px + k - 1);
   const rows = range(py + kRows - 1);
   const groups = range(cv);
-  const lines: string[] = [];
-  const emit = (indent: number, text: string) => lines.push(' '.repeat(indent) + text);
 
   // Offsets and "inside the image" masks of the input rows and columns this invocation reads.
   for (const j of cols) {
@@ -208,16 +256,22 @@ function generateConv2dVariant(s: ConvVariantSpec): KernelVariant {
   }
   if (loopRows) emit(4, `}`);
   emit(2, `}`);
+}
 
-  // Epilogue: bias is already in; activation, residuals, then the stores, as a loop over the
-  // accumulators (copied into an array). Unrolled, the stores (every one a per-lane loop with
-  // a bounds check on lavapipe) tripled the time lavapipe takes to JIT-compile the shader
-  // (2.8 s against 8.9 s for 16×4×4) for a step that runs once per invocation.
+/**
+ * Bias is already in; activation, residuals, then the stores, as a loop over the
+ * accumulators (copied into an array). Unrolled, the stores (every one a per-lane loop with
+ * a bounds check on lavapipe) tripled the time lavapipe takes to JIT-compile the shader
+ * (2.8 s against 8.9 s for 16×4×4) for a step that runs once per invocation.
+ */
+function emitEpilogue(out: Lines, s: ConvVariantSpec): void {
+  const { px, py, cv } = s.tile;
+  const emit = out.emit.bind(out);
   const slope = s.activation === 'prelu' ? 'slope4' : 'vec4f(u.slope)';
   const activation = s.activation === 'leaky' ? 'leaky_relu' : s.activation;
   const count = cv * py * px;
   emit(2, `var acc: array<vec4f, ${count}>;`);
-  for (const i of groups) for (const q of range(py)) for (const p of range(px)) emit(2, `acc[${(i * py + q) * px + p}] = a${i}_${q}_${p};`);
+  for (const i of range(cv)) for (const q of range(py)) for (const p of range(px)) emit(2, `acc[${(i * py + q) * px + p}] = a${i}_${q}_${p};`);
   emit(2, `for (var i = 0u; i < ${count}u; i++) {`);
   emit(4, `let p = i % ${px}u;`);
   emit(4, `let q = (i / ${px}u) % ${py}u;`);
@@ -231,32 +285,4 @@ function generateConv2dVariant(s: ConvVariantSpec): KernelVariant {
   emit(6, `}`);
   emit(4, `}`);
   emit(2, `}`);
-
-  const laneBuiltin = sg ? ', @builtin(subgroup_invocation_id) lane: u32' : '';
-  // The channel loop's bound is subgroup-uniform (subgroupAny), which the uniformity analysis,
-  // knowing only workgroup uniformity, cannot see.
-  const subgroups = sg ? 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n' : '';
-  const body = /* wgsl */ `${elementWgsl(s.element, true)}
-${TRANSFORM_WGSL[s.transform]}
-
-// alpha·v + beta·r1 (+ gamma·r2) for the residuals there are.
-fn with_residuals(v: f32, o: u32) -> f32 {
-  if (u.residuals == 0u) { return v; }
-  let y = u.alpha * v + u.beta * f32(res1[u.r1_offset + o]);
-  if (u.residuals == 1u) { return y; }
-  return y + u.gamma * f32(res2[u.r2_offset + o]);
-}
-
-@compute @workgroup_size(${tile.wgX}, ${tile.wgY}, 1)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u${laneBuiltin}) {
-  let x0 = gid.x * ${px}u;
-  let y0 = gid.y * ${py}u;
-  let plane = u.height * u.width;
-  // From the workgroup id: all invocations of a workgroup share their output channels (and
-  // so their weights).
-  let g0 = wid.z * ${cv}u;
-${lines.join('\n')}
-}
-`;
-  return defineKernel({ key: conv2dVariantKey(s), directives: subgroups + elementEnable(s.element), storage: conv2dBindings(s.element), uniforms: CONV2D_PARAMS, body });
 }
