@@ -5,6 +5,7 @@ import { InFlight } from '../gpu/in-flight.js';
 import { deviceLoss, lossChecked } from '../gpu/loss.js';
 import { pacerFor, type GpuPacer } from '../gpu/pacing.js';
 import { decodeReadBack, encodeReadBack, readBackLayout, type ReadBackLayout } from '../gpu/read-back.js';
+import { allocateRegions, type Region } from '../gpu/regions.js';
 import { StagingPool } from '../gpu/staging.js';
 import { dispatchEachPipelineOnce, encodeCall, prepareCall, releaseCall, type PipelineCache, type PreparedCall } from '../kernels/program.js';
 import type { TensorRef } from '../kernels/tensor.js';
@@ -66,7 +67,7 @@ interface RunState {
  */
 export class GraphExecutor {
   /** Where each of the plan's buffers lives: a GPU buffer and an element offset in it. */
-  private regions: { buffer: GPUBuffer; base: number }[] = [];
+  private regions: Region[] = [];
   /** f16 only: the flag the kernels set when a value does not fit. */
   private readonly overflowFlag: GPUBuffer | undefined;
   private capacity = { height: 0, width: 0 };
@@ -343,31 +344,11 @@ export class GraphExecutor {
     const h = Math.max(height, this.capacity.height);
     const w = Math.max(width, this.capacity.width);
     this.dropActivations();
-    const limits = this.device.limits;
-    const limit = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-    const bytes = elementBytes(this.element);
     const sizes = this.plan.bufferSizes.map((perPixel) => Math.ceil(perPixel * h * w));
-    const total = sizes.reduce((a, b) => a + b, 0);
-    if (total * bytes <= limit) {
-      // One buffer for all activations: every kernel then binds one buffer for all its
-      // tensors, so each kernel variant has one binding layout and one pipeline (a CPU adapter
-      // compiles each pipeline for seconds; see conv2d-wgsl.ts).
-      const buffer = createTensorBuffer(this.device, total * bytes, 'activations');
-      let base = 0;
-      this.regions = sizes.map((size) => ({ buffer, base: (base += size) - size }));
-    } else {
-      // Checked before any allocation, so that a refusal leaves no buffer behind.
-      const largest = Math.max(...sizes) * bytes;
-      if (largest > limit) {
-        throw new WgsrError(
-          'GPU_OUT_OF_MEMORY',
-          `a ${w}×${h} tile needs a ${largest}-byte buffer but this adapter binds at most ${limit} bytes; use a smaller tile`,
-        );
-      }
-      this.regions = sizes.map((size, i) => ({ buffer: createTensorBuffer(this.device, size * bytes, `activations ${i}`), base: 0 }));
-    }
+    this.regions = allocateRegions(this.device, sizes, this.element, `a ${w}×${h} tile`);
     this.capacity = { height: h, width: w };
   }
+
 
   /** Detaches the activation buffers and prepared shapes, and frees them once no run uses them. */
   private dropActivations(): void {

@@ -143,10 +143,21 @@ export function planMemory(graph: Graph): MemoryPlan {
   storages = packed.storages;
 
   // 4. Buffers.
+  const bufferSizes = assignBuffers(storages, steps.length);
+  return { graph, steps, placements, storages, bufferSizes, liveSizes };
+}
+
+/**
+ * Step 4 of planMemory: walking the steps in order, each storage takes the smallest free
+ * buffer that is big enough (or grows the largest free one, or makes a new one) and gives it
+ * back after its last reader. Sets each storage's `buffer`; returns the buffers' sizes in
+ * elements per input pixel.
+ */
+function assignBuffers(storages: readonly Storage[], stepCount: number): number[] {
   const bufferSizes: number[] = [];
   const free = new Set<number>();
   const order = storages.map((_, i) => i).filter((i) => storages[i]!.firstDef !== Infinity);
-  for (let at = -1; at < steps.length; at++) {
+  for (let at = -1; at < stepCount; at++) {
     for (const si of order) {
       const s = storages[si]!;
       if (s.firstDef !== at) continue;
@@ -162,7 +173,7 @@ export function planMemory(graph: Graph): MemoryPlan {
     }
     for (const si of order) if (storages[si]!.lastUse === at) free.add(storages[si]!.buffer);
   }
-  return { graph, steps, placements, storages, bufferSizes, liveSizes };
+  return bufferSizes;
 }
 
 /** Elements per input pixel of the storages live at each step (index 0: step −1, the input alone). */
