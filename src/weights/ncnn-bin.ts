@@ -56,7 +56,7 @@ export function readNcnnWeights(param: NcnnParamFile, bin: Uint8Array, binSource
       throw modelError(
         'BAD_MODEL',
         binSource,
-        `the ${what} of ${where(layer)} of ${param.source} need ${bytes} bytes at offset ${at} but the file has ${bin.length - at} left; ` +
+        `the file ends inside the ${what} of ${where(layer)} of ${param.source} (${bytes} bytes from offset ${at}, only ${bin.length - at} left); ` +
           'it is truncated, or belongs to another .param.',
       );
     }
