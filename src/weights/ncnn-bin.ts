@@ -37,21 +37,43 @@ export interface NcnnWeights {
   readonly prelu: ReadonlyMap<NcnnLayer, WeightTensor>;
 }
 
-/** The layer types whose weights are in the .bin and that wgsr knows how to skip or read. */
-export const WEIGHTED_LAYERS: ReadonlySet<string> = new Set(['Convolution', 'PReLU']);
+/** Where one tensor's values lie in the .bin. */
+interface Section {
+  readonly offset: number;
+  readonly count: number;
+  readonly dtype: 'float16' | 'float32';
+}
 
 /**
  * Reads the weights of every Convolution and PReLU layer. The caller has already refused any
  * layer type that is neither one of these nor weightless, so the walk cannot lose its place.
+ * The whole file is laid out (tags and sizes checked, the end reached exactly) before any
+ * value is decoded, so a .bin that does not fit its .param costs no decoding.
  */
 export function readNcnnWeights(param: NcnnParamFile, bin: Uint8Array, binSource: string): NcnnWeights {
   bin = new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength);
-  const view = new DataView(bin.buffer, bin.byteOffset, bin.byteLength);
+  const layout = layOut(param, bin, binSource);
+  const decode = (s: Section): WeightTensor => ({
+    shape: [s.count],
+    data: decodeToFloat32(bin.subarray(s.offset, s.offset + s.count * (s.dtype === 'float16' ? 2 : 4)), s.dtype, s.count),
+    dtype: s.dtype,
+  });
   const conv = new Map<NcnnLayer, NcnnConvWeights>();
   const prelu = new Map<NcnnLayer, WeightTensor>();
+  for (const { layer, sections } of layout) {
+    if (layer.type === 'PReLU') prelu.set(layer, decode(sections[0]!));
+    else conv.set(layer, sections[1] ? { weight: decode(sections[0]!), bias: decode(sections[1]) } : { weight: decode(sections[0]!) });
+  }
+  return { conv, prelu };
+}
+
+/** The sections of each weighted layer, in file order: [weights, bias?] or [slopes]. */
+function layOut(param: NcnnParamFile, bin: Uint8Array, binSource: string): { layer: NcnnLayer; sections: Section[] }[] {
+  const view = new DataView(bin.buffer, bin.byteOffset, bin.byteLength);
+  const layout: { layer: NcnnLayer; sections: Section[] }[] = [];
   let at = 0;
 
-  const need = (layer: NcnnLayer, what: string, bytes: number) => {
+  const take = (layer: NcnnLayer, what: string, bytes: number): number => {
     if (bytes > bin.length - at) {
       throw modelError(
         'BAD_MODEL',
@@ -60,24 +82,41 @@ export function readNcnnWeights(param: NcnnParamFile, bin: Uint8Array, binSource
           'it is truncated, or belongs to another .param.',
       );
     }
+    const offset = at;
+    at += bytes;
+    return offset;
   };
-  const rawFloat32 = (layer: NcnnLayer, what: string, count: number): WeightTensor => {
-    checkCount(layer, what, count);
-    need(layer, what, count * 4);
-    const data = decodeToFloat32(bin.subarray(at, at + count * 4), 'float32', count);
-    at += count * 4;
-    return { shape: [count], data, dtype: 'float32' };
+  const count = (layer: NcnnLayer, id: number, what: string): number => {
+    const n = intParam(layer, id, 0, param.source);
+    if (n < 0) throw modelError('BAD_MODEL', param.source, `bad ncnn .param file: ${where(layer)} gives its ${what} a negative size (${n}).`);
+    return n;
+  };
+  const rawFloat32 = (layer: NcnnLayer, what: string, n: number): Section => ({ offset: take(layer, what, n * 4), count: n, dtype: 'float32' });
+
+  const tagged = (layer: NcnnLayer, n: number): Section => {
+    const tag = view.getUint32(take(layer, 'weight tag', 4), true);
+    if (tag === TAG_FLOAT16) {
+      const offset = take(layer, `${n} float16 weights`, Math.ceil((n * 2) / 4) * 4);
+      return { offset, count: n, dtype: 'float16' };
+    }
+    if (tag === TAG_FLOAT32 || tag === TAG_FLOAT32_SCALED) return rawFloat32(layer, `${n} float32 weights`, n);
+    const hex = `0x${tag.toString(16).padStart(8, '0')}`;
+    const kind = tag === TAG_INT8 ? 'int8-quantised weights' : '8-bit table-quantised weights (or bytes that are not a weight tag at all)';
+    throw modelError(
+      'UNSUPPORTED_MODEL',
+      binSource,
+      `the weights of ${where(layer)} of ${param.source} start with tag ${hex} at offset ${at - 4}, which ncnn reads as ${kind}. ` +
+        'wgsr reads float32 and float16 ncnn weights (tags 0x00000000, 0x0002c056, 0x01306b47); use the float model.',
+    );
   };
 
   for (const layer of param.layers) {
     if (layer.type === 'Convolution') {
-      const count = intParam(layer, 6, 0, param.source);
-      const outputs = intParam(layer, 0, 0, param.source);
-      const weight = taggedWeights(layer, count);
-      const bias = intParam(layer, 5, 0, param.source) ? rawFloat32(layer, 'bias', outputs) : undefined;
-      conv.set(layer, bias ? { weight, bias } : { weight });
+      const weights = tagged(layer, count(layer, 6, 'weights'));
+      const outputs = count(layer, 0, 'bias');
+      layout.push({ layer, sections: intParam(layer, 5, 0, param.source) ? [weights, rawFloat32(layer, 'bias', outputs)] : [weights] });
     } else if (layer.type === 'PReLU') {
-      prelu.set(layer, rawFloat32(layer, 'slopes', intParam(layer, 0, 0, param.source)));
+      layout.push({ layer, sections: [rawFloat32(layer, 'slopes', count(layer, 0, 'slopes'))] });
     }
   }
   if (at !== bin.length) {
@@ -88,32 +127,5 @@ export function readNcnnWeights(param: NcnnParamFile, bin: Uint8Array, binSource
         'this .bin does not belong to this .param.',
     );
   }
-  return { conv, prelu };
-
-  function checkCount(layer: NcnnLayer, what: string, count: number): void {
-    if (count < 0) throw modelError('BAD_MODEL', param.source, `bad ncnn .param file: ${where(layer)} gives its ${what} a negative size (${count}).`);
-  }
-
-  function taggedWeights(layer: NcnnLayer, count: number): WeightTensor {
-    checkCount(layer, 'weights', count);
-    need(layer, 'weight tag', 4);
-    const tag = view.getUint32(at, true);
-    at += 4;
-    if (tag === TAG_FLOAT16) {
-      const bytes = Math.ceil((count * 2) / 4) * 4;
-      need(layer, `${count} float16 weights`, bytes);
-      const data = decodeToFloat32(bin.subarray(at, at + count * 2), 'float16', count);
-      at += bytes;
-      return { shape: [count], data, dtype: 'float16' };
-    }
-    if (tag === TAG_FLOAT32 || tag === TAG_FLOAT32_SCALED) return rawFloat32(layer, `${count} float32 weights`, count);
-    const hex = `0x${tag.toString(16).padStart(8, '0')}`;
-    const kind = tag === TAG_INT8 ? 'int8-quantised weights' : "8-bit table-quantised weights (or bytes that are not a weight tag at all)";
-    throw modelError(
-      'UNSUPPORTED_MODEL',
-      binSource,
-      `the weights of ${where(layer)} of ${param.source} start with tag ${hex} at offset ${at - 4}, which ncnn reads as ${kind}. ` +
-        'wgsr reads float32 and float16 ncnn weights (tags 0x00000000, 0x0002c056, 0x01306b47); use the float model.',
-    );
-  }
+  return layout;
 }
