@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
+import { isWgsrError } from '../../src/errors.js';
 import { detectArchitecture } from '../../src/models/registry.js';
 import { loadWeights } from '../../src/weights/load.js';
 import { loadNcnn } from '../../src/weights/ncnn.js';
@@ -220,7 +221,13 @@ describe('mutation fuzzing of the ncnn loader', () => {
       attempt(input) {
         inputs++;
         const { param, bin } = unpackNcnn(input);
-        detectArchitecture(loadNcnn(param, bin, 'fuzz.param').stateDict, 'fuzz.param');
+        try {
+          detectArchitecture(loadNcnn(param, bin, 'fuzz.param').stateDict, 'fuzz.param');
+        } catch (e) {
+          // Every refusal names the file it is about.
+          if (isWgsrError(e) && !/^fuzz\.(param|bin): /.test(e.message)) throw new Error(`error without the file name: ${e.message}`);
+          throw e;
+        }
         return 0;
       },
       maxGrowth: MAX_ARRAY_BUFFER_GROWTH,
