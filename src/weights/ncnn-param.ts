@@ -17,7 +17,7 @@ import { modelError } from './model-error.js';
 /** ncnn's magic number, the first token of every text .param file. */
 const MAGIC = 7767517;
 /** ncnn::ParamDict holds ids 0..31 (NCNN_MAX_PARAM_COUNT). */
-export const MAX_PARAM_ID = 31;
+const MAX_PARAM_ID = 31;
 /** An old-style array is written under -(23300 + id). */
 const ARRAY_KEY_BASE = -23300;
 
