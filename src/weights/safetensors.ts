@@ -1,8 +1,8 @@
-import { float32ToFloat16Bits } from '../half.js';
-import { decodeToFloat32, DTYPE_SIZE, float32ToBFloat16Bits, isFloatDType } from './dtypes.js';
+import { decodeToFloat32, DTYPE_SIZE } from './dtypes.js';
 import { modelError } from './model-error.js';
+import { encodeTensor, outputDtype } from './tensor-encode.js';
+import type { DType, StateDict } from './types.js';
 import { readU64 } from './u64.js';
-import type { DType, StateDict, WeightTensor } from './types.js';
 
 /**
  * safetensors: an 8-byte little-endian header length N, N bytes of JSON
@@ -94,7 +94,7 @@ export function writeSafetensors(stateDict: StateDict, options: WriteSafetensors
       throw modelError('BAD_ARGUMENT', 'writeSafetensors', `tensor "${name}" has shape [${tensor.shape.join(', ')}] but ${tensor.data.length} values`);
     }
     const dtype = outputDtype(tensor.dtype, options.half ?? false);
-    return { name, tensor, dtype, bytes: encode(tensor, dtype) };
+    return { name, tensor, dtype, bytes: encodeTensor(tensor, dtype) };
   });
   const layout = [...planned].sort((a, b) => DTYPE_SIZE[b.dtype] - DTYPE_SIZE[a.dtype]);
   const offsets = new Map<string, [number, number]>();
@@ -121,34 +121,6 @@ export function writeSafetensors(stateDict: StateDict, options: WriteSafetensors
   out.set(json, 8);
   for (const p of layout) out.set(p.bytes, 8 + json.length + offsets.get(p.name)![0]);
   return out;
-}
-
-/** float64 is narrowed: the values are float32 already. */
-type OutputDType = Exclude<DType, 'float64'>;
-
-function outputDtype(dtype: DType, half: boolean): OutputDType {
-  if (dtype === 'float64' || dtype === 'float32') return half ? 'float16' : 'float32';
-  if (half && isFloatDType(dtype)) return 'float16';
-  return dtype;
-}
-
-function encode(tensor: WeightTensor, dtype: OutputDType): Uint8Array {
-  const values = tensor.data;
-  switch (dtype) {
-    case 'float32':
-      return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-    case 'float16':
-      return new Uint8Array(float32ToFloat16Bits(values).buffer);
-    case 'bfloat16':
-      return new Uint8Array(float32ToBFloat16Bits(values).buffer);
-    case 'int64':
-      return new Uint8Array(BigInt64Array.from(values, (v) => BigInt(Number.isFinite(v) ? Math.trunc(v) : 0)).buffer);
-    case 'int32':
-      return new Uint8Array(Int32Array.from(values).buffer);
-    case 'uint8':
-    case 'bool':
-      return Uint8Array.from(values);
-  }
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

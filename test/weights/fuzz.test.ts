@@ -2,17 +2,22 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
+import { isWgsrError } from '../../src/errors.js';
 import { detectArchitecture } from '../../src/models/registry.js';
 import { loadWeights } from '../../src/weights/load.js';
+import { loadNcnn } from '../../src/weights/ncnn.js';
 import { writeSafetensors } from '../../src/weights/safetensors.js';
 import { readStoredZip } from '../../src/weights/zip.js';
 import { int, runFuzz, type Random, type Seed } from '../helpers/fuzz.js';
+import { HAVE_UPSCAYL, readUpscaylModel } from '../helpers/upscayl.js';
+import { tinyRRDBNet, tinySRVGG } from './ncnn-models.js';
 import { writeZip, type ZipInput } from './torch-writer.js';
 
 /**
  * Mutation fuzzing of the loaders: every outcome must be a loaded state dict or a WgsrError —
- * never another exception, a hang or a huge allocation. Runs ~10 s by default; FUZZ_SECONDS=600
- * runs longer and FUZZ_SEED picks another sequence (`npm run fuzz:weights`). A failure prints
+ * never another exception, a hang or a huge allocation. Runs ~10 s by default (the ncnn loader
+ * ~5 s more); FUZZ_SECONDS=600 runs each that long and FUZZ_SEED picks another sequence
+ * (`npm run fuzz:weights`). A failure prints
  * the seed and iteration that reproduce it; each crash found becomes a test in hostile.test.ts
  * or fuzz-regressions.test.ts.
  */
@@ -127,5 +132,106 @@ describe('mutation fuzzing of the weight loaders', () => {
       },
       maxGrowth: MAX_ARRAY_BUFFER_GROWTH,
     });
+  });
+});
+
+// --- ncnn: a .param and a .bin ---------------------------------------------------------------
+
+/** Tokens that probe the .param parser and the graph checks: extreme numbers, other layers, odd syntax. */
+const NCNN_TOKENS = [
+  '0', '1', '-1', '3', '2147483647', '-2147483648', '99999999999', '1.5', '2.000000e-01', '1e38', '-1e38', 'nan', 'inf',
+  '=', '0=', '0=0', '6=0', '5=0', '9=2', '9=5', '4=-233', '1=1', '-23310=0', '-23310=2,1.0', '-23300=1,5', '30=1,2', '9="a b',
+  'Split', 'Convolution', 'Deconvolution', 'Interp', 'PixelShuffle', 'Reorg', 'Eltwise', 'BinaryOp', 'Concat', 'PReLU', 'ReLU', 'Input', 'data', 'output',
+];
+
+/** One mutation of .param text: a line deleted, repeated or moved, a token replaced or renumbered, or bytes changed. */
+function mutateParam(text: string, random: Random): Uint8Array {
+  const lines = text.split('\n');
+  const line = int(random, lines.length);
+  switch (int(random, 6)) {
+    case 0:
+      lines.splice(line, 1);
+      break;
+    case 1:
+      lines.splice(int(random, lines.length), 0, lines[line]!);
+      break;
+    case 2: {
+      const other = int(random, lines.length);
+      [lines[line], lines[other]] = [lines[other]!, lines[line]!];
+      break;
+    }
+    case 3:
+    case 4: {
+      const tokens = lines[line]!.split(' ').filter(Boolean);
+      const at = int(random, Math.max(1, tokens.length));
+      const old = tokens[at] ?? '';
+      const eq = old.indexOf('=');
+      // Renumber a value (or a count) half the time, else put any probing token there.
+      const number = /-?\d+$/.exec(old);
+      tokens[at] = random() < 0.5 && number ? old.slice(0, number.index) + String(Number(number[0]) + [-1, 1, 2, 1000, -1000][int(random, 5)]!) : eq > 0 && random() < 0.5 ? old.slice(0, eq + 1) + NCNN_TOKENS[int(random, NCNN_TOKENS.length)] : NCNN_TOKENS[int(random, NCNN_TOKENS.length)]!;
+      lines[line] = tokens.join(' ');
+      break;
+    }
+    default:
+      return mutate(new TextEncoder().encode(text), random);
+  }
+  return new TextEncoder().encode(lines.join('\n'));
+}
+
+/** The two files as one input: the .param's length (4 bytes), the .param, the .bin. */
+function packNcnn(param: Uint8Array, bin: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + param.length + bin.length);
+  new DataView(out.buffer).setUint32(0, param.length, true);
+  out.set(param, 4);
+  out.set(bin, 4 + param.length);
+  return out;
+}
+
+function unpackNcnn(input: Uint8Array): { param: Uint8Array; bin: Uint8Array } {
+  const length = Math.min(new DataView(input.buffer, input.byteOffset, input.byteLength).getUint32(0, true), input.length - 4);
+  return { param: input.subarray(4, 4 + length), bin: input.subarray(4 + length) };
+}
+
+function ncnnSeeds(name: string, files: { param: Uint8Array; bin: Uint8Array }, mutateBin = true): Seed[] {
+  const text = new TextDecoder().decode(files.param);
+  const seeds: Seed[] = [{ name: `${name} (.param)`, make: (random) => packNcnn(mutateParam(text, random), files.bin) }];
+  if (mutateBin) seeds.push({ name: `${name} (.bin)`, make: (random) => packNcnn(files.param, mutate(files.bin, random)) });
+  return seeds;
+}
+
+const ncnnSeedList: Seed[] = [
+  ...ncnnSeeds('tiny RRDBNet', tinyRRDBNet({ fp16: true })),
+  ...ncnnSeeds('tiny RRDBNet, pnnx form', tinyRRDBNet({ residual: 'binaryop', act: 'separate', unshuffle: { factor: 2, mode: 1 } })),
+  ...ncnnSeeds('tiny SRVGGNetCompact', tinySRVGG({ fp16: true, shuffleMode: 1 })),
+  ...(HAVE_UPSCAYL ? [...ncnnSeeds('realesrgan-x4fast', readUpscaylModel('realesrgan-x4fast')), ...ncnnSeeds('realesrgan-x4plus', readUpscaylModel('realesrgan-x4plus'), false)] : []),
+];
+
+/** ncnn gets half the default time in the normal test run; FUZZ_SECONDS sets both. */
+const NCNN_SECONDS = Number(process.env.FUZZ_SECONDS ?? SECONDS / 2);
+
+describe('mutation fuzzing of the ncnn loader', () => {
+  it(`every mutated .param / .bin pair loads or fails with a WgsrError (${NCNN_SECONDS} s, FUZZ_SEED=${SEED})`, { timeout: NCNN_SECONDS * 1000 + 60_000 }, () => {
+    let inputs = 0;
+    const start = performance.now();
+    runFuzz({
+      what: 'ncnn',
+      seconds: NCNN_SECONDS,
+      seed: SEED,
+      seeds: ncnnSeedList,
+      attempt(input) {
+        inputs++;
+        const { param, bin } = unpackNcnn(input);
+        try {
+          detectArchitecture(loadNcnn(param, bin, 'fuzz.param').stateDict, 'fuzz.param');
+        } catch (e) {
+          // Every refusal names the file it is about.
+          if (isWgsrError(e) && !/^fuzz\.(param|bin): /.test(e.message)) throw new Error(`error without the file name: ${e.message}`);
+          throw e;
+        }
+        return 0;
+      },
+      maxGrowth: MAX_ARRAY_BUFFER_GROWTH,
+    });
+    console.log(`ncnn fuzz: ${(inputs / ((performance.now() - start) / 1000)).toFixed(0)} inputs/s (making the inputs included)`);
   });
 });

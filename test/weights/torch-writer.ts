@@ -1,92 +1,15 @@
 /**
- * Test-only writers for the files torch.save produces, written from the format descriptions (not
- * from src/weights), so hand-made checkpoints can exercise what the fixtures do not: strided and
- * shared views, other dtypes, other zip prefixes, big-endian storages, hostile pickles.
+ * Test-only writers for the files torch.save produces, written from the format descriptions, so
+ * hand-made checkpoints can exercise what the fixtures and src/weights/pth-writer.ts (which
+ * writes only contiguous little-endian tensors) do not: strided and shared views, other zip
+ * prefixes, zip64, big-endian storages, the legacy format, hostile pickles. The pickle opcodes
+ * come from src/weights/pickle-writer.ts; the zip and its CRC are written independently here.
  */
 
-/** Emits pickle opcodes; each method is one opcode (names as in Python's pickletools). */
-export class PickleWriter {
-  private readonly out: number[] = [];
-  raw(...bytes: number[]): this {
-    this.out.push(...bytes);
-    return this;
-  }
-  proto(v = 2): this {
-    return this.raw(0x80, v);
-  }
-  mark(): this {
-    return this.raw(0x28);
-  }
-  stop(): this {
-    return this.raw(0x2e);
-  }
-  none(): this {
-    return this.raw(0x4e);
-  }
-  bool(v: boolean): this {
-    return this.raw(v ? 0x88 : 0x89);
-  }
-  int(n: number): this {
-    if (n >= 0 && n < 256) return this.raw(0x4b, n);
-    if (n >= 0 && n < 65536) return this.raw(0x4d, n & 0xff, n >> 8);
-    if (n >= -(2 ** 31) && n < 2 ** 31) return this.raw(0x4a, ...le(n, 4));
-    return this.raw(0x8a, 8, ...le(n, 8)); // LONG1, as pickle writes ints past 32 bits
-  }
-  str(s: string): this {
-    const b = new TextEncoder().encode(s);
-    return this.raw(0x58, ...le(b.length, 4), ...b);
-  }
-  global(module: string, name: string): this {
-    return this.raw(0x63, ...new TextEncoder().encode(`${module}\n${name}\n`));
-  }
-  stackGlobal(module: string, name: string): this {
-    return this.str(module).str(name).raw(0x93);
-  }
-  tuple(): this {
-    return this.raw(0x74);
-  }
-  emptyTuple(): this {
-    return this.raw(0x29);
-  }
-  emptyDict(): this {
-    return this.raw(0x7d);
-  }
-  emptyList(): this {
-    return this.raw(0x5d);
-  }
-  appends(): this {
-    return this.raw(0x65);
-  }
-  setitem(): this {
-    return this.raw(0x73);
-  }
-  setitems(): this {
-    return this.raw(0x75);
-  }
-  reduce(): this {
-    return this.raw(0x52);
-  }
-  build(): this {
-    return this.raw(0x62);
-  }
-  binpersid(): this {
-    return this.raw(0x51);
-  }
-  put(i: number): this {
-    return this.raw(0x71, i);
-  }
-  get(i: number): this {
-    return this.raw(0x68, i);
-  }
-  ints(values: readonly number[]): this {
-    this.mark();
-    for (const v of values) this.int(v);
-    return this.tuple();
-  }
-  bytes(): Uint8Array {
-    return Uint8Array.from(this.out);
-  }
-}
+import { PickleWriter } from '../../src/weights/pickle-writer.js';
+
+/** The library's pickle opcode writer (src/weights/pickle-writer.ts), used here to hand-make pickles. */
+export { PickleWriter };
 
 function le(n: number, size: number): number[] {
   return Array.from({ length: size }, (_, i) => Number((BigInt(n) >> BigInt(8 * i)) & 0xffn));
