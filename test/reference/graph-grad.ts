@@ -2,7 +2,8 @@ import type { Activation, Graph, Node } from '../../src/graph/ir.js';
 import { activationBackward, activationForward, type ActivationSpec } from './activation-grad.js';
 import { concatBackward, concatForward } from './concat-grad.js';
 import { conv2dTransformedBackward, conv2dTransformedForward } from './conv2d-transformed-grad.js';
-import { nodeParameters, type NodeParameter, type TensorNames } from './graph-params.js';
+import { batchNormTrainBackward, batchNormTrainForward } from './batch-norm-train.js';
+import { nodeParameters, type NodeParameter } from './graph-params.js';
 import { lossRef, type LossKind } from './loss.js';
 import { pixelShuffleBackward, pixelShuffleForward, pixelUnshuffleBackward, pixelUnshuffleForward } from './pixel-shuffle-grad.js';
 import { scaledAddBackward, scaledAddForward } from './scaled-add-grad.js';
@@ -104,7 +105,28 @@ function forwardNode(node: Node, params: readonly NodeParameter[], ctx: ForwardC
       return concatForward(node.inputs.map((id) => ctx.value(id)));
     case 'add':
       return scaledAddForward(node.alpha, ctx.value(node.a), node.beta, ctx.value(node.b), node.bUpsample);
+    case 'batch_norm':
+      return batchNormForward(node, params, ctx).y;
   }
+}
+
+// --- batch norm, in training mode: normalised with the batch's own statistics.
+
+type BatchNormNode = Extract<Node, { op: 'batch_norm' }>;
+
+function batchNormForward(node: BatchNormNode, params: readonly NodeParameter[], ctx: ForwardContext) {
+  const gamma = ctx.param(params.find((p) => p.role === 'weight')!);
+  const beta = ctx.param(params.find((p) => p.role === 'bias')!);
+  return { gamma, ...batchNormTrainForward(ctx.value(node.input), gamma, beta, node.params.eps) };
+}
+
+function batchNormBackward(node: BatchNormNode, params: readonly NodeParameter[], ctx: BackwardContext, gout: Tensor4): void {
+  // The batch statistics are recomputed from the kept input, not stored.
+  const { gamma, stats } = batchNormForward(node, params, ctx);
+  const g = batchNormTrainBackward(stats, gamma, gout);
+  ctx.addParamGrad(params.find((p) => p.role === 'weight')!, g.ggamma);
+  ctx.addParamGrad(params.find((p) => p.role === 'bias')!, g.gbeta);
+  ctx.addGrad(node.input, g.gx);
 }
 
 function backwardNode(node: Node, params: readonly NodeParameter[], ctx: BackwardContext, gout: Tensor4): void {
@@ -132,16 +154,18 @@ function backwardNode(node: Node, params: readonly NodeParameter[], ctx: Backwar
       ctx.addGrad(node.a, gx);
       return ctx.addGrad(node.b, gy);
     }
+    case 'batch_norm':
+      return batchNormBackward(node, params, ctx, gout);
   }
 }
 
 // --- driver
 
 /** Runs the graph forward on a batch in float64, keeping every value for the backward. */
-export function forwardGraphRef(graph: Graph, params: ParamValues, input: Tensor4, names: TensorNames): { output: Tensor4; values: Map<number, Tensor4> } {
+export function forwardGraphRef(graph: Graph, params: ParamValues, input: Tensor4): { output: Tensor4; values: Map<number, Tensor4> } {
   const values = new Map<number, Tensor4>([[graph.input, input]]);
   const ctx = forwardContext(values, params);
-  for (const node of graph.nodes) values.set(node.output, forwardNode(node, nodeParameters(node, names), ctx));
+  for (const node of graph.nodes) values.set(node.output, forwardNode(node, nodeParameters(node), ctx));
   return { output: ctx.value(graph.output), values };
 }
 
@@ -170,10 +194,10 @@ export interface TrainStepResult {
 /**
  * One training step's forward and backward: loss(graph(lr), hr) over the batch and its gradient
  * w.r.t. every parameter in `params` (the trained ones; the graph's other tensors are constants,
- * e.g. EDSR's frozen MeanShift). `names` (tensorNames(stateDict)) names the PReLU slopes.
+ * e.g. EDSR's frozen MeanShift). Batch norms run in training mode (batch statistics).
  */
-export function trainStepRef(graph: Graph, params: ParamValues, lrBatch: Tensor4, hrBatch: Tensor4, loss: LossKind, names: TensorNames): TrainStepResult {
-  const { output, values } = forwardGraphRef(graph, params, lrBatch, names);
+export function trainStepRef(graph: Graph, params: ParamValues, lrBatch: Tensor4, hrBatch: Tensor4, loss: LossKind): TrainStepResult {
+  const { output, values } = forwardGraphRef(graph, params, lrBatch);
   sameShape(output, hrBatch, 'graph output vs target');
   const l = lossRef(loss, output.data, hrBatch.data);
 
@@ -199,7 +223,7 @@ export function trainStepRef(graph: Graph, params: ParamValues, lrBatch: Tensor4
   for (let i = graph.nodes.length - 1; i >= 0; i--) {
     const node = graph.nodes[i]!;
     const gout = valueGrads.get(node.output);
-    if (gout) backwardNode(node, nodeParameters(node, names), ctx, gout);
+    if (gout) backwardNode(node, nodeParameters(node), ctx, gout);
   }
   const unused = [...params.keys()].filter((k) => !used.has(k));
   if (unused.length > 0) throw new Error(`parameters ${unused.join(', ')} are not read by any node of the graph (misnamed, or not reaching the output)`);

@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { fuseGraph } from '../../src/graph/fuse.js';
 import type { Graph } from '../../src/graph/ir.js';
-import { buildModel } from '../../src/models/build.js';
+import { buildModel } from '../../src/models/registry.js';
 import { detectArchitecture } from '../../src/models/registry.js';
 import type { StateDict } from '../../src/weights/types.js';
 import { edsr, srvgg } from '../helpers/architectures.js';
 import { expectClose } from '../helpers/compare.js';
 import { randomArray, randomRRDBNet, rng } from '../helpers/synthetic.js';
 import { forwardGraphRef, trainStepRef, type ParamValues } from '../reference/graph-grad.js';
-import { tensorNames } from '../reference/graph-params.js';
 import { runGraphRef } from '../reference/graph.js';
 import { lossRef } from '../reference/loss.js';
 import { tensor3 } from '../reference/tensor.js';
@@ -46,15 +45,14 @@ const CASES: Case[] = [
 function setup(c: Case) {
   const info = detectArchitecture(c.sd, c.name);
   const graph = buildModel(c.sd, info).graph;
-  const names = tensorNames(c.sd);
   // Train every tensor the graph reads (EDSR's default MeanShift is built, not in the state dict).
   const params = new Map([...c.sd].map(([k, t]) => [k, Float64Array.from(t.data)]));
   const random = rng(c.input.reduce((a, b) => a * 7 + b, 0));
   const [n, ch, h, w] = c.input;
   const lr = tensor4(n, ch, h, w, Float64Array.from({ length: n * ch * h * w }, random));
-  const out = forwardGraphRef(graph, params, lr, names).output;
+  const out = forwardGraphRef(graph, params, lr).output;
   const hr = tensor4(out.n, out.c, out.h, out.w, Float64Array.from({ length: out.data.length }, random));
-  return { graph, names, params, lr, hr };
+  return { graph, params, lr, hr };
 }
 
 const imageOf = (t: Tensor4, b: number) => {
@@ -68,7 +66,7 @@ describe('reverse mode over the graph IR', () => {
       const s = setup(c);
 
       it('the batched float64 forward agrees with the per-image inference reference (runGraphRef)', () => {
-        const out = forwardGraphRef(s.graph, s.params, s.lr, s.names).output;
+        const out = forwardGraphRef(s.graph, s.params, s.lr).output;
         // runGraphRef rounds every op's output to float32: ~1e-6 of the values' size.
         for (let b = 0; b < s.lr.n; b++) {
           const want = runGraphRef(s.graph, imageOf(s.lr, b)).data;
@@ -80,13 +78,13 @@ describe('reverse mode over the graph IR', () => {
 
       it('every parameter gradient is the derivative of the loss (central differences along a random direction)', () => {
         // MSE, whose derivative is smooth; L1's kink is covered by the PyTorch model cases.
-        const r = trainStepRef(s.graph, s.params, s.lr, s.hr, 'mse', s.names);
+        const r = trainStepRef(s.graph, s.params, s.lr, s.hr, 'mse');
         const random = rng(11);
         for (const [key, value] of s.params) {
           const d = Float64Array.from(value, () => random() * 2 - 1);
           const norm = Math.sqrt(dot(d, d));
           d.forEach((v, i) => (d[i] = v / norm));
-          const loss = (v: Float64Array) => lossRef('mse', forwardGraphRef(s.graph, new Map([...s.params, [key, v]]), s.lr, s.names).output.data, s.hr.data).value;
+          const loss = (v: Float64Array) => lossRef('mse', forwardGraphRef(s.graph, new Map([...s.params, [key, v]]), s.lr).output.data, s.hr.data).value;
           // A unit direction and h = 1e-6 move each activation input by ~1e-6, which makes crossing
           // a (Leaky)ReLU or PReLU kink unlikely (with d of unit entries instead, conv_hr's did).
           // Seeds fix every input, so the check is deterministic.
@@ -100,8 +98,8 @@ describe('reverse mode over the graph IR', () => {
       it('the fused graph (the inference engine\'s) has the same loss and gradients', () => {
         const fused = fuseGraph(s.graph);
         expect(fused.nodes.length).toBeLessThan(s.graph.nodes.length);
-        const a = trainStepRef(s.graph, s.params, s.lr, s.hr, 'l1', s.names);
-        const b = trainStepRef(fused, s.params, s.lr, s.hr, 'l1', s.names);
+        const a = trainStepRef(s.graph, s.params, s.lr, s.hr, 'l1');
+        const b = trainStepRef(fused, s.params, s.lr, s.hr, 'l1');
         expect(Math.abs(a.loss - b.loss)).toBeLessThanOrEqual(1e-12 * a.loss);
         for (const [key, g] of a.grads) expectClose(b.grads.get(key)!, g, 1e-12 * Math.max(...g.map(Math.abs)), 1e-10, `${c.name} fused ${key}`);
       });
@@ -118,8 +116,8 @@ describe('reverse mode over the graph IR', () => {
   it('a parameter the graph does not read, or of the wrong size, is an error, not a silent zero gradient', () => {
     const s = setup(CASES[3]!);
     const extra: ParamValues = new Map([...s.params, ['body.99.weight', new Float64Array(3)]]);
-    expect(() => trainStepRef(s.graph, extra, s.lr, s.hr, 'l1', s.names)).toThrow(/body\.99\.weight are not read/);
+    expect(() => trainStepRef(s.graph, extra, s.lr, s.hr, 'l1')).toThrow(/body\.99\.weight are not read/);
     const short: ParamValues = new Map([...s.params, ['body.0.bias', new Float64Array(1)]]);
-    expect(() => trainStepRef(s.graph, short, s.lr, s.hr, 'l1', s.names)).toThrow(/body\.0\.bias: 1 values given/);
+    expect(() => trainStepRef(s.graph, short, s.lr, s.hr, 'l1')).toThrow(/body\.0\.bias: 1 values given/);
   });
 });

@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Graph } from '../../src/graph/ir.js';
-import { buildModel } from '../../src/models/build.js';
+import { buildModel } from '../../src/models/registry.js';
 import { detectArchitecture } from '../../src/models/registry.js';
 import { loadWeights } from '../../src/weights/load.js';
 import type { StateDict } from '../../src/weights/types.js';
 import { readNpy } from '../helpers/npy.js';
 import { adamState, adamStep, type AdamSettings, type AdamState } from '../reference/adam.js';
 import { trainStepRef } from '../reference/graph-grad.js';
-import { tensorNames, type TensorNames } from '../reference/graph-params.js';
 import type { LossKind } from '../reference/loss.js';
 import { tensor4, type Tensor4 } from '../reference/tensor4.js';
 
@@ -32,7 +31,6 @@ export interface ModelCase {
   meta: ModelMeta;
   init: StateDict;
   graph: Graph;
-  names: TensorNames;
   loss: LossKind;
   adam: AdamSettings;
   lr: { shape: number[]; data: Float32Array };
@@ -57,7 +55,6 @@ export function loadModelCase(dir: string): ModelCase {
     meta,
     init,
     graph: buildModel(init, info, options).graph,
-    names: tensorNames(init),
     loss,
     adam: { lr: o.lr, betas: o.betas, eps: o.eps, weightDecay: o.weight_decay ?? 0 },
     lr: readNpy(resolve(dir, 'lr.npy')),
@@ -90,7 +87,7 @@ export function trainRef(mc: ModelCase, steps = mc.meta.steps): { losses: number
   const states = new Map<string, AdamState>([...params].map(([k, v]) => [k, adamState(v.length)]));
   const losses: number[] = [];
   for (let s = 0; s < steps; s++) {
-    const r = trainStepRef(mc.graph, params, batchAt(mc.lr, s), batchAt(mc.hr, s), mc.loss, mc.names);
+    const r = trainStepRef(mc.graph, params, batchAt(mc.lr, s), batchAt(mc.hr, s), mc.loss);
     losses.push(r.loss);
     for (const [key, g] of r.grads) {
       const next = adamStep(params.get(key)!, g, states.get(key)!, mc.adam);

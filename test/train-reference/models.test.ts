@@ -37,7 +37,7 @@ describe('training reference on whole networks against PyTorch', () => {
     it.skipIf(skip)(`${name}: the first step's loss and every trainable tensor's gradient`, () => {
       const mc = loadModelCase(dir!);
       const t0 = performance.now();
-      const r = trainStepRef(mc.graph, initialParams(mc), batchAt(mc.lr, 0), batchAt(mc.hr, 0), mc.loss, mc.names);
+      const r = trainStepRef(mc.graph, initialParams(mc), batchAt(mc.lr, 0), batchAt(mc.hr, 0), mc.loss);
       console.log(`${name}: one step (forward + backward, batch ${mc.meta.batch}) in ${(performance.now() - t0).toFixed(0)} ms`);
       expect(Math.abs(r.loss - mc.losses[0]!)).toBeLessThanOrEqual(LOSS_RTOL * mc.losses[0]!);
       // PyTorch stored a gradient for exactly the tensors meta.json calls trainable.
