@@ -9,7 +9,7 @@ import { upscaleImage } from './image/upscale.js';
 import type { ModelOptions } from './models/architecture.js';
 import { loadModel } from './models/load.js';
 import type { BuiltModel, ModelInfo } from './models/registry.js';
-import type { WeightsFormat } from './weights/types.js';
+import type { ModelBytes, WeightsFormat } from './weights/types.js';
 
 /** Activation memory the automatic tile size aims to stay under, unless told otherwise. */
 export const DEFAULT_MAX_MEMORY = 1024 * 1024 * 1024;
@@ -35,7 +35,7 @@ export interface UpscalerOptions extends Omit<UpscaleOptions, 'outscale' | 'alph
    * Real-ESRGAN's denoise strength: the network is built from strength·A + (1 − strength)·B,
    * A being `bytes` and B this second file (realesr-general-wdn-x4v3 beside realesr-general-x4v3).
    */
-  dni?: { bytes: Uint8Array; strength: number; source?: string };
+  dni?: { bytes: ModelBytes; strength: number; source?: string };
   /**
    * Makes a device when `device` is not given (default: navigator.gpu; wgsr/node passes the
    * native package's). A device made this way belongs to the upscaler: if it is lost, the
@@ -76,8 +76,11 @@ export interface Upscaler {
   destroy(): void;
 }
 
-/** Loads `.pth` / `.safetensors` bytes, detects the network, builds it on the GPU. */
-export async function createUpscaler(bytes: Uint8Array, options: UpscalerOptions = {}): Promise<Upscaler> {
+/**
+ * Loads a model (`.pth` / `.safetensors` bytes, or an ncnn `{ param, bin }` pair), detects the
+ * network, builds it on the GPU.
+ */
+export async function createUpscaler(bytes: ModelBytes, options: UpscalerOptions = {}): Promise<Upscaler> {
   if (options.precision !== undefined && options.precision !== 'f32' && options.precision !== 'f16') {
     throw new WgsrError('BAD_ARGUMENT', `precision must be "f32" or "f16", got "${String(options.precision)}"`);
   }

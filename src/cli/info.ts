@@ -10,6 +10,7 @@ const FORMAT_NAMES: Record<WeightsFormat, string> = {
   'pth-zip': 'PyTorch zip (torch.save, torch ≥ 1.6)',
   'pth-legacy': 'PyTorch legacy (torch.save, torch < 1.6)',
   safetensors: 'safetensors',
+  ncnn: 'ncnn (Upscayl / realesrgan-ncnn-vulkan)',
 };
 
 export const infoCommand: Command = {

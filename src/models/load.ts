@@ -1,6 +1,6 @@
-import { loadWeights } from '../weights/load.js';
+import { loadModelBytes } from '../weights/load.js';
 import { interpolateStateDicts, storedDtype } from '../weights/state-dict.js';
-import type { LoadedWeights } from '../weights/types.js';
+import type { LoadedWeights, ModelBytes } from '../weights/types.js';
 import type { ModelOptions } from './architecture.js';
 import { buildModel, detectArchitecture, type BuiltModel, type ModelInfo } from './registry.js';
 
@@ -13,7 +13,7 @@ export interface LoadModelOptions {
    * Real-ESRGAN's denoise strength: the network is built from strength·A + (1 − strength)·B,
    * A being the main weights and B these (realesr-general-wdn-x4v3 beside realesr-general-x4v3).
    */
-  dni?: { bytes: Uint8Array; strength: number; source?: string };
+  dni?: { bytes: ModelBytes; strength: number; source?: string };
 }
 
 export interface LoadedModel {
@@ -25,13 +25,13 @@ export interface LoadedModel {
   readonly model: BuiltModel;
 }
 
-/** Weights file bytes → the detected architecture and its network: load, detect, build. */
-export function loadModel(bytes: Uint8Array, options: LoadModelOptions = {}): LoadedModel {
-  const weights = loadWeights(bytes, options.source);
+/** A model's bytes (one file, or ncnn's pair) → the detected architecture and its network: load, detect, build. */
+export function loadModel(bytes: ModelBytes, options: LoadModelOptions = {}): LoadedModel {
+  const weights = loadModelBytes(bytes, options.source);
   const info = detectArchitecture(weights.stateDict, options.source);
   let stateDict = weights.stateDict;
   if (options.dni) {
-    const other = loadWeights(options.dni.bytes, options.dni.source);
+    const other = loadModelBytes(options.dni.bytes, options.dni.source);
     detectArchitecture(other.stateDict, options.dni.source);
     stateDict = interpolateStateDicts(stateDict, other.stateDict, options.dni.strength);
   }

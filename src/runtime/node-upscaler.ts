@@ -1,4 +1,5 @@
 import { createUpscaler as createCoreUpscaler, type Upscaler, type UpscalerOptions } from '../upscaler.js';
+import type { ModelBytes } from '../weights/types.js';
 import { createServerDevice } from './node.js';
 
 /**
@@ -6,7 +7,7 @@ import { createServerDevice } from './node.js';
  * makes its devices from the native WebGPU package (the core only knows navigator.gpu). Such a
  * device belongs to the upscaler: destroyed with it, and replaced (one retry) if it is lost.
  */
-export async function createUpscaler(bytes: Uint8Array, options: UpscalerOptions = {}): Promise<Upscaler> {
+export async function createUpscaler(bytes: ModelBytes, options: UpscalerOptions = {}): Promise<Upscaler> {
   if (options.device) return createCoreUpscaler(bytes, options);
   return createCoreUpscaler(bytes, { ...options, deviceFactory: options.deviceFactory ?? createServerDevice });
 }

@@ -1,4 +1,6 @@
+import { WgsrError } from '../errors.js';
 import { modelError } from './model-error.js';
+import { loadNcnn } from './ncnn.js';
 import type { PickleValue } from './pickle.js';
 import { readTorchLegacy } from './pth-legacy.js';
 import { readTorchZip } from './pth-zip.js';
@@ -6,7 +8,27 @@ import { readSafetensors } from './safetensors.js';
 import { findStateDict, stripModulePrefix } from './state-dict.js';
 import { TensorView } from './torch-pickle.js';
 import type { TorchCheckpoint } from './torch-tensor.js';
-import type { LoadedWeights, StateDict, WeightsFormat } from './types.js';
+import type { LoadedWeights, ModelBytes, StateDict, WeightsFormat } from './types.js';
+
+/**
+ * Loads a model's weights from one file's bytes (loadWeights) or from ncnn's pair (loadNcnn).
+ * Anything that is not bytes gets an error that says what to pass.
+ */
+export function loadModelBytes(model: ModelBytes, source?: string): LoadedWeights {
+  if (model !== null && typeof model === 'object' && 'param' in model && 'bin' in model) {
+    return loadNcnn(bytesOf(model.param, 'the .param of the ncnn model'), bytesOf(model.bin, 'the .bin of the ncnn model'), source);
+  }
+  return loadWeights(bytesOf(model, 'the model'), source);
+}
+
+/** A Uint8Array view of any typed array or ArrayBuffer. */
+function bytesOf(value: unknown, what: string): Uint8Array {
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  const got = value === null ? 'null' : typeof value === 'string' ? `the string "${value.slice(0, 60)}"` : typeof value;
+  const hint = typeof value === 'string' ? ' (a file name? read the file first, or use createUpscaler from "wgsr/node", which takes a path)' : '';
+  throw new WgsrError('BAD_ARGUMENT', `${what} must be its bytes (Uint8Array, another typed array or an ArrayBuffer), or { param, bin } for an ncnn model; got ${got}${hint}`);
+}
 
 /**
  * Loads weights from the bytes of a `.pth` / `.pt` (torch zip or legacy format) or a
@@ -40,6 +62,9 @@ export function sniffFormat(bytes: Uint8Array, source: string): WeightsFormat {
   if (bytes.length > 8 && bytes[8] === 0x7b && !isPrintable(bytes.subarray(0, 8))) return 'safetensors';
   // A pickle starts with PROTO (0x80); torch's legacy format is five pickles in a row.
   if (bytes[0] === 0x80) return 'pth-legacy';
+  if (startsWithText(bytes, '7767517')) {
+    throw modelError('BAD_ARGUMENT', source, 'this is an ncnn .param file (the graph); its weights are in the .bin beside it: load both, as { param, bin }, or give the .param path to the command line.');
+  }
   if (bytes.length > 262 && String.fromCharCode(...bytes.subarray(257, 262)) === 'ustar') {
     throw modelError('UNSUPPORTED_MODEL', source, 'this is a tar-format checkpoint from PyTorch < 0.4; load it with a newer PyTorch and re-save it with torch.save.');
   }
@@ -48,6 +73,10 @@ export function sniffFormat(bytes: Uint8Array, source: string): WeightsFormat {
     source,
     `not a model file: expected a PyTorch checkpoint (.pth/.pt, zip or legacy) or .safetensors, but the file starts with ${preview(bytes)}.`,
   );
+}
+
+function startsWithText(bytes: Uint8Array, text: string): boolean {
+  return bytes.length >= text.length && [...text].every((ch, i) => bytes[i] === ch.charCodeAt(0));
 }
 
 function preview(bytes: Uint8Array): string {

@@ -16,7 +16,7 @@ import type { LoadedWeights, StateDict, WeightTensor } from './types.js';
  *
  * `source` names the .param file in error messages; the .bin is named after it.
  */
-export function loadNcnn(param: Uint8Array, bin: Uint8Array, source = 'model.param'): LoadedWeights<'ncnn'> {
+export function loadNcnn(param: Uint8Array, bin: Uint8Array, source = 'model.param'): LoadedWeights {
   const file = parseNcnnParam(param, source);
   const graph = buildNcnnGraph(file);
   const mapping = matchArchitecture(graph);

@@ -12,17 +12,17 @@ export interface WeightTensor {
 /** Parameter name -> tensor, in the file's order, wrapper and `module.` prefix already removed. */
 export type StateDict = Map<string, WeightTensor>;
 
-/** The formats loadWeights tells apart in the bytes of one file. */
-export type WeightsFormat = 'pth-zip' | 'pth-legacy' | 'safetensors';
-/**
- * Every format wgsr reads: those, and ncnn's pair of files (.param graph + .bin weights), which
- * loadNcnn reads. (Kept apart from WeightsFormat until the code that names each format for the
- * user, which switches over WeightsFormat, names ncnn too.)
- */
-export type AnyWeightsFormat = WeightsFormat | 'ncnn';
+/** The formats wgsr reads: torch's zip and legacy .pth, safetensors, and ncnn's .param + .bin pair. */
+export type WeightsFormat = 'pth-zip' | 'pth-legacy' | 'safetensors' | 'ncnn';
 
-export interface LoadedWeights<F extends AnyWeightsFormat = WeightsFormat> {
-  readonly format: F;
+/**
+ * A model as bytes: one file (.pth, .pt, .safetensors), or ncnn's two (the .param graph text
+ * and the .bin weights). Any typed array or ArrayBuffer will do.
+ */
+export type ModelBytes = ArrayBufferView | ArrayBuffer | { param: ArrayBufferView | ArrayBuffer; bin: ArrayBufferView | ArrayBuffer };
+
+export interface LoadedWeights {
+  readonly format: WeightsFormat;
   readonly stateDict: StateDict;
   /** The wrapper key the state dict was found under (`params_ema`, `params`, …), if any. */
   readonly wrapperKey?: string;

@@ -5,7 +5,6 @@ import { createUpscaler } from '../../src/runtime/node-upscaler.js';
 import { loadWeights } from '../../src/weights/load.js';
 import { loadNcnn } from '../../src/weights/ncnn.js';
 import { writeTorchZip } from '../../src/weights/pth-writer.js';
-import { writeSafetensors } from '../../src/weights/safetensors.js';
 import { testDevice } from '../helpers/gpu.js';
 import { readNpy } from '../helpers/npy.js';
 import { HAVE_UPSCAYL, readUpscaylModel } from '../helpers/upscayl.js';
@@ -55,10 +54,11 @@ describe.skipIf(!HAVE_UPSCAYL)("Real-ESRGAN's released weights against PyTorch",
       const stateDict = ncnn();
       const tile = { tile: Math.max(input.width, input.height), tilePad: 0 };
 
-      const up = await createUpscaler(writeSafetensors(stateDict), { device, precision: 'f32', source: `${c.model}.param` });
+      const { param, bin, source } = readUpscaylModel(c.model);
+      const up = await createUpscaler({ param, bin }, { device, precision: 'f32', source });
       let got;
       try {
-        expect(up.info).toMatchObject({ arch: c.model.endsWith('plus') ? 'RRDBNet' : 'SRVGGNetCompact', scale: 4, dtype: 'float16+float32' });
+        expect(up.info).toMatchObject({ arch: c.model.endsWith('plus') ? 'RRDBNet' : 'SRVGGNetCompact', scale: 4, dtype: 'float16+float32', format: 'ncnn' });
         const start = performance.now();
         got = await up.upscale(input, tile);
         console.log(`${c.fixture}: f32 upscale ${(performance.now() - start).toFixed(0)} ms`);
@@ -103,7 +103,8 @@ describe.skipIf(!HAVE_UPSCAYL)("Real-ESRGAN's released weights against PyTorch",
       const { device } = await testDevice();
       const input = await readImage(resolve(dir, 'input.png'));
       const float = readNpy(resolve(dir, 'expected_float.npy'));
-      const up = await createUpscaler(writeSafetensors(ncnn()), { device, precision: 'f16' });
+      const { param, bin } = readUpscaylModel(c.model);
+      const up = await createUpscaler({ param, bin }, { device, precision: 'f16' });
       try {
         expect(up.precision).toBe('f16');
         // NCHW input in [0, 1]; the output back to HWC to line up with the reference.
