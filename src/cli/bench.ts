@@ -4,7 +4,7 @@ import { createServerDevice } from '../runtime/node.js';
 import { createUpscaler } from '../upscaler.js';
 import { writeSafetensors } from '../weights/safetensors.js';
 import { numberArg, parseCommandArgs, type Command } from './command.js';
-import { readModelFile } from './info.js';
+import { readModelFile } from '../io/model-file.js';
 
 const USAGE = `Usage: wgsr bench [-m model] [--size N] [--runs N] [--profile] [--json]
 

@@ -4,7 +4,7 @@ import { loadWeights } from '../weights/load.js';
 import { writeSafetensors } from '../weights/safetensors.js';
 import { storedDtype } from '../weights/state-dict.js';
 import { parseCommandArgs, type Command } from './command.js';
-import { readModelFile } from './info.js';
+import { readModelFile } from '../io/model-file.js';
 
 export const convertCommand: Command = {
   name: 'convert',

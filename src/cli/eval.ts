@@ -8,7 +8,7 @@ import { readImage } from '../io/index.js';
 import { createServerDevice } from '../runtime/node.js';
 import { createUpscaler, type Upscaler } from '../upscaler.js';
 import { numberArg, parseCommandArgs, type Command, type CommandIO } from './command.js';
-import { readModelFile } from './info.js';
+import { readModelFile } from '../io/model-file.js';
 
 const USAGE = `Usage: wgsr eval --hr <dir> (--sr <dir> | -m model [--lr <dir>]) [--scale N] [--json] [--tile N]
 

@@ -2,7 +2,7 @@ import { WgsrError } from '../errors.js';
 import { exportOnnx } from '../export/onnx.js';
 import { sameFile, writeFileAtomic } from '../io/atomic.js';
 import { numberArg, parseCommandArgs, type Command } from './command.js';
-import { readModelFile } from './info.js';
+import { readModelFile } from '../io/model-file.js';
 
 export const exportCommand: Command = {
   name: 'export',

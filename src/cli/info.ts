@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { WgsrError } from '../errors.js';
 import { detectArchitecture } from '../models/registry.js';
 import { loadWeights } from '../weights/load.js';
@@ -6,6 +5,7 @@ import { storedDtype } from '../weights/state-dict.js';
 import type { WeightsFormat } from '../weights/types.js';
 import { parseCommandArgs, type Command } from './command.js';
 import { defaultModelPath } from './default-model.js';
+import { readModelFile } from '../io/model-file.js';
 
 const FORMAT_NAMES: Record<WeightsFormat, string> = {
   'pth-zip': 'PyTorch zip (torch.save, torch ≥ 1.6)',
@@ -54,14 +54,3 @@ export const infoCommand: Command = {
     return 0;
   },
 };
-
-/** The bytes of a model file, or one clear IO error (every command that reads a model uses it). */
-export function readModelFile(file: string): Uint8Array {
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new WgsrError('IO', `cannot read the model ${file}: ${why}`, { cause: e });
-  }
-}

@@ -7,7 +7,7 @@ import { createUpscaler, type Upscaler } from '../upscaler.js';
 import { numberArg, parseCommandArgs, type Command } from './command.js';
 import { defaultModelPath } from './default-model.js';
 import { Progress } from './progress.js';
-import { readModelFile } from './info.js';
+import { readModelFile } from '../io/model-file.js';
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
 
