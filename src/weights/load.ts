@@ -1,6 +1,6 @@
 import { modelError } from './model-error.js';
 import type { PickleValue } from './pickle.js';
-import { readTorchLegacy } from './pth-legacy.js';
+import { isTorchLegacy, readTorchLegacy } from './pth-legacy.js';
 import { readTorchZip } from './pth-zip.js';
 import { readSafetensors } from './safetensors.js';
 import { findStateDict, stripModulePrefix } from './state-dict.js';
@@ -38,8 +38,8 @@ export function sniffFormat(bytes: Uint8Array, source: string): WeightsFormat {
   // the pickle test because a header length's low byte may be 0x80. A length made of 8 printable
   // characters (over 2^61) is text that happens to have a '{' there.
   if (bytes.length > 8 && bytes[8] === 0x7b && !isPrintable(bytes.subarray(0, 8))) return 'safetensors';
-  // A pickle starts with PROTO (0x80); torch's legacy format is five pickles in a row.
-  if (bytes[0] === 0x80) return 'pth-legacy';
+  // Torch's legacy format is five pickles in a row, the first one its magic number.
+  if (isTorchLegacy(bytes)) return 'pth-legacy';
   if (bytes.length > 262 && String.fromCharCode(...bytes.subarray(257, 262)) === 'ustar') {
     throw modelError('UNSUPPORTED_MODEL', source, 'this is a tar-format checkpoint from PyTorch < 0.4; load it with a newer PyTorch and re-save it with torch.save.');
   }
