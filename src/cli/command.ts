@@ -30,13 +30,17 @@ export function parseCommandArgs(command: string, argv: string[], options: Optio
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new WgsrError('BAD_ARGUMENT', `wgsr ${command}: ${e instanceof Error ? e.message : String(e)} (see wgsr ${command} --help)`);
+    // main() prefixes "wgsr <command>: " to every error line; this message must not repeat it.
+    throw new WgsrError('BAD_ARGUMENT', `${e instanceof Error ? e.message : String(e)} (see wgsr ${command} --help)`);
   }
 }
 
 /** Parses a numeric flag; `what` names it in the error. */
 export function numberArg(value: string | undefined, what: string, check: (n: number) => boolean, expect: string): number | undefined {
   if (value === undefined) return undefined;
+  // Number('') and Number('  ') are 0, which for --tile means "automatic": an empty value is
+  // a mistake (an unset shell variable), never a number.
+  if (value.trim() === '') throw new WgsrError('BAD_ARGUMENT', `${what} needs a value: ${expect}, got an empty string`);
   const n = Number(value);
   if (!Number.isFinite(n) || !check(n)) throw new WgsrError('BAD_ARGUMENT', `${what} must be ${expect}, got "${value}"`);
   return n;

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { WgsrError, isWgsrError } from '../errors.js';
-import { readImage, writeImage } from '../io/index.js';
+import { readImage, writeImage, type ImageLimits } from '../io/index.js';
 import { createServerDevice } from '../runtime/node.js';
 import { createUpscaler, type Upscaler } from '../upscaler.js';
 import { numberArg, parseCommandArgs, type Command } from './command.js';
@@ -27,6 +27,9 @@ const USAGE = `Usage: wgsr upscale <input file|dir> -o <output file|dir> [option
   --dni-model FILE        denoise strength: realesr-general-x4v3 with realesr-general-wdn-x4v3)
   --ext png|jpg           output format for a directory batch (default: the input's)
   --quality N             JPEG quality 1..100 (default 95)
+  --max-side N            refuse input images wider or taller than N pixels (default 20000)
+  --max-pixels N          refuse input images of more than N pixels (default 400000000)
+  --max-decoder-memory MB refuse input images whose decoding needs more (default 4096)
 
 Formats: PNG (8/16-bit, gray, gray+alpha, RGB, RGBA) and JPEG in; the output format follows the
 output file's extension. A directory batch continues past a bad file and exits non-zero at the end.`;
@@ -56,6 +59,9 @@ export const upscaleCommand: Command = {
       'dni-model': { type: 'string' },
       ext: { type: 'string' },
       quality: { type: 'string' },
+      'max-side': { type: 'string' },
+      'max-pixels': { type: 'string' },
+      'max-decoder-memory': { type: 'string' },
     });
     if (positionals.length !== 1) throw new WgsrError('BAD_ARGUMENT', 'give one input file or folder (see wgsr upscale --help)');
     if (typeof v.output !== 'string') throw new WgsrError('BAD_ARGUMENT', 'give the output file or folder with -o');
@@ -79,6 +85,12 @@ export const upscaleCommand: Command = {
     const ext = v.ext as string | undefined;
     if (ext !== undefined && !['png', 'jpg', 'jpeg'].includes(ext)) throw new WgsrError('BAD_ARGUMENT', `--ext must be png or jpg, got "${ext}"`);
 
+    const positive = (n: number) => Number.isInteger(n) && n >= 1;
+    const limits: ImageLimits = {
+      maxSide: numberArg(v['max-side'] as string | undefined, '--max-side', positive, 'a whole number ≥ 1'),
+      maxPixels: numberArg(v['max-pixels'] as string | undefined, '--max-pixels', positive, 'a whole number ≥ 1'),
+      maxDecoderMemory: mib(numberArg(v['max-decoder-memory'] as string | undefined, '--max-decoder-memory', (n) => n >= 1, 'at least 1 (MB)')),
+    };
     const jobs = planJobs(positionals[0]!, v.output, ext);
     const modelPath = (v.model as string | undefined) ?? defaultModelPath();
     const modelBytes = readModelFile(modelPath);
@@ -109,7 +121,7 @@ export const upscaleCommand: Command = {
       for (const job of jobs) {
         try {
           if (controller.signal.aborted) throw new WgsrError('ABORTED', 'cancelled');
-          const image = await readImage(job.input);
+          const image = await readImage(job.input, limits);
           // A terminal gets a bar redrawn in place (raw writes); anything else whole lines.
           const write = io.interactive ? (t: string) => void process.stderr.write(t) : (t: string) => io.stderr(t.replace(/\n$/, ''));
           const progress = new Progress(basename(job.input), io.interactive, write);
@@ -139,6 +151,8 @@ export const upscaleCommand: Command = {
     return 0;
   },
 };
+
+const mib = (mb: number | undefined) => (mb === undefined ? undefined : mb * 2 ** 20);
 
 /** Input file → output file, or every image in a folder → the same names in the output folder. */
 function planJobs(input: string, output: string, ext: string | undefined): Job[] {
