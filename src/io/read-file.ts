@@ -78,13 +78,16 @@ export async function readRegularFile(path: string, what: string = path, maxByte
 
 /** Refuses anything but a regular file no larger than `maxBytes`; returns its size. */
 function checkedSize(stats: Stats, path: string, what: string, maxBytes: number): number {
-  if (!stats.isFile()) {
-    throw new WgsrError('IO', `cannot read ${what}: ${kindOf(stats)}${linkTarget(path)}, not a regular file`);
-  }
+  if (!stats.isFile()) throw new WgsrError('IO', notRegularFile(path, what, stats));
   if (stats.size > maxBytes) {
     throw new WgsrError('IO', `cannot read ${what}: it is ${stats.size} bytes, more than the ${maxBytes} bytes wgsr reads from one file`);
   }
   return stats.size;
+}
+
+/** "cannot read <what>: it is a character device (/dev/zero), not a regular file". */
+export function notRegularFile(path: string, what: string, stats: Stats): string {
+  return `cannot read ${what}: ${kindOf(stats)}${linkTarget(path)}, not a regular file`;
 }
 
 /** What a non-regular file is, in words a user knows. */
