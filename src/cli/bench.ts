@@ -19,13 +19,13 @@ export const benchCommand: Command = {
   summary: 'time a model on this adapter (per-layer with --profile)',
   usage: USAGE,
   async run(argv, io) {
-    const { values: v } = parseCommandArgs('bench', argv, {
-      model: { type: 'string', short: 'm' },
-      size: { type: 'string' },
-      runs: { type: 'string' },
-      profile: { type: 'boolean' },
-      json: { type: 'boolean' },
-    });
+    const { values: v } = parseCommandArgs('bench', argv, [
+      { name: 'model', kind: 'string', short: 'm', aliases: ['--model-path'] },
+      { name: 'size', kind: 'string' },
+      { name: 'runs', kind: 'string' },
+      { name: 'profile', kind: 'flag' },
+      { name: 'json', kind: 'flag' },
+    ]);
     const size = numberArg(v.size as string | undefined, '--size', (n) => Number.isInteger(n) && n >= 4, 'a whole number ≥ 4') ?? 64;
     const runs = numberArg(v.runs as string | undefined, '--runs', (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1') ?? 3;
     const modelPath = v.model as string | undefined;

@@ -27,7 +27,7 @@ export const infoCommand: Command = {
     '           wrapperKey, tensors and the architecture\'s sizes',
   ].join('\n'),
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs('info', argv, { json: { type: 'boolean' } });
+    const { values, positionals } = parseCommandArgs('info', argv, [{ name: 'json', kind: 'flag' }]);
     if (positionals.length > 1) throw new WgsrError('BAD_ARGUMENT', `wgsr info takes one model file, got ${positionals.length} (see wgsr info --help)`);
     const bundled = positionals.length === 0;
     const file = bundled ? defaultModelPath() : positionals[0]!;
