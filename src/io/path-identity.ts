@@ -27,8 +27,9 @@ export function identityKey(id: PathIdentity): string {
 /** The identity of `path`, whose folder (or some ancestor of it) exists. */
 export function pathIdentity(path: string, foldsCase: (dir: string) => boolean = probeFoldsCase): PathIdentity {
   const full = resolve(path);
-  const existing = nearestExisting(dirname(full));
-  const dir = join(realpathSync(existing), full.slice(existing.length));
+  const parent = dirname(full);
+  const existing = nearestExisting(parent);
+  const dir = join(realpathSync(existing), parent.slice(existing.length));
   const id: PathIdentity = { dir, name: basename(full), folds: foldsCase(existing) };
   try {
     const s = statSync(full);
