@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import jpeg from 'jpeg-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readImage } from '../../src/io/index.js';
 import { craftPng } from '../io/png-craft.js';
 import { cliBundle, runBounded, type Bounded } from './run-cli.js';
 
@@ -106,5 +107,31 @@ describe('hostile files under a time and memory bound', () => {
     const batch = await runBounded(['upscale', d.input, '-o', d.output, '-m', MODEL], BOUNDS);
     expectRefusal(batch, 'pipe.png', /named pipe \(FIFO\), not a regular file/, BOUNDS);
     expect(readdirSync(d.output)).toEqual(['a.png']); // the good image is still written
+  });
+});
+
+describe('the command line around the work', () => {
+  it("a run's stderr has no Dawn 'artificially reduced' lines, and the image is written", async () => {
+    const d = folders({ 'a.png': GOOD });
+    const run = await runBounded(['upscale', join(d.input, 'a.png'), '-o', join(d.output, 'a.png'), '-m', MODEL], BOUNDS);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).not.toMatch(/artificially reduced/);
+    expect(run.stderr).toMatch(/wgsr: model model\.pth/);
+    expect(readdirSync(d.output)).toEqual(['a.png']);
+  });
+
+  it.runIf(posix)('SIGTERM and SIGHUP during a batch: exit 143 / 129, no temp file, nothing half-written', async () => {
+    const big = craftPng({ width: 96, height: 96, colorType: 2, bitDepth: 8, pixel: (x, y) => [x, y, (x * y) % 256] });
+    for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+      const d = folders({ 'a.png': big, 'b.png': big, 'c.png': big });
+      const run = await runBounded(['upscale', d.input, '-o', d.output, '-m', MODEL, '--tile', '16'], {
+        ...BOUNDS,
+        interrupt: { when: /a\.png: \d+\/\d+ tiles/, signal },
+      });
+      expect(run.code, run.stderr).toBe(code);
+      expect(run.stderr).toMatch(/stopped \(.* not written\)/);
+      expect(readdirSync(d.output).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+      for (const name of readdirSync(d.output)) expect((await readImage(join(d.output, name))).width).toBe(384); // whole files only
+    }
   });
 });

@@ -17,7 +17,7 @@ let bundled: Promise<string> | undefined;
 
 export function cliBundle(): Promise<string> {
   bundled ??= build({
-    stdin: { contents: `import { main } from './src/cli/main.ts';\nprocess.exitCode = await main(process.argv.slice(2));\n`, resolveDir: ROOT, loader: 'ts' },
+    stdin: { contents: `import { launch } from './src/cli/launch.ts';\nprocess.exitCode = await launch(process.argv.slice(2));\n`, resolveDir: ROOT, loader: 'ts' },
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -46,6 +46,8 @@ export interface Bounds {
   mib: number;
   cwd?: string;
   env?: Record<string, string>;
+  /** Sends `signal` to the CLI (the launcher) once its stderr matches `when`. */
+  interrupt?: { when: RegExp; signal: NodeJS.Signals };
 }
 
 /** Resident memory of `pid` and every process below it, in KiB, from /proc (Linux). */
@@ -77,7 +79,14 @@ export async function runBounded(args: string[], bounds: Bounds): Promise<Bounde
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  let interrupted = false;
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+    if (bounds.interrupt && !interrupted && bounds.interrupt.when.test(stderr)) {
+      interrupted = true;
+      child.kill(bounds.interrupt.signal);
+    }
+  });
   let peakKiB = 0;
   let killed: Bounded['killed'];
   const kill = (why: 'time' | 'memory') => {
