@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI lives in dist/ (built by `npm run build`, run by `npm ci` via `prepare`).
-import { main } from '../dist/cli/main.js';
+import { launch } from '../dist/cli/launch.js';
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await launch(process.argv.slice(2));

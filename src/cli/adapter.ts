@@ -1,12 +1,12 @@
 import { createServerDevice } from '../runtime/node.js';
-import type { Command } from './command.js';
+import { parseCommandArgs, type Command } from './command.js';
 
 export const adapterCommand: Command = {
   name: 'adapter',
   summary: 'show the WebGPU adapter wgsr would use, its limits and features, and self-test it',
   usage: 'Usage: wgsr adapter [--json]\n\nPrints the adapter, the features wgsr uses, and the result of the self-test.',
   async run(argv, io) {
-    const json = argv.includes('--json');
+    const json = parseCommandArgs('adapter', argv, [{ name: 'json', kind: 'flag' }]).values.json === true;
     const { device, adapter, features } = await createServerDevice();
     const limits = {
       maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,

@@ -1,10 +1,11 @@
 import { basename } from 'node:path';
+import { WgsrError } from '../errors.js';
 import { rrdbnetFlopsPerPixel, syntheticRRDBNet } from '../models/synthetic.js';
 import { createServerDevice } from '../runtime/node.js';
 import { createUpscaler } from '../upscaler.js';
 import { writeSafetensors } from '../weights/safetensors.js';
 import { numberArg, parseCommandArgs, type Command } from './command.js';
-import { readModelFile } from './info.js';
+import { readModelFile } from '../io/model-file.js';
 
 const USAGE = `Usage: wgsr bench [-m model] [--size N] [--runs N] [--profile] [--json]
 
@@ -18,13 +19,13 @@ export const benchCommand: Command = {
   summary: 'time a model on this adapter (per-layer with --profile)',
   usage: USAGE,
   async run(argv, io) {
-    const { values: v } = parseCommandArgs('bench', argv, {
-      model: { type: 'string', short: 'm' },
-      size: { type: 'string' },
-      runs: { type: 'string' },
-      profile: { type: 'boolean' },
-      json: { type: 'boolean' },
-    });
+    const { values: v } = parseCommandArgs('bench', argv, [
+      { name: 'model', kind: 'string', short: 'm', aliases: ['--model-path'] },
+      { name: 'size', kind: 'string' },
+      { name: 'runs', kind: 'string' },
+      { name: 'profile', kind: 'flag' },
+      { name: 'json', kind: 'flag' },
+    ]);
     const size = numberArg(v.size as string | undefined, '--size', (n) => Number.isInteger(n) && n >= 4, 'a whole number ≥ 4') ?? 64;
     const runs = numberArg(v.runs as string | undefined, '--runs', (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1') ?? 3;
     const modelPath = v.model as string | undefined;
@@ -35,6 +36,15 @@ export const benchCommand: Command = {
       const up = await createUpscaler(bytes, { device, source: modelPath ? basename(modelPath) : 'x4plus-sized RRDBNet' });
       const m = up.info.scale === 1 ? 4 : up.info.scale === 2 ? 2 : 1;
       const side = Math.ceil(size / m) * m;
+      // One forward pass holds the whole input: refuse a size whose largest activation this
+      // adapter cannot bind, before allocating anything for it, with the largest size that fits.
+      const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+      const largest = up.memory(side, side).largestBuffer;
+      if (largest > limit) {
+        const fits = Math.floor((side * Math.sqrt(limit / largest)) / m) * m;
+        up.destroy();
+        throw new WgsrError('BAD_ARGUMENT', `--size ${size} needs a ${largest}-byte activation buffer, but this adapter binds at most ${limit} bytes; the largest --size that fits is about ${fits}`);
+      }
       const data = Float32Array.from({ length: up.info.inChannels * side * side }, (_, i) => (i % 251) / 251);
       const input = { shape: [1, up.info.inChannels, side, side] as const, data };
       await up.forward(input);

@@ -4,7 +4,7 @@ import { loadWeights } from '../weights/load.js';
 import { writeSafetensors } from '../weights/safetensors.js';
 import { storedDtype } from '../weights/state-dict.js';
 import { parseCommandArgs, type Command } from './command.js';
-import { readModelFile } from './info.js';
+import { readModelFile } from '../io/model-file.js';
 
 export const convertCommand: Command = {
   name: 'convert',
@@ -17,10 +17,10 @@ export const convertCommand: Command = {
     '  --half              store floating-point tensors as float16 (half the size)',
   ].join('\n'),
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs('convert', argv, {
-      output: { type: 'string', short: 'o' },
-      half: { type: 'boolean' },
-    });
+    const { values, positionals } = parseCommandArgs('convert', argv, [
+      { name: 'output', kind: 'string', short: 'o' },
+      { name: 'half', kind: 'flag' },
+    ]);
     if (positionals.length !== 1) throw new WgsrError('BAD_ARGUMENT', `wgsr convert takes one model file, got ${positionals.length} (see wgsr convert --help)`);
     const input = positionals[0]!;
     const output = values.output;

@@ -8,7 +8,7 @@ import { readImage } from '../io/index.js';
 import { createServerDevice } from '../runtime/node.js';
 import { createUpscaler, type Upscaler } from '../upscaler.js';
 import { numberArg, parseCommandArgs, type Command, type CommandIO } from './command.js';
-import { readModelFile } from './info.js';
+import { readModelFile } from '../io/model-file.js';
 
 const USAGE = `Usage: wgsr eval --hr <dir> (--sr <dir> | -m model [--lr <dir>]) [--scale N] [--json] [--tile N]
 
@@ -43,15 +43,15 @@ export const evalCommand: Command = {
   summary: 'PSNR/SSIM of SR images or of a model against HR images (BasicSR conventions)',
   usage: USAGE,
   async run(argv, io) {
-    const { values: v, positionals } = parseCommandArgs('eval', argv, {
-      hr: { type: 'string' },
-      sr: { type: 'string' },
-      lr: { type: 'string' },
-      model: { type: 'string', short: 'm' },
-      scale: { type: 'string' },
-      tile: { type: 'string' },
-      json: { type: 'boolean' },
-    });
+    const { values: v, positionals } = parseCommandArgs('eval', argv, [
+      { name: 'hr', kind: 'string' },
+      { name: 'sr', kind: 'string' },
+      { name: 'lr', kind: 'string' },
+      { name: 'model', kind: 'string', short: 'm', aliases: ['--model-path'] },
+      { name: 'scale', kind: 'string', short: 's' },
+      { name: 'tile', kind: 'string', short: 't' },
+      { name: 'json', kind: 'flag' },
+    ]);
     if (positionals.length) throw new WgsrError('BAD_ARGUMENT', `unexpected argument "${positionals[0]}" (see wgsr eval --help)`);
     const hrDir = v.hr as string | undefined;
     const srDir = v.sr as string | undefined;

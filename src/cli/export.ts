@@ -2,7 +2,7 @@ import { WgsrError } from '../errors.js';
 import { exportOnnx } from '../export/onnx.js';
 import { sameFile, writeFileAtomic } from '../io/atomic.js';
 import { numberArg, parseCommandArgs, type Command } from './command.js';
-import { readModelFile } from './info.js';
+import { readModelFile } from '../io/model-file.js';
 
 export const exportCommand: Command = {
   name: 'export',
@@ -18,11 +18,11 @@ export const exportCommand: Command = {
     '  --res-scale X       EDSR residual scaling (not stored in its weights)',
   ].join('\n'),
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs('export', argv, {
-      onnx: { type: 'boolean' },
-      output: { type: 'string', short: 'o' },
-      'res-scale': { type: 'string' },
-    });
+    const { values, positionals } = parseCommandArgs('export', argv, [
+      { name: 'onnx', kind: 'flag' },
+      { name: 'output', kind: 'string', short: 'o' },
+      { name: 'res-scale', kind: 'string' },
+    ]);
     if (positionals.length !== 1) throw new WgsrError('BAD_ARGUMENT', `wgsr export takes one model file, got ${positionals.length} (see wgsr export --help)`);
     if (values.onnx !== true) throw new WgsrError('BAD_ARGUMENT', 'wgsr export needs a format: --onnx (see wgsr export --help)');
     const output = values.output;

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { WgsrError } from '../errors.js';
 import { loadModel } from '../models/load.js';
 import { architectureOf } from '../models/registry.js';
 import type { WeightsFormat } from '../weights/types.js';
 import { parseCommandArgs, type Command } from './command.js';
 import { defaultModelPath } from './default-model.js';
+import { readModelFile } from '../io/model-file.js';
 
 const FORMAT_NAMES: Record<WeightsFormat, string> = {
   'pth-zip': 'PyTorch zip (torch.save, torch ≥ 1.6)',
@@ -25,7 +25,7 @@ export const infoCommand: Command = {
     '           wrapperKey, tensors and the architecture\'s sizes',
   ].join('\n'),
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs('info', argv, { json: { type: 'boolean' } });
+    const { values, positionals } = parseCommandArgs('info', argv, [{ name: 'json', kind: 'flag' }]);
     if (positionals.length > 1) throw new WgsrError('BAD_ARGUMENT', `wgsr info takes one model file, got ${positionals.length} (see wgsr info --help)`);
     const bundled = positionals.length === 0;
     const file = bundled ? defaultModelPath() : positionals[0]!;
@@ -50,14 +50,3 @@ export const infoCommand: Command = {
     return 0;
   },
 };
-
-/** The bytes of a model file, or one clear IO error (every command that reads a model uses it). */
-export function readModelFile(file: string): Uint8Array {
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new WgsrError('IO', `cannot read the model ${file}: ${why}`, { cause: e });
-  }
-}

@@ -2,6 +2,7 @@ import { isWgsrError } from '../errors.js';
 import { SUPPORTED_ARCHITECTURES } from '../models/registry.js';
 import type { CommandIO } from './command.js';
 import { COMMANDS } from './commands.js';
+import { EXIT } from './exit-codes.js';
 
 const VERSION = '0.1.0';
 
@@ -18,6 +19,9 @@ function help(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Global options: --help, --version, --verbose (show stack traces of unexpected errors)',
+    '',
+    'Exit status: 0 done; 1 failed; 2 usage error (nothing was done); 3 a batch partly failed;',
+    '70 internal error (a bug); 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP.',
   ].join('\n');
 }
 
@@ -28,7 +32,7 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
   const [name, ...rest] = args;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(help());
-    return name ? 0 : 1;
+    return name ? EXIT.ok : EXIT.usage;
   }
   if (name === '--version' || name === '-v') {
     io.stdout(VERSION);
@@ -37,7 +41,7 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
     io.stderr(`wgsr: unknown command "${name}". Commands: ${COMMANDS.map((c) => c.name).join(', ')}.`);
-    return 2;
+    return EXIT.usage;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout(command.usage);
@@ -49,12 +53,12 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
     if (isWgsrError(e)) {
       io.stderr(`wgsr ${name}: ${e.message}`);
       if (verbose && e.stack) io.stderr(e.stack);
-      return 1;
+      return e.code === 'BAD_ARGUMENT' ? EXIT.usage : EXIT.failure;
     }
     const message = e instanceof Error ? e.message : String(e);
     io.stderr(`wgsr ${name}: unexpected error: ${message}${verbose ? '' : ' (run with --verbose for details)'}`);
     if (verbose && e instanceof Error && e.stack) io.stderr(e.stack);
-    return 70;
+    return EXIT.unexpected;
   }
 }
 

@@ -1,170 +1,228 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { basename } from 'node:path';
 import { WgsrError, isWgsrError } from '../errors.js';
-import { readImage, writeImage } from '../io/index.js';
+import { readImageWithMetadata, writeImage, type ImageLimits } from '../io/index.js';
+import { readModelFile } from '../io/model-file.js';
+import { probeAlpha } from '../io/probe.js';
 import { createServerDevice } from '../runtime/node.js';
 import { createUpscaler, type Upscaler } from '../upscaler.js';
-import { numberArg, parseCommandArgs, type Command } from './command.js';
+import { numberArg, parseCommandArgs, stringArg, type Command, type OptionSpec } from './command.js';
 import { defaultModelPath } from './default-model.js';
+import { EXIT } from './exit-codes.js';
+import { planBatch, type Plan } from './plan.js';
 import { Progress } from './progress.js';
-import { readModelFile } from './info.js';
+import { onSignals } from './signals.js';
 
-const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
+const USAGE = `Usage: wgsr upscale <input file|folder> [output] [options]
 
-const USAGE = `Usage: wgsr upscale <input file|dir> -o <output file|dir> [options]
-
+  -i, --input PATH        the input file or folder (or the first argument)
+  -o, --output PATH       the output file, or a folder (default: next to the input); a folder
+                          and its parents are made; a path ending in / is always a folder
   -m, --model FILE        .pth or .safetensors weights (default: the bundled model)
-  --tile N                tile size in input pixels (default: automatic, from --max-memory)
+  -s, --outscale X        final scale (default: the model's); other values are resampled (Lanczos3)
+  -t, --tile N            tile size in input pixels (default: automatic, from --max-memory)
   --tile-pad N            overlap around each tile (default 10)
   --pre-pad N             reflect padding added before and cropped after (default 0)
-  --outscale X            final scale (default: the model's); other values are resampled (Lanczos3)
   --precision f32|f16     activation storage (default f32); f16 halves GPU memory, math stays f32;
-                          overflowing images finish in f32, with a warning
+                          overflowing images finish in f32, with a warning (--fp32, --half)
   --alpha network|resize  how an alpha channel is upscaled (default network)
   --max-memory MB         GPU memory budget for activations (default 1024)
   --res-scale X           EDSR residual scaling (not stored in its weights)
   --denoise-strength S    with --dni-model: run S·model + (1 − S)·dni-model (Real-ESRGAN's
   --dni-model FILE        denoise strength: realesr-general-x4v3 with realesr-general-wdn-x4v3)
-  --ext png|jpg           output format for a directory batch (default: the input's)
-  --quality N             JPEG quality 1..100 (default 95)
+  -f, --ext png|jpg|webp  output format (default: the input's; auto = the input's)
+  --suffix S              output names are NAME_S.EXT (default: "out" when the output folder
+                          is the input's folder, else none)
+  --quality N             JPEG quality 1..100 (default 95); WebP: lossy at N (default lossless)
+  -r, --recursive         also upscale the images in subfolders, mirrored in the output folder
+  --json                  one JSON line per image on stdout: input, output, width, height,
+                          model, ms (or error)
+  -q, --quiet             print nothing but errors
+  --max-side N            refuse input images wider or taller than N pixels (default 20000)
+  --max-pixels N          refuse input images of more than N pixels (default 400000000)
+  --max-decoder-memory MB refuse input images whose decoding needs more (default 4096)
 
-Formats: PNG (8/16-bit, gray, gray+alpha, RGB, RGBA) and JPEG in; the output format follows the
-output file's extension. A directory batch continues past a bad file and exits non-zero at the end.`;
+Real-ESRGAN's spellings work too: --model_path, --tile_pad, --pre_pad, --denoise_strength (-dn),
+--alpha_upsampler realesrgan|bicubic, --max_memory, and every long option with _ for -.
 
-interface Job {
-  input: string;
-  output: string;
-}
+Formats: PNG (8/16-bit, gray, gray+alpha, RGB, RGBA), JPEG and WebP in and out; the output format
+follows the output file's extension. EXIF orientation is applied; an ICC profile is kept in PNG
+and JPEG outputs. Every output is checked before any work starts: none may be an input (through
+links or a case-insensitive file system), none may be written twice, every format must hold its
+image (no alpha in JPEG). A folder batch continues past a bad file.
+
+Exit status: 0 all written; 1 failed; 2 usage error (nothing done); 3 some images of a batch
+failed (the rest written); 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP (nothing half-written).`;
+
+const OPTIONS: OptionSpec[] = [
+  { name: 'input', kind: 'string', short: 'i' },
+  { name: 'output', kind: 'string', short: 'o' },
+  { name: 'model', kind: 'string', short: 'm', aliases: ['--model-path'] },
+  { name: 'tile', kind: 'string', short: 't' },
+  { name: 'tile-pad', kind: 'string' },
+  { name: 'pre-pad', kind: 'string' },
+  { name: 'outscale', kind: 'string', short: 's' },
+  { name: 'precision', kind: 'string', presets: { '--fp32': 'f32', '--half': 'f16' } },
+  {
+    name: 'alpha',
+    kind: 'string',
+    aliases: ['--alpha-upsampler'],
+    aliasValues: { '--alpha-upsampler': { realesrgan: 'network', bicubic: 'resize' } },
+  },
+  { name: 'max-memory', kind: 'string' },
+  { name: 'res-scale', kind: 'string' },
+  { name: 'denoise-strength', kind: 'string', aliases: ['-dn'] },
+  { name: 'dni-model', kind: 'string' },
+  { name: 'ext', kind: 'string', short: 'f', aliases: ['--format'] },
+  { name: 'suffix', kind: 'string' },
+  { name: 'quality', kind: 'string' },
+  { name: 'recursive', kind: 'flag', short: 'r' },
+  { name: 'json', kind: 'flag' },
+  { name: 'quiet', kind: 'flag', short: 'q' },
+  { name: 'max-side', kind: 'string' },
+  { name: 'max-pixels', kind: 'string' },
+  { name: 'max-decoder-memory', kind: 'string' },
+];
+
+const mib = (mb: number | undefined) => (mb === undefined ? undefined : mb * 2 ** 20);
 
 export const upscaleCommand: Command = {
   name: 'upscale',
   summary: 'upscale an image or a folder of images',
   usage: USAGE,
   async run(argv, io) {
-    const { values: v, positionals } = parseCommandArgs('upscale', argv, {
-      output: { type: 'string', short: 'o' },
-      model: { type: 'string', short: 'm' },
-      tile: { type: 'string' },
-      'tile-pad': { type: 'string' },
-      'pre-pad': { type: 'string' },
-      outscale: { type: 'string' },
-      precision: { type: 'string' },
-      alpha: { type: 'string' },
-      'max-memory': { type: 'string' },
-      'res-scale': { type: 'string' },
-      'denoise-strength': { type: 'string' },
-      'dni-model': { type: 'string' },
-      ext: { type: 'string' },
-      quality: { type: 'string' },
-    });
-    if (positionals.length !== 1) throw new WgsrError('BAD_ARGUMENT', 'give one input file or folder (see wgsr upscale --help)');
-    if (typeof v.output !== 'string') throw new WgsrError('BAD_ARGUMENT', 'give the output file or folder with -o');
+    const { values: v, positionals } = parseCommandArgs('upscale', argv, OPTIONS);
+    const inputs = [...(stringArg(v, 'input') !== undefined ? [stringArg(v, 'input')!] : []), ...positionals];
+    if (inputs.length === 0) throw new WgsrError('BAD_ARGUMENT', 'give an input file or folder (see wgsr upscale --help)');
+    if (inputs.length > 2 || (inputs.length === 2 && stringArg(v, 'output') !== undefined)) {
+      throw new WgsrError('BAD_ARGUMENT', `give one input and at most one output, got ${inputs.map((a) => `"${a}"`).join(', ')} (see wgsr upscale --help)`);
+    }
+    const output = stringArg(v, 'output') ?? inputs[1];
+    if (output === '') throw new WgsrError('BAD_ARGUMENT', '-o needs a file or folder name, got an empty string');
     const isInt = (n: number) => Number.isInteger(n) && n >= 0;
-    const tile = numberArg(v.tile as string | undefined, '--tile', isInt, 'a whole number ≥ 0');
-    const tilePad = numberArg(v['tile-pad'] as string | undefined, '--tile-pad', isInt, 'a whole number ≥ 0');
-    const prePad = numberArg(v['pre-pad'] as string | undefined, '--pre-pad', isInt, 'a whole number ≥ 0');
-    const outscale = numberArg(v.outscale as string | undefined, '--outscale', (n) => n > 0 && n <= 16, 'a number in (0, 16]');
-    const maxMemoryMB = numberArg(v['max-memory'] as string | undefined, '--max-memory', (n) => n >= 16, 'at least 16 (MB)');
-    const resScale = numberArg(v['res-scale'] as string | undefined, '--res-scale', (n) => n > 0, 'a positive number');
-    const quality = numberArg(v.quality as string | undefined, '--quality', (n) => isInt(n) && n >= 1 && n <= 100, 'a whole number in 1..100');
-    const precision = (v.precision as string | undefined) ?? 'f32';
+    const positive = (n: number) => Number.isInteger(n) && n >= 1;
+    const tile = numberArg(v.tile, '--tile', isInt, 'a whole number ≥ 0');
+    const tilePad = numberArg(v['tile-pad'], '--tile-pad', isInt, 'a whole number ≥ 0');
+    const prePad = numberArg(v['pre-pad'], '--pre-pad', isInt, 'a whole number ≥ 0');
+    const outscale = numberArg(v.outscale, '--outscale', (n) => n > 0 && n <= 16, 'a number in (0, 16]');
+    const maxMemoryMB = numberArg(v['max-memory'], '--max-memory', (n) => n >= 16, 'at least 16 (MB)');
+    const resScale = numberArg(v['res-scale'], '--res-scale', (n) => n > 0, 'a positive number');
+    const quality = numberArg(v.quality, '--quality', (n) => positive(n) && n <= 100, 'a whole number in 1..100');
+    const precision = stringArg(v, 'precision') ?? 'f32';
     if (precision !== 'f32' && precision !== 'f16') throw new WgsrError('BAD_ARGUMENT', `--precision must be f32 or f16, got "${precision}"`);
-    const alpha = (v.alpha as string | undefined) ?? 'network';
-    if (alpha !== 'network' && alpha !== 'resize') throw new WgsrError('BAD_ARGUMENT', `--alpha must be network or resize, got "${alpha}"`);
-    const strength = numberArg(v['denoise-strength'] as string | undefined, '--denoise-strength', (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
-    const dniModel = v['dni-model'] as string | undefined;
+    const alpha = stringArg(v, 'alpha') ?? 'network';
+    if (alpha !== 'network' && alpha !== 'resize') {
+      throw new WgsrError('BAD_ARGUMENT', `--alpha must be network or resize (--alpha_upsampler: realesrgan or bicubic), got "${alpha}"`);
+    }
+    const strength = numberArg(v['denoise-strength'], '--denoise-strength', (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
+    const dniModel = stringArg(v, 'dni-model');
     if ((strength === undefined) !== (dniModel === undefined)) {
       throw new WgsrError('BAD_ARGUMENT', '--denoise-strength and --dni-model go together (the second model is the "wdn" variant)');
     }
-    const ext = v.ext as string | undefined;
-    if (ext !== undefined && !['png', 'jpg', 'jpeg'].includes(ext)) throw new WgsrError('BAD_ARGUMENT', `--ext must be png or jpg, got "${ext}"`);
+    const extArg = stringArg(v, 'ext');
+    const ext = extArg === 'auto' ? undefined : extArg;
+    const limits: ImageLimits = {
+      maxSide: numberArg(v['max-side'], '--max-side', positive, 'a whole number ≥ 1'),
+      maxPixels: numberArg(v['max-pixels'], '--max-pixels', positive, 'a whole number ≥ 1'),
+      maxDecoderMemory: mib(numberArg(v['max-decoder-memory'], '--max-decoder-memory', (n) => n >= 1, 'at least 1 (MB)')),
+    };
+    const json = v.json === true;
+    const quiet = v.quiet === true;
+    const say = (line: string) => {
+      if (!quiet) io.stderr(line);
+    };
 
-    const jobs = planJobs(positionals[0]!, v.output, ext);
-    const modelPath = (v.model as string | undefined) ?? defaultModelPath();
+    // Everything that can be known before computing is checked now: the plan, the formats,
+    // alpha into JPEG, the model file. Nothing is created until all of it passed.
+    const plan = planBatch({ input: inputs[0]!, output, ext, suffix: stringArg(v, 'suffix'), recursive: v.recursive === true });
+    await refuseAlphaInJpeg(plan);
+    const modelPath = stringArg(v, 'model') ?? defaultModelPath();
     const modelBytes = readModelFile(modelPath);
+    const dniBytes = dniModel === undefined ? undefined : readModelFile(dniModel);
+    if (plan.skipped.length) say(`wgsr upscale: skipped ${plan.skipped.length} file${plan.skipped.length > 1 ? 's' : ''}: ${listed(plan.skipped.map((s) => `${basename(s.path)} (${s.why})`))}`);
+    if (plan.subfolders) say(`wgsr upscale: ${plan.subfolders} subfolder${plan.subfolders > 1 ? 's' : ''} not searched (add --recursive)`);
+    for (const folder of plan.folders) mkdirSync(folder, { recursive: true });
 
-    // SIGINT aborts between tiles: the current image is dropped unwritten and we exit 130.
     const controller = new AbortController();
-    const onSigint = () => controller.abort();
-    process.once('SIGINT', onSigint);
+    const signals = onSignals(() => controller.abort());
     let up: Upscaler | undefined;
-    let failures = 0;
+    let failures = plan.unreadable.length;
+    let written = 0;
+    const total = plan.jobs.length + plan.unreadable.length;
+    const fail = (input: string, output: string | undefined, message: string) => {
+      io.stderr(`wgsr upscale: ${message.includes(input) ? '' : `${input}: `}${message}`);
+      if (json) io.stdout(JSON.stringify({ input, output: output ?? null, error: message }));
+    };
+    for (const u of plan.unreadable) fail(u.path, undefined, u.why);
     try {
-      // The upscaler owns its device, so a lost device is replaced and the batch goes on.
-      up = await createUpscaler(modelBytes, {
-        deviceFactory: createServerDevice,
-        precision,
-        tile,
-        tilePad,
-        prePad,
-        maxMemory: maxMemoryMB === undefined ? undefined : maxMemoryMB * 1024 * 1024,
-        modelOptions: { resScale },
-        source: basename(modelPath),
-        dni: dniModel === undefined ? undefined : { bytes: readModelFile(dniModel), strength: strength!, source: basename(dniModel) },
-        signal: controller.signal,
-        onWarning: (message) => io.stderr(`wgsr: warning: ${message}`),
-      });
-      if (up.adapter) io.stderr(`wgsr: adapter ${up.adapter.summary}`);
-      io.stderr(`wgsr: model ${basename(modelPath)}: ${up.info.arch} ×${up.info.scale}, ${up.precision} activations`);
-      for (const job of jobs) {
+      if (plan.jobs.length) {
+        // The upscaler owns its device, so a lost device is replaced and the batch goes on.
+        up = await createUpscaler(modelBytes, {
+          deviceFactory: createServerDevice,
+          precision,
+          tile,
+          tilePad,
+          prePad,
+          maxMemory: maxMemoryMB === undefined ? undefined : maxMemoryMB * 1024 * 1024,
+          modelOptions: { resScale },
+          source: basename(modelPath),
+          dni: dniBytes === undefined ? undefined : { bytes: dniBytes, strength: strength!, source: basename(dniModel!) },
+          signal: controller.signal,
+          onWarning: (message) => io.stderr(`wgsr: warning: ${message}`),
+        });
+        if (up.adapter) say(`wgsr: adapter ${up.adapter.summary}`);
+        say(`wgsr: model ${basename(modelPath)}: ${up.info.arch} ×${up.info.scale}, ${up.precision} activations`);
+      }
+      for (const job of plan.jobs) {
+        const started = performance.now();
         try {
           if (controller.signal.aborted) throw new WgsrError('ABORTED', 'cancelled');
-          const image = await readImage(job.input);
+          const { image, metadata } = await readImageWithMetadata(job.input, limits);
           // A terminal gets a bar redrawn in place (raw writes); anything else whole lines.
           const write = io.interactive ? (t: string) => void process.stderr.write(t) : (t: string) => io.stderr(t.replace(/\n$/, ''));
-          const progress = new Progress(basename(job.input), io.interactive, write);
-          const result = await up.upscale(image, { outscale, alpha, onProgress: (d, t) => progress.update(d, t) });
+          const progress = quiet ? undefined : new Progress(basename(job.input), io.interactive, write);
+          const result = await up!.upscale(image, { outscale, alpha, onProgress: progress && ((d, t) => progress.update(d, t)) });
           if (controller.signal.aborted) throw new WgsrError('ABORTED', 'cancelled');
-          await writeImage(job.output, result, { quality, inputPath: job.input });
-          io.stdout(`${job.input} -> ${job.output} (${result.width}×${result.height})`);
+          await writeImage(job.output, result, { quality, inputPath: job.input, icc: metadata.icc });
+          written++;
+          const ms = Math.round(performance.now() - started);
+          if (json) io.stdout(JSON.stringify({ input: job.input, output: job.output, width: result.width, height: result.height, model: basename(modelPath), ms }));
+          else if (!quiet) io.stdout(`${job.input} -> ${job.output} (${result.width}×${result.height})`);
         } catch (e) {
           if (isWgsrError(e) && e.code === 'ABORTED') {
-            io.stderr(`wgsr upscale: cancelled (${job.input} not written)`);
-            return 130;
+            io.stderr(`wgsr upscale: stopped (${job.input} not written)`);
+            return signals.received() ?? EXIT.interrupted;
           }
-          if (!isWgsrError(e) || jobs.length === 1) throw e;
+          if (!isWgsrError(e) || total === 1) throw e;
           failures++;
           // Image errors name their file already; GPU ones (out of memory, device lost) do not.
-          io.stderr(`wgsr upscale: ${e.message.includes(job.input) ? '' : `${job.input}: `}${e.message}`);
+          fail(job.input, job.output, e.message);
         }
       }
     } finally {
-      process.removeListener('SIGINT', onSigint);
+      signals.dispose();
       up?.destroy();
     }
     if (failures) {
-      io.stderr(`wgsr upscale: ${failures} of ${jobs.length} images failed`);
-      return 1;
+      io.stderr(`wgsr upscale: ${failures} of ${total} images failed`);
+      return written > 0 ? EXIT.partial : EXIT.failure;
     }
-    return 0;
+    return EXIT.ok;
   },
 };
 
-/** Input file → output file, or every image in a folder → the same names in the output folder. */
-function planJobs(input: string, output: string, ext: string | undefined): Job[] {
-  if (!existsSync(input)) throw new WgsrError('IO', `${input}: no such file or folder`);
-  if (!statSync(input).isDirectory()) {
-    const out = existsSync(output) && statSync(output).isDirectory() ? join(output, outputName(input, ext)) : output;
-    return [checked({ input, output: out })];
+/** JPEG has no alpha channel: an input with one, bound for a JPEG output, is refused up front. */
+async function refuseAlphaInJpeg(plan: Plan): Promise<void> {
+  const withAlpha: string[] = [];
+  for (const job of plan.jobs) {
+    if (job.format === 'jpeg' && (await probeAlpha(job.input))) withAlpha.push(job.input);
   }
-  if (existsSync(output) && !statSync(output).isDirectory()) throw new WgsrError('BAD_ARGUMENT', `${input} is a folder, so -o must be a folder too; ${output} is a file`);
-  const names = readdirSync(input)
-    .filter((n) => IMAGE_EXTENSIONS.has(extname(n).toLowerCase()))
-    .sort();
-  if (!names.length) throw new WgsrError('IO', `${input}: no .png, .jpg or .jpeg files`);
-  return names.map((n) => checked({ input: join(input, n), output: join(output, outputName(n, ext)) }));
+  if (withAlpha.length) {
+    throw new WgsrError('BAD_ARGUMENT', `${listed(withAlpha)} ${withAlpha.length > 1 ? 'have' : 'has'} an alpha channel, which JPEG cannot store; write PNG or WebP (--ext png)`);
+  }
 }
 
-function outputName(input: string, ext: string | undefined): string {
-  const base = basename(input, extname(input));
-  return `${base}.${ext ?? extname(input).slice(1).toLowerCase()}`;
-}
-
-function checked(job: Job): Job {
-  if (resolve(job.input) === resolve(job.output)) {
-    throw new WgsrError('BAD_ARGUMENT', `${job.output} is the input file; choose another output name (wgsr never overwrites its input)`);
-  }
-  const dir = dirname(resolve(job.output));
-  if (!existsSync(dir)) throw new WgsrError('IO', `${job.output}: the folder ${dir} does not exist`);
-  return job;
+/** Up to five names, then how many more. */
+function listed(names: string[]): string {
+  return names.length <= 5 ? names.join(', ') : `${names.slice(0, 5).join(', ')} and ${names.length - 5} more`;
 }

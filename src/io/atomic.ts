@@ -1,21 +1,42 @@
 import { randomBytes } from 'node:crypto';
+import { unlinkSync } from 'node:fs';
 import { rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ioError } from './fs-errors.js';
 
+/** Temp files being written now, so that an exit on a signal can remove them (removeTempFiles). */
+const pending = new Set<string>();
+
 /**
- * Writes `bytes` to `<path>.<random>.tmp` in the same folder, then renames it over `path`: a
- * reader never sees half a file, and a failure leaves the old file (and no temp file) behind.
+ * Writes `bytes` to a temp file in the same folder, then renames it over `path`: a reader never
+ * sees half a file, and a failure leaves the old file (and no temp file) behind. The temp name
+ * does not grow with the output's name (`.wgsr-<12 hex>.tmp`, 22 bytes), so any name the file
+ * system allows for the output is also possible for its temp file.
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  const temp = join(dirname(path), `.wgsr-${randomBytes(6).toString('hex')}.tmp`);
+  pending.add(temp);
   try {
     await writeFile(temp, bytes, { flag: 'wx' });
     await rename(temp, path);
   } catch (e) {
     await unlink(temp).catch(() => undefined);
     throw ioError(e, `cannot write ${path}`);
+  } finally {
+    pending.delete(temp);
   }
+}
+
+/** Removes the temp files of writes still in progress; for a process about to exit. */
+export function removeTempFiles(): void {
+  for (const temp of pending) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // never created, or already renamed
+    }
+  }
+  pending.clear();
 }
 
 /** Same path, or two names of one file (a link): compared by device and inode when both exist. */

@@ -6,6 +6,12 @@ export interface JpegHeader {
   height: number;
   components: number;
   precision: number;
+  /** SOF2: progressive (scans refine coefficients); otherwise sequential (one pass per block). */
+  progressive: boolean;
+  /** Horizontal and vertical sampling factor of each component, in frame order. */
+  sampling: { h: number; v: number }[];
+  /** Offset just past the frame header: scans follow. */
+  end: number;
 }
 
 /** SOF markers jpeg-js cannot decode, with what they are. */
@@ -66,6 +72,15 @@ export function readJpegHeader(bytes: Uint8Array, name: string, onSize: (width: 
       throw bad('CMYK JPEG is not supported (its colors need the print profile to convert correctly); convert it to RGB first');
     }
     if (components !== 1 && components !== 3) throw bad(`JPEG with ${components} color components is not supported (only gray or color)`);
-    return { width, height, components, precision };
+    if (length < 8 + 3 * components || at + 2 + length > bytes.length) throw bad(`corrupt JPEG: the frame header at byte ${at} is too short for its ${components} components`);
+    const sampling: { h: number; v: number }[] = [];
+    for (let c = 0; c < components; c++) {
+      const hv = bytes[at + 11 + 3 * c]!;
+      const h = hv >> 4;
+      const v = hv & 15;
+      if (h < 1 || h > 4 || v < 1 || v > 4) throw bad(`corrupt JPEG: component ${c + 1} has sampling factors ${h}×${v} (JPEG allows 1 to 4)`);
+      sampling.push({ h, v });
+    }
+    return { width, height, components, precision, progressive: marker === 0xc2, sampling, end: at + 2 + length };
   }
 }

@@ -1,8 +1,9 @@
 import jpeg from 'jpeg-js';
 import { WgsrError } from '../errors.js';
 import type { Image } from '../image/types.js';
-import { checkDeclaredSize, DEFAULT_LIMITS, type ImageLimits } from './limits.js';
+import { checkDecoderMemory, checkDeclaredSize, DEFAULT_LIMITS, type ImageLimits } from './limits.js';
 import { readJpegHeader } from './jpeg-header.js';
+import { checkEntropyDataSize, jpegDecoderMemory } from './jpeg-budget.js';
 
 /**
  * JPEG through jpeg-js. A 1-component (gray) JPEG comes out of jpeg-js as RGB with three equal
@@ -10,6 +11,11 @@ import { readJpegHeader } from './jpeg-header.js';
  */
 export function decodeJpeg(bytes: Uint8Array, name: string, limits?: ImageLimits): Image {
   const header = readJpegHeader(bytes, name, (w, h) => checkDeclaredSize(name, 'JPEG', w, h, limits));
+  // Before jpeg-js allocates for the declared size: the file must hold enough data to code it,
+  // and the decode must fit the memory budget (jpeg-budget.ts).
+  checkEntropyDataSize(bytes, header, name);
+  const memory = jpegDecoderMemory(header);
+  checkDecoderMemory(name, `${header.width}×${header.height} JPEG`, memory.estimate, limits);
   const pixels = header.width * header.height;
   let decoded: { width: number; height: number; data: Uint8Array };
   try {
@@ -17,9 +23,10 @@ export function decodeJpeg(bytes: Uint8Array, name: string, limits?: ImageLimits
       useTArray: true,
       formatAsRGBA: false,
       maxResolutionInMP: (limits?.maxPixels ?? DEFAULT_LIMITS.maxPixels) / 1e6,
-      // jpeg-js counts its coefficient blocks, component planes and output; ~24 bytes per pixel
-      // covers a 3-component image at full chroma. The declared size was checked above.
-      maxMemoryUsageInMB: Math.max(512, Math.ceil((pixels * 24) / 2 ** 20)),
+      // What jpeg-js will count for this frame (checked against the budget above), plus its
+      // Huffman and quantisation tables, which cannot take more than 4 bytes per byte of file.
+      // A file that makes it allocate more than that (a second frame header…) is stopped.
+      maxMemoryUsageInMB: Math.ceil((memory.counted + 4 * bytes.length) / 2 ** 20) + 1,
     });
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);

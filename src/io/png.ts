@@ -2,7 +2,7 @@ import { inflateSync } from 'node:zlib';
 import pngjs from 'pngjs';
 import { WgsrError } from '../errors.js';
 import type { Image } from '../image/types.js';
-import { checkDeclaredSize, type ImageLimits } from './limits.js';
+import { checkDecoderMemory, checkDeclaredSize, type ImageLimits } from './limits.js';
 import { inflatedSize, readPngHeader } from './png-header.js';
 
 const { PNG } = pngjs;
@@ -17,10 +17,13 @@ const { PNG } = pngjs;
  */
 export function decodePng(bytes: Uint8Array, name: string, limits?: ImageLimits): Image {
   const header = readPngHeader(bytes, name, (w, h) => checkDeclaredSize(name, 'PNG', w, h, limits));
+  checkDecoderMemory(name, `${header.width}×${header.height} PNG`, pngDecoderMemory(header), limits);
   checkImageDataSize(bytes, header, name);
   let decoded: { width: number; height: number; data: Uint8Array | Uint16Array };
   try {
-    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // pngjs refuses bytes after IEND ("unrecognised content at end of stream"); they are not
+    // part of the image (readPngHeader), so it gets the file up to IEND.
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, header.end);
     decoded = PNG.sync.read(buffer, { skipRescale: header.bitDepth === 16 }) as typeof decoded;
   } catch (e) {
     throw new WgsrError('BAD_IMAGE', `${name}: corrupt PNG (${e instanceof Error ? e.message : String(e)})`, { cause: e });
@@ -38,6 +41,16 @@ export function decodePng(bytes: Uint8Array, name: string, limits?: ImageLimits)
     for (let c = 0; c < channels; c++) data[p * channels + c] = rgba[p * 4 + pick[c]!]!;
   }
   return { width: header.width, height: header.height, channels, bitDepth, data };
+}
+
+/**
+ * Memory a decode takes: the image data inflated twice (our size check below, then pngjs), the
+ * RGBA pixels pngjs returns (8 or 16 bits per sample) and our copy in the image's own layout.
+ */
+function pngDecoderMemory(header: ReturnType<typeof readPngHeader>): number {
+  const pixels = header.width * header.height;
+  const sampleBytes = header.bitDepth === 16 ? 2 : 1;
+  return 2 * inflatedSize(header) + pixels * 4 * sampleBytes + pixels * 4 * sampleBytes;
 }
 
 /**

@@ -2,7 +2,7 @@ import { WgsrError } from '../errors.js';
 import { modelError } from './model-error.js';
 import { loadNcnn } from './ncnn.js';
 import type { PickleValue } from './pickle.js';
-import { readTorchLegacy } from './pth-legacy.js';
+import { isTorchLegacy, readTorchLegacy } from './pth-legacy.js';
 import { readTorchZip } from './pth-zip.js';
 import { readSafetensors } from './safetensors.js';
 import { findStateDict, stripModulePrefix } from './state-dict.js';
@@ -60,8 +60,8 @@ export function sniffFormat(bytes: Uint8Array, source: string): WeightsFormat {
   // the pickle test because a header length's low byte may be 0x80. A length made of 8 printable
   // characters (over 2^61) is text that happens to have a '{' there.
   if (bytes.length > 8 && bytes[8] === 0x7b && !isPrintable(bytes.subarray(0, 8))) return 'safetensors';
-  // A pickle starts with PROTO (0x80); torch's legacy format is five pickles in a row.
-  if (bytes[0] === 0x80) return 'pth-legacy';
+  // Torch's legacy format is five pickles in a row, the first one its magic number.
+  if (isTorchLegacy(bytes)) return 'pth-legacy';
   if (startsWithText(bytes, '7767517')) {
     throw modelError('BAD_ARGUMENT', source, 'this is an ncnn .param file (the graph); its weights are in the .bin beside it: load both, as { param, bin }, or give the .param path to the command line.');
   }

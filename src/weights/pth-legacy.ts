@@ -9,6 +9,17 @@ const MAGIC_NUMBER = 0x1950a86a20f9469cfc6cn;
 const PROTOCOL_VERSION = 1001;
 
 /**
+ * The magic number as pickle protocols 0 and 1 write it: a text LONG ("L…L\n") then STOP. With
+ * protocol 2 and up the file starts with PROTO (0x80) instead.
+ */
+const TEXT_MAGIC = new TextEncoder().encode(`L${MAGIC_NUMBER}L\n.`);
+
+/** Whether `bytes` can be torch's legacy format: a pickle with PROTO, or the magic number in text. */
+export function isTorchLegacy(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x80 || TEXT_MAGIC.every((b, i) => bytes[i] === b);
+}
+
+/**
  * The legacy format of torch.save (torch < 1.6; the 2018 ESRGAN weights and many community
  * files): five pickles back to back — magic number, protocol version, system info, the object
  * tree, the list of storage keys — then, for each key in that list, an int64 element count and the
@@ -41,6 +52,17 @@ export function readTorchLegacy(bytes: Uint8Array, source: string): TorchCheckpo
   const magic = next('magic number');
   if (magic !== MAGIC_NUMBER) {
     throw modelError('BAD_MODEL', source, 'not a PyTorch checkpoint: a pickle without torch.save\'s magic number. Save the weights with torch.save(model.state_dict(), path).');
+  }
+  // Pickle protocol 0 writes the version as text (INT, "I1001\n"); protocol 1 as BININT2. A
+  // protocol-0 file also writes each storage reference as the text of a tuple, which no
+  // torch.load reads back, so it is refused here with what to do.
+  if (bytes[pos] === 0x49) {
+    throw modelError(
+      'UNSUPPORTED_MODEL',
+      source,
+      'old PyTorch format: saved with pickle protocol 0, whose storage references no version of torch.load reads back. ' +
+        'Re-save it with a current torch: torch.save(model.state_dict(), path).',
+    );
   }
   const protocol = next('protocol version');
   if (protocol !== PROTOCOL_VERSION) {

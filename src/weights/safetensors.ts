@@ -50,6 +50,7 @@ export function readSafetensors(bytes: Uint8Array, source = 'safetensors file'):
   const data = bytes.subarray(8 + headerLength);
   const metadata: Record<string, string> = {};
   const stateDict: StateDict = new Map();
+  const spans: { name: string; begin: number; end: number }[] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === METADATA_KEY) {
       if (!isRecord(entry) || !Object.values(entry).every((v) => typeof v === 'string')) throw bad('__metadata__ must map strings to strings');
@@ -70,9 +71,34 @@ export function readSafetensors(bytes: Uint8Array, source = 'safetensors file'):
     if (count * DTYPE_SIZE[dtype] !== end - begin) {
       throw bad(`tensor "${name}" of shape [${shape.join(', ')}] ${code} needs ${count * DTYPE_SIZE[dtype]} bytes but spans ${end - begin}`);
     }
+    spans.push({ name, begin, end });
     stateDict.set(name, { shape: shape as number[], data: decodeToFloat32(data.subarray(begin, end), dtype, count), dtype });
   }
+  checkLayout(spans, data.length, bad);
   return { stateDict, metadata };
+}
+
+/**
+ * The tensors must tile the data section exactly, as the reference implementation requires
+ * (safetensors' Metadata::validate): sorted by offset, each starts where the previous one ends,
+ * and the last ends at the end of the file. Overlapping tensors would share bytes (one write
+ * through a memory map changes both), and a gap or a tail is data no tensor accounts for.
+ */
+function checkLayout(spans: { name: string; begin: number; end: number }[], dataLength: number, bad: (what: string) => Error): void {
+  spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let at = 0;
+  let previous: (typeof spans)[number] | undefined;
+  for (const span of spans) {
+    if (span.begin < at) {
+      throw bad(`tensors "${previous!.name}" [${previous!.begin}, ${previous!.end}) and "${span.name}" [${span.begin}, ${span.end}) overlap; each tensor must have bytes of its own`);
+    }
+    if (span.begin > at) {
+      throw bad(`bytes [${at}, ${span.begin}) of the data section belong to no tensor${previous ? ` (a gap before "${span.name}")` : ''}; tensors must be contiguous`);
+    }
+    at = span.end;
+    previous = span;
+  }
+  if (at !== dataLength) throw bad(`the tensors cover ${at} bytes but the data section has ${dataLength}; the file has bytes no tensor accounts for`);
 }
 
 export interface WriteSafetensorsOptions {

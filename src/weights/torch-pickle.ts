@@ -60,6 +60,7 @@ export class TensorView implements PickleObject {
 export const ALLOWED_GLOBALS = [
   'collections.OrderedDict',
   'torch._utils._rebuild_tensor_v2',
+  'torch._utils._rebuild_tensor',
   'torch._utils._rebuild_parameter',
   ...[...STORAGE_DTYPES.keys()].map((name) => `torch.${name}`),
 ] as const;
@@ -69,12 +70,23 @@ export function torchGlobal(module: string, name: string, source: string): Pickl
   const qualifiedName = `${module}.${name}`;
   const bad = (what: string) => modelError('BAD_MODEL', source, `${qualifiedName} ${what}; the file is damaged.`);
   if (module === 'collections' && name === 'OrderedDict') {
+    // Python 3 pickles OrderedDict() and then sets its items; Python 2 (torch under Python 2)
+    // passes them to the constructor as a list of [key, value] pairs. Either way: a plain map.
     return new PickleGlobal(qualifiedName, (args) => {
-      if (args.length !== 0) throw bad('is called with arguments, which torch.save never does');
-      return new Map();
+      if (args.length === 0) return new Map();
+      const [items] = args;
+      if (args.length !== 1 || !Array.isArray(items)) throw bad(`is called with ${describe(items)} arguments instead of a list of (key, value) pairs`);
+      const dict = new Map<PickleValue, PickleValue>();
+      for (const pair of items) {
+        if (!Array.isArray(pair) || pair.length !== 2) throw bad(`gets an item that is a ${describe(pair)} instead of a (key, value) pair`);
+        dict.set(pair[0]!, pair[1]!);
+      }
+      return dict;
     });
   }
-  if (module === 'torch._utils' && name === '_rebuild_tensor_v2') {
+  // _rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks) since torch 0.4;
+  // _rebuild_tensor(storage, offset, size, stride) in torch 0.3. Both make a strided view.
+  if (module === 'torch._utils' && (name === '_rebuild_tensor_v2' || name === '_rebuild_tensor')) {
     return new PickleGlobal(qualifiedName, (args) => {
       const [storage, offset, shape, stride] = args;
       if (!(storage instanceof StorageRef)) throw bad(`gets a ${describe(storage)} instead of a storage`);

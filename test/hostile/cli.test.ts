@@ -38,7 +38,7 @@ const EVIL_PICKLE = Uint8Array.of(0x80, 0x02, 0x63, ...new TextEncoder().encode(
 const BAD_IMAGES: Record<string, { bytes: Uint8Array; problem: RegExp }> = {
   'truncated.png': { bytes: GOOD_PNG.subarray(0, GOOD_PNG.length - 20), problem: /truncated PNG/ },
   'empty.png': { bytes: new Uint8Array(0), problem: /is empty/ },
-  'text.png': { bytes: Buffer.from('not an image at all\n'), problem: /not a PNG or JPEG/ },
+  'text.png': { bytes: Buffer.from('not an image at all\n'), problem: /not a PNG, JPEG or WebP/ },
   'zero-width.png': { bytes: concat(SIGNATURE, ihdr(0, 5, 8, 2), chunk('IEND', new Uint8Array(0))), problem: /claims 0×5 pixels/ },
   'zero-height.png': { bytes: concat(SIGNATURE, ihdr(5, 0, 8, 2), chunk('IEND', new Uint8Array(0))), problem: /claims 5×0 pixels/ },
   'absurd.png': {
@@ -144,13 +144,16 @@ describe('wgsr upscale refuses bad output paths cleanly', () => {
     const path = join(d.input, 'a.png');
     const before = sha(path);
     const run = await cli([path, '-o', path, '-m', MODEL]);
-    expectCleanRefusal(run, 'a.png', /is the input file/);
+    expectCleanRefusal(run, 'a.png', /would overwrite the input/);
     expect(sha(path)).toBe(before);
     expect(readdirSync(d.input)).toEqual(['a.png']);
   });
 
-  it('output in a missing folder', async () => {
-    await refuse({ 'a.png': GOOD_PNG }, (d) => [join(d.input, 'a.png'), '-o', join(d.output, 'missing', 'a.png'), '-m', MODEL], 'missing', /does not exist/);
+  it('output in a missing folder: made (with its parents), as Real-ESRGAN does', async () => {
+    const d = folders({ 'a.png': GOOD_PNG });
+    const run = await cli([join(d.input, 'a.png'), '-o', join(d.output, 'missing', 'deeper', 'a.png'), '-m', MODEL]);
+    expect(run.code, run.text).toBe(0);
+    expect((await readImage(join(d.output, 'missing', 'deeper', 'a.png'))).width).toBe(32);
   });
 
   it('output in a folder that cannot be written', async () => {

@@ -38,8 +38,8 @@ function sofOffset(bytes: Uint8Array): number {
 describe('hostile and broken files are refused with BAD_IMAGE naming the file', () => {
   it('empty, text, and other formats', async () => {
     expect(await refusal('empty.png', new Uint8Array(0))).toEqual({ code: 'BAD_IMAGE', message: expect.stringMatching(/is empty/) });
-    expect((await refusal('notes.png', Buffer.from('hello, I am text\n'))).message).toMatch(/not a PNG or JPEG/);
-    expect((await refusal('anim.png', Buffer.from('GIF89a\x01\x00\x01\x00'))).message).toMatch(/GIF image; only PNG and JPEG/);
+    expect((await refusal('notes.png', Buffer.from('hello, I am text\n'))).message).toMatch(/not a PNG, JPEG or WebP/);
+    expect((await refusal('anim.png', Buffer.from('GIF89a\x01\x00\x01\x00'))).message).toMatch(/GIF image; only PNG, JPEG and WebP/);
   });
 
   it('a PNG cut anywhere: header, inside a chunk, before IEND', async () => {

@@ -117,7 +117,7 @@ describe('wgsr convert', () => {
     await expectOneLineError(['convert', input], 'needs -o');
     await expectOneLineError(['convert', input, '-o', path.join(work, 'x.pth')], 'must be a .safetensors file');
     await expectOneLineError(['convert', input, '-o', path.join(work, 'missing-dir', 'x.safetensors')], 'cannot write');
-    await expectOneLineError(['convert', input, '-o', path.join(work, 'y.safetensors'), '--fp16'], "Unknown option '--fp16'");
+    await expectOneLineError(['convert', input, '-o', path.join(work, 'y.safetensors'), '--fp16'], "unknown option '--fp16'");
     expect(readdirSync(work).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });

@@ -132,6 +132,27 @@ describe('safetensors: bad headers are refused before any byte is read', () => {
     expect(error(() => loadWeights(past, 'past.safetensors')).message).toContain(`the header claims ${past.length} bytes`);
   });
 
+  // The reference implementation (Metadata::validate) refuses all three: tensors must tile the
+  // data section exactly.
+  it.each([
+    ['overlapping tensors', { a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [2], data_offsets: [8, 16] } }, 16, 'tensors "a" [0, 16) and "b" [8, 16) overlap'],
+    ['one tensor twice over the same bytes', { a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, 16, 'overlap'],
+    ['a gap between tensors', { a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } }, 12, 'bytes [4, 8) of the data section belong to no tensor'],
+    ['bytes after the last tensor', { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, 16, 'the tensors cover 8 bytes but the data section has 16'],
+  ])('refuses %s', (_what, header, dataLength, message) => {
+    const e = error(() => loadWeights(file(header, new Uint8Array(dataLength)), 'layout.safetensors'));
+    expect(e.code).toBe('BAD_MODEL');
+    expect(e.message).toContain(message);
+  });
+
+  it('accepts tensors listed out of offset order, and empty tensors, when they tile the data', () => {
+    const header = { b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] }, e: { dtype: 'F32', shape: [0], data_offsets: [8, 8] }, a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } };
+    const data = new Uint8Array(Float32Array.of(1.5, -2).buffer);
+    const sd = readSafetensors(file(header, data), 'ok.safetensors').stateDict;
+    expect([...sd.get('a')!.data, ...sd.get('b')!.data]).toEqual([1.5, -2]);
+    expect(sd.get('e')!.data.length).toBe(0);
+  });
+
   it('names an unsupported dtype', () => {
     const e = error(() => loadWeights(file(t([0, 16], [4], 'I8')), 'i8.safetensors'));
     expect(e.code).toBe('UNSUPPORTED_MODEL');

@@ -25,32 +25,62 @@ export interface TensorSpec {
   stride: number[];
 }
 
+/** How old a writer to imitate: `torch03` is torch 0.3 under Python 2 (see stateDictPickle). */
+export interface PickleStyle {
+  /** Pickle protocol: 1 has no PROTO opcode and spells booleans as text INT. Default 2. */
+  protocol?: 1 | 2;
+  /** torch 0.3: `_rebuild_tensor(storage, offset, size, stride)`, four arguments. */
+  rebuildV1?: boolean;
+}
+
 /**
  * One `_rebuild_tensor_v2(persistent storage, offset, size, stride, False, OrderedDict())` call,
  * exactly as torch.save spells it; `legacy` adds the sixth persistent-id field (view metadata).
  */
-export function writeTensor(w: PickleWriter, t: TensorSpec, legacy: boolean): void {
-  w.global('torch._utils', '_rebuild_tensor_v2').mark();
+export function writeTensor(w: PickleWriter, t: TensorSpec, legacy: boolean, style: PickleStyle = {}): void {
+  w.global('torch._utils', style.rebuildV1 ? '_rebuild_tensor' : '_rebuild_tensor_v2').mark();
   w.mark().str('storage').global('torch', t.storage.type).str(t.storage.key).str('cpu').int(t.storage.numel);
   if (legacy) {
     if (t.storage.view) w.mark().str(t.storage.view.key).int(t.storage.view.offset).int(t.storage.view.numel).tuple();
     else w.none();
   }
   w.tuple().binpersid();
-  w.int(t.offset).ints(t.shape).ints(t.stride).bool(false).global('collections', 'OrderedDict').emptyTuple().reduce();
+  w.int(t.offset).ints(t.shape).ints(t.stride);
+  if (!style.rebuildV1) {
+    if (style.protocol === 1) w.raw(0x49, ...new TextEncoder().encode('00\n')); // INT False, as protocol 1 writes it
+    else w.bool(false);
+    w.global('collections', 'OrderedDict').emptyTuple().reduce();
+  }
   w.tuple().reduce();
 }
 
-/** A whole state-dict pickle: OrderedDict of tensors, optionally under one wrapper key. */
-export function stateDictPickle(tensors: TensorSpec[], options: { wrapper?: string; legacy?: boolean } = {}): Uint8Array {
-  const w = new PickleWriter().proto(2);
+/**
+ * A whole state-dict pickle: OrderedDict of tensors, optionally under one wrapper key. With
+ * `python2`, the OrderedDict is pickled as Python 2 did: `OrderedDict([[key, value], …])` with
+ * byte-string keys, then BUILD with its instance dict.
+ */
+export function stateDictPickle(tensors: TensorSpec[], options: { wrapper?: string; legacy?: boolean; python2?: boolean } & PickleStyle = {}): Uint8Array {
+  const w = new PickleWriter();
+  if (options.protocol !== 1) w.proto(2);
   if (options.wrapper) w.emptyDict().str(options.wrapper);
-  w.global('collections', 'OrderedDict').emptyTuple().reduce().mark();
-  for (const t of tensors) {
-    w.str(t.key);
-    writeTensor(w, t, options.legacy ?? false);
+  if (options.python2) {
+    w.global('collections', 'OrderedDict').emptyList().mark();
+    for (const t of tensors) {
+      const key = new TextEncoder().encode(t.key);
+      w.emptyList().mark().raw(0x55, key.length, ...key); // SHORT_BINSTRING: a Python 2 str
+      writeTensor(w, t, options.legacy ?? false, options);
+      w.appends();
+    }
+    w.appends().raw(0x85).reduce(); // TUPLE1, REDUCE
+    w.emptyDict().str('_metadata').emptyDict().setitem().build();
+  } else {
+    w.global('collections', 'OrderedDict').emptyTuple().reduce().mark();
+    for (const t of tensors) {
+      w.str(t.key);
+      writeTensor(w, t, options.legacy ?? false, options);
+    }
+    w.setitems();
   }
-  w.setitems();
   if (options.wrapper) w.setitem();
   return w.stop().bytes();
 }
@@ -163,14 +193,25 @@ export function torchZip(pickle: Uint8Array, storages: Record<string, Uint8Array
 
 const MAGIC = [0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]; // 0x1950a86a20f9469cfc6c, little-endian
 
-/** The legacy format: magic, protocol 1001, sys info, object pickle, key list, storages. */
-export function torchLegacy(objectPickle: Uint8Array, storages: { key: string; numel: number; data: Uint8Array }[]): Uint8Array {
-  const magic = new PickleWriter().proto(2).raw(0x8a, MAGIC.length, ...MAGIC).stop().bytes();
-  const protocol = new PickleWriter().proto(2).int(1001).stop().bytes();
-  const sysInfo = new PickleWriter().proto(2).emptyDict().mark().str('protocol_version').int(1001).str('little_endian').bool(true).setitems().stop().bytes();
-  const keys = new PickleWriter().proto(2).emptyList().mark();
+/**
+ * The legacy format: magic, protocol 1001, sys info, object pickle, key list, storages. With
+ * `protocol: 1` the small pickles are written as pickle protocol 1 does (the magic number as a
+ * text LONG, no PROTO opcode); the object pickle must then be written that way too.
+ */
+export function torchLegacy(objectPickle: Uint8Array, storages: { key: string; numel: number; data: Uint8Array }[], options: { protocol?: 1 | 2 } = {}): Uint8Array {
+  const p1 = options.protocol === 1;
+  const start = () => (p1 ? new PickleWriter() : new PickleWriter().proto(2));
+  const magic = p1
+    ? new TextEncoder().encode('L119547037146038801333356L\n.')
+    : new PickleWriter().proto(2).raw(0x8a, MAGIC.length, ...MAGIC).stop().bytes();
+  const protocol = start().int(1001).stop().bytes();
+  const sysInfo = start().emptyDict().mark().str('protocol_version').int(1001).str('little_endian');
+  if (p1) sysInfo.raw(0x49, ...new TextEncoder().encode('01\n')); // INT True
+  else sysInfo.bool(true);
+  sysInfo.setitems().stop();
+  const keys = start().emptyList().mark();
   for (const s of storages) keys.str(s.key);
-  const parts = [magic, protocol, sysInfo, objectPickle, keys.appends().stop().bytes()];
+  const parts = [magic, protocol, sysInfo.bytes(), objectPickle, keys.appends().stop().bytes()];
   for (const s of storages) parts.push(Uint8Array.from(le(s.numel, 8)), s.data);
   return concat(parts);
 }
