@@ -190,7 +190,7 @@ export const upscaleCommand: Command = {
           else if (!quiet) io.stdout(`${job.input} -> ${job.output} (${result.width}×${result.height})`);
         } catch (e) {
           if (isWgsrError(e) && e.code === 'ABORTED') {
-            io.stderr(`wgsr upscale: stopped (${job.input} not written)`);
+            io.stderr(`wgsr upscale: cancelled (${job.input} not written)`);
             return signals.received() ?? EXIT.interrupted;
           }
           if (!isWgsrError(e) || total === 1) throw e;

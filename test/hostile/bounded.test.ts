@@ -129,7 +129,7 @@ describe('the command line around the work', () => {
         interrupt: { when: /a\.png: \d+\/\d+ tiles/, signal },
       });
       expect(run.code, run.stderr).toBe(code);
-      expect(run.stderr).toMatch(/stopped \(.* not written\)/);
+      expect(run.stderr).toMatch(/cancelled \(.* not written\)/);
       expect(readdirSync(d.output).filter((n) => n.endsWith('.tmp'))).toEqual([]);
       for (const name of readdirSync(d.output)) expect((await readImage(join(d.output, name))).width).toBe(384); // whole files only
     }
