@@ -106,10 +106,11 @@ export async function createUpscaler(bytes: ModelBytes, options: UpscalerOptions
 
 async function forward(executors: DeviceExecutors, input: Tensor4): Promise<Tensor4> {
   const { main } = executors;
-  const [n, c, h, w] = input.shape;
+  const { shape, data: values } = checkTensor4(input);
+  const [n, c, h, w] = shape;
   if (n !== 1) throw new WgsrError('BAD_ARGUMENT', `forward takes a batch of 1, got ${n}`);
   if (c !== main.inChannels) throw new WgsrError('BAD_ARGUMENT', `forward needs ${main.inChannels} input channels, got ${c}`);
-  const data = await (await executors.beginCall()).run(input.data, h, w);
+  const data = await (await executors.beginCall()).run(values, h, w);
   const s = main.scale;
   return { shape: [1, main.outChannels, h * s, w * s] as const, data };
 }
@@ -180,6 +181,24 @@ function tileNetwork(
       maxTileSide(main.memory(1, 1), opts.maxMemory ?? DEFAULT_MAX_MEMORY, device.limits.maxStorageBufferBindingSize, tilePad, main.sizeMultiple),
     tileAlignment: main.tileAlignment,
   };
+}
+
+/**
+ * A forward input as float32: `shape` four whole numbers ≥ 1 and `data` exactly that many
+ * values. A Float64Array or a plain array is converted (read as bytes it would be garbage).
+ */
+function checkTensor4(input: Tensor4): Tensor4 {
+  const shape = input?.shape as unknown;
+  if (!Array.isArray(shape) || shape.length !== 4 || !shape.every((d) => Number.isInteger(d) && d >= 1)) {
+    throw new WgsrError('BAD_ARGUMENT', `forward needs { shape: [N, C, H, W] } with four whole numbers ≥ 1, got shape ${JSON.stringify(shape)}`);
+  }
+  const count = shape.reduce((a: number, b: number) => a * b, 1);
+  const data = input.data as unknown;
+  const isNumbers = data instanceof Float32Array || data instanceof Float64Array || Array.isArray(data);
+  if (!isNumbers) throw new WgsrError('BAD_ARGUMENT', `forward needs data as a Float32Array (or Float64Array, or an array of numbers), got ${data === null ? 'null' : typeof data}`);
+  const values = data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
+  if (values.length !== count) throw new WgsrError('BAD_ARGUMENT', `forward: shape [${shape.join(', ')}] holds ${count} values, data has ${values.length}`);
+  return { shape: shape as unknown as Tensor4['shape'], data: values };
 }
 
 /** The options a call sets (an explicit `undefined` leaves the upscaler's own in place). */

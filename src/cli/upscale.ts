@@ -193,10 +193,11 @@ export const upscaleCommand: Command = {
             io.stderr(`wgsr upscale: cancelled (${job.input} not written)`);
             return signals.received() ?? EXIT.interrupted;
           }
-          if (!isWgsrError(e) || total === 1) throw e;
+          if (total === 1) throw e;
           failures++;
           // Image errors name their file already; GPU ones (out of memory, device lost) do not.
-          fail(job.input, job.output, e.message);
+          // Anything else is reported for this file too: one image never stops the batch.
+          fail(job.input, job.output, isWgsrError(e) ? e.message : `unexpected error: ${e instanceof Error ? e.message : String(e)}`);
         }
       }
     } finally {

@@ -32,9 +32,17 @@ export interface Tile {
  * with an odd tilePad Real-ESRGAN would hand a ×2 network an odd-sized tile and crash; with
  * multiple 1 (or even tiles and pads) the grid is exactly Real-ESRGAN's.
  */
-export function tileGrid(width: number, height: number, tile: number, tilePad: number, scale: number, multiple = 1): Tile[] {
-  const columns = axisSpans(width, tile, tilePad, multiple);
-  const rows = axisSpans(height, tile, tilePad, multiple);
+export function tileGrid(
+  width: number,
+  height: number,
+  tile: number,
+  tilePad: number,
+  scale: number,
+  multiple = 1,
+  kept: { width: number; height: number } = { width, height },
+): Tile[] {
+  const columns = axisSpans(width, tile, tilePad, multiple).filter((span) => span.start < kept.width);
+  const rows = axisSpans(height, tile, tilePad, multiple).filter((span) => span.start < kept.height);
   const tiles: Tile[] = [];
   rows.forEach((y, row) => {
     columns.forEach((x, col) => {

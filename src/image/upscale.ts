@@ -28,14 +28,14 @@ export async function upscaleImage(net: TileNetwork, image: Image, options: Upsc
   const { width, height, channels, bitDepth } = image;
   const scale = net.scale;
   const target = opts.outscale === null || opts.outscale === scale ? null : outscaleSize(image, opts.outscale);
+  checkOutputSize(image, scale, target);
+  checkPrePad(image, opts.prePad);
 
   const xMap = paddedAxis(width, opts.prePad, net.sizeMultiple);
   const yMap = paddedAxis(height, opts.prePad, net.sizeMultiple);
   const tileSide = opts.tile > 0 ? opts.tile : automaticTileSide(net, { width: xMap.length, height: yMap.length }, image, opts.tilePad);
   // A tile lying wholly in the pre-pad margin would be cropped away entirely: not worth running.
-  const tiles = tileGrid(xMap.length, yMap.length, tileSide, opts.tilePad, scale, net.sizeMultiple).filter(
-    (t) => t.tile.x0 < width && t.tile.y0 < height,
-  );
+  const tiles = tileGrid(xMap.length, yMap.length, tileSide, opts.tilePad, scale, net.sizeMultiple, { width, height });
 
   // The network output at the network's scale, kept as final integers: each tile's crop is
   // quantised as it arrives. With outscale this is also what Real-ESRGAN resamples (it resizes
@@ -116,6 +116,39 @@ function outscaleSize(image: Image, outscale: number): { width: number; height: 
     );
   }
   return { width, height };
+}
+
+/**
+ * The output is held in memory as one typed array (and resampled into a second one with
+ * outscale): refuse, before any work, an image whose output cannot be held.
+ */
+export const MAX_OUTPUT_SAMPLES = 2 ** 31;
+
+function checkOutputSize(image: Image, scale: number, target: { width: number; height: number } | null): void {
+  for (const [what, w, h] of [[`the ×${scale} output`, image.width * scale, image.height * scale], ...(target ? [['the outscale output', target.width, target.height] as const] : [])] as const) {
+    const samples = w * h * image.channels;
+    if (samples > MAX_OUTPUT_SAMPLES) {
+      throw new WgsrError(
+        'BAD_IMAGE',
+        `${what} of this ${image.width}×${image.height} image would be ${w}×${h} (${(samples / 1e9).toFixed(2)} G samples); wgsr holds outputs of up to ` +
+          `${MAX_OUTPUT_SAMPLES / 2 ** 30} Gi samples in memory: use a smaller input (crop or split it), or a smaller --outscale`,
+      );
+    }
+  }
+}
+
+/**
+ * Real-ESRGAN reflect-pads with torch, which refuses a pad as long as the side; wgsr folds the
+ * reflection (numpy's way), but beyond twice the longest side a pad only repeats the image.
+ */
+function checkPrePad(image: Image, prePad: number): void {
+  const limit = 2 * Math.max(image.width, image.height);
+  if (prePad > limit) {
+    throw new WgsrError(
+      'BAD_ARGUMENT',
+      `pre-pad ${prePad} is more than twice the longest side of this ${image.width}×${image.height} image (${limit}); a longer reflection only repeats the image (Real-ESRGAN's default is 0, 10 is common)`,
+    );
+  }
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, done: number, total: number): void {

@@ -110,6 +110,17 @@ describe('hostile files under a time and memory bound', () => {
   });
 });
 
+describe('options that used to crash the process', () => {
+  it('a pre-pad far longer than the image, small tiles: refused at once, no heap exhaustion', async () => {
+    for (const prePad of ['50000', '99999999999']) {
+      const d = folders({ 'a.png': GOOD });
+      const run = await runBounded(['upscale', join(d.input, 'a.png'), '-o', join(d.output, 'a.png'), '-m', MODEL, '--tile', '8', '--pre-pad', prePad], BOUNDS);
+      expectRefusal(run, prePad, /pre-pad \d+ is more than twice the longest side of this 6×5 image/, BOUNDS);
+      d.unchanged();
+    }
+  });
+});
+
 describe('the command line around the work', () => {
   it("a run's stderr has no Dawn 'artificially reduced' lines, and the image is written", async () => {
     const d = folders({ 'a.png': GOOD });
