@@ -37,7 +37,29 @@ export interface ZipEntry {
 export function readStoredZip(bytes: Uint8Array, source: string): Map<string, ZipEntry> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const bad = (what: string) => modelError('BAD_MODEL', source, `damaged zip archive: ${what}. The file is truncated or corrupt; download or save it again.`);
+  const directory = locateCentralDirectory(view, bad);
+  const reader = { bytes, view, source, bad, directory, decoder: new TextDecoder('utf-8') };
+  const entries = new Map<string, ZipEntry>();
+  let at = directory.offset;
+  for (let i = 0; i < directory.count; i++) {
+    const { entry, next } = readEntry(reader, at, i);
+    if (entries.has(entry.name)) throw bad(`entry "${entry.name}" appears twice`);
+    entries.set(entry.name, entry);
+    at = next;
+  }
+  return entries;
+}
 
+type Bad = (what: string) => Error;
+
+interface CentralDirectory {
+  readonly count: number;
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** Where the central directory is and how many records it holds (zip64's end record when present). */
+function locateCentralDirectory(view: DataView, bad: Bad): CentralDirectory {
   const eocd = findEndOfCentralDirectory(view);
   if (eocd < 0) throw bad('no end-of-central-directory record (the end of the file is missing)');
   let count = view.getUint16(eocd + 10, true);
@@ -61,82 +83,95 @@ export function readStoredZip(bytes: Uint8Array, source: string): Map<string, Zi
     throw bad(`central directory (offset ${directoryOffset}, ${directorySize} bytes) runs past the end record at ${directoryEnd}`);
   }
   if (count * CENTRAL_SIZE > directorySize) throw bad(`${count} entries cannot fit in a ${directorySize}-byte central directory`);
+  return { count, offset: directoryOffset, size: directorySize };
+}
 
-  const decoder = new TextDecoder('utf-8');
-  const entries = new Map<string, ZipEntry>();
-  let at = directoryOffset;
-  for (let i = 0; i < count; i++) {
-    if (at + CENTRAL_SIZE > directoryOffset + directorySize || view.getUint32(at, true) !== CENTRAL_SIGNATURE) {
-      throw bad(`central directory record ${i} at offset ${at} is missing`);
-    }
-    const flags = view.getUint16(at + 8, true);
-    const method = view.getUint16(at + 10, true);
-    const crc = view.getUint32(at + 16, true);
-    let compressedSize = view.getUint32(at + 20, true);
-    let size = view.getUint32(at + 24, true);
-    const nameLength = view.getUint16(at + 28, true);
-    const extraLength = view.getUint16(at + 30, true);
-    const commentLength = view.getUint16(at + 32, true);
-    let localOffset = view.getUint32(at + 42, true);
-    const next = at + CENTRAL_SIZE + nameLength + extraLength + commentLength;
-    if (next > directoryOffset + directorySize) throw bad(`central directory record ${i} runs past the directory`);
-    const name = decoder.decode(bytes.subarray(at + CENTRAL_SIZE, at + CENTRAL_SIZE + nameLength));
+interface ZipReader {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  readonly source: string;
+  readonly bad: Bad;
+  readonly directory: CentralDirectory;
+  readonly decoder: TextDecoder;
+}
 
-    // zip64 extra field: the 64-bit values, in this order, for each 32-bit field that is 0xFFFFFFFF.
-    if (size === ZIP64_MARK || compressedSize === ZIP64_MARK || localOffset === ZIP64_MARK) {
-      const extra = findExtra(view, at + CENTRAL_SIZE + nameLength, extraLength, ZIP64_EXTRA_ID);
-      if (!extra) throw bad(`entry "${name}" needs a zip64 extra field and has none`);
-      let field = extra.start;
-      const next64 = () => {
-        if (field + 8 > extra.end) throw bad(`entry "${name}": zip64 extra field is too short`);
-        const value = readU64(view, field);
-        field += 8;
-        if (value === undefined) throw bad(`entry "${name}": zip64 size overflows`);
-        return value;
-      };
-      if (size === ZIP64_MARK) size = next64();
-      if (compressedSize === ZIP64_MARK) compressedSize = next64();
-      if (localOffset === ZIP64_MARK) localOffset = next64();
-    }
-
-    if (flags & 1) throw modelError('UNSUPPORTED_MODEL', source, `zip entry "${name}" is encrypted; wgsr reads only plain archives as torch.save writes them.`);
-    if (method !== 0) {
-      throw modelError(
-        'UNSUPPORTED_MODEL',
-        source,
-        `zip entry "${name}" is compressed (method ${method}${method === 8 ? ', deflate' : ''}). torch.save writes ` +
-          'uncompressed entries, so this archive was re-packed by another tool; load and re-save it with torch.save, or convert it to .safetensors.',
-      );
-    }
-    if (compressedSize !== size) throw bad(`stored entry "${name}" has compressed size ${compressedSize} but size ${size}`);
-
-    if (localOffset + LOCAL_SIZE > directoryOffset || view.getUint32(localOffset, true) !== LOCAL_SIGNATURE) {
-      throw bad(`entry "${name}": no local header at offset ${localOffset}`);
-    }
-    const localFlags = view.getUint16(localOffset + 6, true);
-    const localNameLength = view.getUint16(localOffset + 26, true);
-    const localExtraLength = view.getUint16(localOffset + 28, true);
-    const dataStart = localOffset + LOCAL_SIZE + localNameLength + localExtraLength;
-    if (dataStart + size > directoryOffset) {
-      throw bad(`entry "${name}" claims ${size} bytes at offset ${dataStart}, past the ${directoryOffset} bytes of entry data in the file`);
-    }
-    const localName = decoder.decode(bytes.subarray(localOffset + LOCAL_SIZE, localOffset + LOCAL_SIZE + localNameLength));
-    if (localName !== name) throw bad(`entry "${name}": local header names "${localName}"`);
-    // Without the data-descriptor flag the local header repeats the sizes; they must agree.
-    if (!(localFlags & 8)) {
-      const localCompressed = view.getUint32(localOffset + 18, true);
-      const localSize = view.getUint32(localOffset + 22, true);
-      if ((localSize !== ZIP64_MARK && localSize !== size) || (localCompressed !== ZIP64_MARK && localCompressed !== compressedSize)) {
-        throw bad(`entry "${name}": local header says ${localSize} bytes, central directory ${size}`);
-      }
-    }
-    if (entries.has(name)) throw bad(`entry "${name}" appears twice`);
-    const data = bytes.subarray(dataStart, dataStart + size);
-    if (crc32(data) !== crc) throw bad(`entry "${name}" fails its CRC-32 check (its bytes were altered)`);
-    entries.set(name, { name, data });
-    at = next;
+/** Central-directory record `i` at `at`, checked against its local header and CRC; `next` is the record after it. */
+function readEntry(r: ZipReader, at: number, i: number): { entry: ZipEntry; next: number } {
+  const { bytes, view, source, bad, directory } = r;
+  const directoryEnd = directory.offset + directory.size;
+  if (at + CENTRAL_SIZE > directoryEnd || view.getUint32(at, true) !== CENTRAL_SIGNATURE) {
+    throw bad(`central directory record ${i} at offset ${at} is missing`);
   }
-  return entries;
+  const flags = view.getUint16(at + 8, true);
+  const method = view.getUint16(at + 10, true);
+  const crc = view.getUint32(at + 16, true);
+  let compressedSize = view.getUint32(at + 20, true);
+  let size = view.getUint32(at + 24, true);
+  const nameLength = view.getUint16(at + 28, true);
+  const extraLength = view.getUint16(at + 30, true);
+  const commentLength = view.getUint16(at + 32, true);
+  let localOffset = view.getUint32(at + 42, true);
+  const next = at + CENTRAL_SIZE + nameLength + extraLength + commentLength;
+  if (next > directoryEnd) throw bad(`central directory record ${i} runs past the directory`);
+  const name = r.decoder.decode(bytes.subarray(at + CENTRAL_SIZE, at + CENTRAL_SIZE + nameLength));
+
+  // zip64 extra field: the 64-bit values, in this order, for each 32-bit field that is 0xFFFFFFFF.
+  if (size === ZIP64_MARK || compressedSize === ZIP64_MARK || localOffset === ZIP64_MARK) {
+    const extra = findExtra(view, at + CENTRAL_SIZE + nameLength, extraLength, ZIP64_EXTRA_ID);
+    if (!extra) throw bad(`entry "${name}" needs a zip64 extra field and has none`);
+    let field = extra.start;
+    const next64 = () => {
+      if (field + 8 > extra.end) throw bad(`entry "${name}": zip64 extra field is too short`);
+      const value = readU64(view, field);
+      field += 8;
+      if (value === undefined) throw bad(`entry "${name}": zip64 size overflows`);
+      return value;
+    };
+    if (size === ZIP64_MARK) size = next64();
+    if (compressedSize === ZIP64_MARK) compressedSize = next64();
+    if (localOffset === ZIP64_MARK) localOffset = next64();
+  }
+
+  if (flags & 1) throw modelError('UNSUPPORTED_MODEL', source, `zip entry "${name}" is encrypted; wgsr reads only plain archives as torch.save writes them.`);
+  if (method !== 0) {
+    throw modelError(
+      'UNSUPPORTED_MODEL',
+      source,
+      `zip entry "${name}" is compressed (method ${method}${method === 8 ? ', deflate' : ''}). torch.save writes ` +
+        'uncompressed entries, so this archive was re-packed by another tool; load and re-save it with torch.save, or convert it to .safetensors.',
+    );
+  }
+  if (compressedSize !== size) throw bad(`stored entry "${name}" has compressed size ${compressedSize} but size ${size}`);
+  const data = localData(r, name, localOffset, size, compressedSize);
+  if (crc32(data) !== crc) throw bad(`entry "${name}" fails its CRC-32 check (its bytes were altered)`);
+  return { entry: { name, data }, next };
+}
+
+/** The entry's bytes after its local header, which must agree with the central record. */
+function localData(r: ZipReader, name: string, localOffset: number, size: number, compressedSize: number): Uint8Array {
+  const { view, bad } = r;
+  const dataEnd = r.directory.offset;
+  if (localOffset + LOCAL_SIZE > dataEnd || view.getUint32(localOffset, true) !== LOCAL_SIGNATURE) {
+    throw bad(`entry "${name}": no local header at offset ${localOffset}`);
+  }
+  const localFlags = view.getUint16(localOffset + 6, true);
+  const localNameLength = view.getUint16(localOffset + 26, true);
+  const localExtraLength = view.getUint16(localOffset + 28, true);
+  const dataStart = localOffset + LOCAL_SIZE + localNameLength + localExtraLength;
+  if (dataStart + size > dataEnd) {
+    throw bad(`entry "${name}" claims ${size} bytes at offset ${dataStart}, past the ${dataEnd} bytes of entry data in the file`);
+  }
+  const localName = r.decoder.decode(r.bytes.subarray(localOffset + LOCAL_SIZE, localOffset + LOCAL_SIZE + localNameLength));
+  if (localName !== name) throw bad(`entry "${name}": local header names "${localName}"`);
+  // Without the data-descriptor flag the local header repeats the sizes; they must agree.
+  if (!(localFlags & 8)) {
+    const localCompressed = view.getUint32(localOffset + 18, true);
+    const localSize = view.getUint32(localOffset + 22, true);
+    if ((localSize !== ZIP64_MARK && localSize !== size) || (localCompressed !== ZIP64_MARK && localCompressed !== compressedSize)) {
+      throw bad(`entry "${name}": local header says ${localSize} bytes, central directory ${size}`);
+    }
+  }
+  return r.bytes.subarray(dataStart, dataStart + size);
 }
 
 function findEndOfCentralDirectory(view: DataView): number {
