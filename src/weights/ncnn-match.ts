@@ -1,6 +1,7 @@
 import type { WgsrError } from '../errors.js';
 import { modelError } from './model-error.js';
-import { describeNode, type ActNode, type ConvNode, type NcnnGraph, type NcnnNode } from './ncnn-graph.js';
+import type { NcnnGraph } from './ncnn-graph.js';
+import { describeNode, type ActNode, type ConvNode, type NcnnNode } from './ncnn-nodes.js';
 
 /**
  * What the architecture matchers share: checks that a node is the operation the architecture has

@@ -1,4 +1,5 @@
-import { describeNode, type ActNode, type ConvNode, type NcnnGraph, type NcnnNode } from './ncnn-graph.js';
+import type { NcnnGraph } from './ncnn-graph.js';
+import { describeNode, type ActNode, type ConvNode, type NcnnNode } from './ncnn-nodes.js';
 import { Matcher, tensorflowToTorchOrder, type NcnnEntry, type NcnnMapping } from './ncnn-match.js';
 
 /**
