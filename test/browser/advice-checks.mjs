@@ -20,30 +20,29 @@ const CASES = [
   ['Safari 17', SAFARI_17, 'none', 'Develop → Feature Flags'],
 ];
 
-/** Loads the page once per case in `context`; returns one line per case and the last page's screenshot path. */
-export async function checkNoWebGpuAdvice(context, url, screenshot) {
+/**
+ * Loads the page once per case in `page` (last: its other checks are done), which keeps its
+ * renderer (a new page would start another, seconds on a loaded machine). Returns one line per case.
+ */
+export async function checkNoWebGpuAdvice(page, url, screenshot) {
+  // Before the page's own scripts: the case named in the URL's query (none: the page as it is).
+  await page.addInitScript(() => {
+    const query = new URLSearchParams(location.search);
+    const ua = query.get('simulate-ua');
+    if (!ua) return;
+    Object.defineProperty(Navigator.prototype, 'userAgent', { get: () => ua });
+    if (query.get('simulate-gpu') === 'none') Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined });
+    else if (globalThis.GPU) GPU.prototype.requestAdapter = async () => null;
+  });
   const lines = [];
   for (const [what, userAgent, gpu, want] of CASES) {
-    const page = await context.newPage();
-    try {
-      await page.addInitScript(
-        ([ua, mode]) => {
-          Object.defineProperty(Navigator.prototype, 'userAgent', { get: () => ua });
-          if (mode === 'none') Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined });
-          else if (globalThis.GPU) GPU.prototype.requestAdapter = async () => null;
-        },
-        [userAgent, gpu],
-      );
-      await page.goto(url, { timeout: STEP_TIMEOUT_MS });
-      await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: STEP_TIMEOUT_MS });
-      const error = ((await page.textContent('#error')) ?? '').trim();
-      if (!error.includes(want)) fail(`${what}: the advice "${error}" should say "${want}"`);
-      if (/apt-get|mesa|vulkan-drivers/i.test(error)) fail(`${what}: the advice "${error}" is for a server, not a browser`);
-      lines.push(`${what}: "…${error.slice(error.indexOf(want) - 20, error.indexOf(want) + want.length + 10)}…"`);
-      if (what === CASES[0][0]) await page.screenshot({ path: screenshot, fullPage: true, timeout: STEP_TIMEOUT_MS });
-    } finally {
-      await page.close();
-    }
+    await page.goto(`${url}?${new URLSearchParams({ 'simulate-ua': userAgent, 'simulate-gpu': gpu })}`, { timeout: STEP_TIMEOUT_MS });
+    await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: STEP_TIMEOUT_MS });
+    const error = ((await page.textContent('#error')) ?? '').trim();
+    if (!error.includes(want)) fail(`${what}: the advice "${error}" should say "${want}"`);
+    if (/apt-get|mesa|vulkan-drivers/i.test(error)) fail(`${what}: the advice "${error}" is for a server, not a browser`);
+    lines.push(`${what}: "…${error.slice(error.indexOf(want) - 20, error.indexOf(want) + want.length + 10)}…"`);
+    if (what === CASES[0][0]) await page.screenshot({ path: screenshot, fullPage: true, timeout: STEP_TIMEOUT_MS });
   }
   return lines;
 }

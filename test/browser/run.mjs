@@ -101,7 +101,7 @@ function writeTransparentImage(path) {
 const ok = (what, line) => console.log(`ok   ${what}: ${line}`);
 
 /** Everything a person does on the page, in order; screenshots at the steps worth looking at. */
-async function scenario(page, context, url, shot, scratch) {
+async function scenario(page, url, shot, scratch) {
   mkdirSync(RESULTS, { recursive: true });
   const take = async (step) => page.screenshot({ path: shot(step), fullPage: true, timeout: STEP_TIMEOUT_MS });
   ok('bundled model', await checkDefaultModel(page));
@@ -138,7 +138,7 @@ async function scenario(page, context, url, shot, scratch) {
   ok('cancel', await checkCancel(page));
   ok('against PyTorch', await checkAgainstPyTorch(page, resolve(CASE, 'expected.png')));
   await take('model-file');
-  for (const line of await checkNoWebGpuAdvice(context, url, shot('no-webgpu'))) ok('no WebGPU', line);
+  for (const line of await checkNoWebGpuAdvice(page, url, shot('no-webgpu'))) ok('no WebGPU', line);
   console.log(`screenshots ${shot('*')}`);
 }
 
@@ -169,7 +169,7 @@ async function main() {
     const { page, context, backend, consoleLines } = opened;
     try {
       console.log(`chromium ${backend}: adapter ${opened.adapter} (${opened.details})`);
-      await scenario(page, context, url, (step) => resolve(RESULTS, `browser-${backend}-${step}.png`), profiles[profiles.length - 1]);
+      await scenario(page, url, (step) => resolve(RESULTS, `browser-${backend}-${step}.png`), profiles[profiles.length - 1]);
     } catch (e) {
       if (consoleLines.length) console.log(`page console:\n  ${consoleLines.join('\n  ')}`);
       throw e;
