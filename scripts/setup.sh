@@ -28,10 +28,14 @@ else
   echo "setup: not Debian bookworm; make sure a Vulkan (Linux), Metal (macOS) or D3D12 (Windows) driver is installed" >&2
 fi
 
-# npm ci refuses a lock file that lacks other platforms' optional packages (deno's, rollup's,
-# bun-webgpu's), and a registry mirror that holds only some platforms' builds makes npm write
-# exactly such a lock file. npm install with the same lock installs the same versions.
-if ! npm ci --no-audit --no-fund; then
-  echo "setup: npm ci refused the lock file; installing the locked versions with npm install" >&2
+# npm ci installs exactly the lock file. Should a registry mirror lack some platform's optional
+# package that the lock names, npm ci would refuse the whole lock with a page of errors: ask first
+# (quietly: a dry run installs nothing and runs no scripts), and install the same locked versions
+# with npm install instead. package.json's allowScripts lists the dependencies' install scripts,
+# none of which is needed (npm ≥ 11 asks about each), so npm has nothing to warn about.
+if npm ci --dry-run --ignore-scripts --no-audit --no-fund >/dev/null 2>&1; then
+  npm ci --no-audit --no-fund
+else
+  echo "setup: npm ci does not accept the lock file with this registry; installing the locked versions with npm install" >&2
   npm install --no-audit --no-fund
 fi

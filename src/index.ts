@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 // The runtime-agnostic core: imports nothing from Node and nothing outside this package.
 export { WgsrError, isWgsrError, type WgsrErrorCode } from './errors.js';
 export {
@@ -10,7 +11,10 @@ export {
 } from './gpu/device.js';
 export { runSelfTest } from './gpu/self-test.js';
 export * from './weights/index.js';
-export { ARCHITECTURES, detectArchitecture, SUPPORTED_ARCHITECTURES, type ModelInfo, type ArchitectureName } from './models/registry.js';
+export { ARCHITECTURES, detectArchitecture, SUPPORTED_ARCHITECTURES, type ModelInfo, type ArchitectureName, type BuiltModel } from './models/registry.js';
+export type { Graph } from './graph/ir.js';
+export type { LayerTime } from './graph/profile.js';
+export type { DeviceFactory } from './engine/engine.js';
 export type { Architecture, CommonInfo, ModelOptions } from './models/architecture.js';
 export { loadModel, type LoadedModel, type LoadModelOptions } from './models/load.js';
 export type { RRDBNetInfo } from './models/rrdbnet.js';
@@ -30,3 +34,14 @@ export {
 } from './upscaler.js';
 export { imresize, imresizeFloat, psnr, ssim, scorePair, lumaPlane, modCrop, meanScore, type Score, type Plane, type FloatImage } from './eval/index.js';
 export { exportOnnx, graphToOnnx, type OnnxExportOptions } from './export/onnx.js';
+export {
+  imageFromSource,
+  imageFromRgba,
+  isBrowserImageSource,
+  imageToImageData,
+  imageToCanvas,
+  imageToRgba,
+  type BrowserImageSource,
+  type BrowserOutputOption,
+  type BrowserImageResult,
+} from './browser/index.js';

@@ -1,4 +1,25 @@
-// Helpers for Node, Bun and Deno: a GPU device from the optional native packages, image files.
-export { loadServerGpu, createServerDevice } from './runtime/node.js';
+/// <reference types="@webgpu/types" preserve="true" />
+// `wgsr/node`: everything the core (`wgsr`) exports, plus what Node, Bun and Deno add: a GPU
+// device from the native WebGPU packages, model files by path, the bundled model, image files.
+export * from './index.js';
+// Named here, this createUpscaler (paths, a server device) takes the place of the core's.
 export { createUpscaler } from './runtime/node-upscaler.js';
-export { readImage, writeImage, decodeImage, encodeImage, formatFromExtension, DEFAULT_LIMITS, type ImageLimits, type WriteOptions, type EncodeOptions, type ImageFormat } from './io/index.js';
+export { loadServerGpu, createServerDevice } from './runtime/node.js';
+export { defaultModel, defaultModelPath } from './runtime/default-model.js';
+export { readModelPath } from './runtime/model-path.js';
+export {
+  readImage,
+  readImageWithMetadata,
+  writeImage,
+  decodeImage,
+  decodeImageAsync,
+  encodeImage,
+  encodeImageAsync,
+  formatFromExtension,
+  DEFAULT_LIMITS,
+  type ImageLimits,
+  type ImageMetadata,
+  type WriteOptions,
+  type EncodeOptions,
+  type ImageFormat,
+} from './io/index.js';

@@ -1,3 +1,5 @@
+import type { BrowserImageSource } from './browser/sources.js';
+import { upscaleAnyImage, type BrowserImageResult } from './browser/upscale-source.js';
 import { Engine, type DeviceFactory } from './engine/engine.js';
 import type { DeviceExecutors, TileRunner } from './engine/executors.js';
 import { WgsrError, isWgsrError } from './errors.js';
@@ -69,6 +71,13 @@ export interface Upscaler {
   forward(input: Tensor4): Promise<Tensor4>;
   /** The image pipeline (tiling, padding, alpha, 8/16-bit) around the network. */
   upscale(image: Image, options?: UpscaleCallOptions): Promise<Image>;
+  /**
+   * In a browser or worker: ImageData, an ImageBitmap, a canvas, an <img> or a Blob (a File) in,
+   * 8-bit RGB(A) through the same pipeline, ImageData out (see src/browser/sources.ts).
+   */
+  upscale(image: BrowserImageSource, options?: UpscaleCallOptions & { output?: 'imagedata' }): Promise<ImageData>;
+  /** The same, the result on a canvas: a <canvas> element where there is a document, else an OffscreenCanvas. */
+  upscale(image: BrowserImageSource, options: UpscaleCallOptions & { output: 'canvas' }): Promise<HTMLCanvasElement | OffscreenCanvas>;
   /** GPU bytes of activations for an input of h×w: planned, one buffer per value, and the most ever live at once (the minimum). */
   memory(height: number, width: number): { planned: number; naive: number; largestBuffer: number; minimum: number };
   /** Per-layer GPU times of one forward pass on an h×w input (needs the timestamp-query feature). */
@@ -93,11 +102,14 @@ export async function createUpscaler(bytes: ModelBytes, options: UpscalerOptions
     adapter,
     precision: main.element,
     forward: (input) => engine.withDevice((executors) => forward(executors, input)),
-    upscale: (image, call = {}) => {
+    upscale: ((input: Image | BrowserImageSource, call: UpscaleCallOptions = {}): Promise<Image | BrowserImageResult> => {
       const { tile, tilePad, prePad, onProgress, signal, overlap } = options;
-      const settings = { tile, tilePad, prePad, onProgress, signal, overlap, ...definedOnly(call) };
-      return engine.withDevice((executors) => upscaleRetrying(executors, model, image, settings, options));
-    },
+      const run = (image: Image, own: UpscaleCallOptions) => {
+        const settings = { tile, tilePad, prePad, onProgress, signal, overlap, ...definedOnly(own) };
+        return engine.withDevice((executors) => upscaleRetrying(executors, model, image, settings, options));
+      };
+      return upscaleAnyImage(run, input, call);
+    }) as Upscaler['upscale'],
     profile: (h, w) => engine.withDevice(({ main: executor }) => profileLayers(executor, h, w)),
     memory: (h, w) => engine.current.main.memory(h, w),
     destroy: () => engine.destroy(),

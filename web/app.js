@@ -1,48 +1,52 @@
-// The web page: picks an image and a model, upscales with wgsr on this browser's WebGPU, shows
-// before/after and offers the PNG. Plain ES modules; the library comes from the built package.
-import { createUpscaler, isWgsrError, requestWgsrDevice } from '/dist/index.js';
+// The web page: the bundled model is ready at load (or a model file of one's own), the chosen
+// image shows at once, Upscale runs wgsr on this browser's WebGPU, the result is compared with
+// the input on a split line and saved as PNG, JPEG or WebP. Plain ES modules; the library comes
+// from the built package (dist/).
+import { createUpscaler, imageFromSource, imageToCanvas, isWgsrError, requestWgsrDevice } from '/dist/index.js';
+import { noWebGpuAdvice } from './advice.js';
+import { encodeResult, FORMATS, hasAlpha, resultName } from './download.js';
+import { BUNDLED, fetchModel, modelEntry, modelFromFiles, NAMED_MODELS } from './models.js';
+import { CompareView } from './view.js';
 
 /** The largest workgroup wgsr dispatches: conv2d 8×8, the pixel kernels 16×4, the self-test 64. */
 const NEEDED_INVOCATIONS = 64;
 
 const $ = (id) => document.getElementById(id);
-const ui = {
-  adapter: $('adapter'),
-  adapterDetails: $('adapter-details'),
-  drop: $('drop'),
-  imageFile: $('image-file'),
-  modelFile: $('model-file'),
-  tile: $('tile'),
-  precision: $('precision'),
-  run: $('run'),
-  cancel: $('cancel'),
-  progress: $('progress'),
-  status: $('status'),
-  error: $('error'),
-  result: $('result'),
-  after: $('after'),
-  before: $('before'),
-  slider: $('slider'),
-  download: $('download'),
-  resultInfo: $('result-info'),
+const ui = Object.fromEntries(
+  ['adapter', 'adapter-details', 'drop', 'image-file', 'model', 'named-models', 'model-file', 'model-status', 'tile', 'precision', 'run', 'cancel', 'progress', 'status', 'error', 'view', 'format', 'quality', 'quality-label', 'download', 'result-info', 'format-note'].map((id) => [
+    id.replace(/-(\w)/g, (_, c) => c.toUpperCase()),
+    $(id),
+  ]),
+);
+const view = new CompareView({ viewport: $('viewport'), stage: $('stage'), before: $('before'), after: $('after'), split: $('split'), zoom: $('zoom'), caption: $('caption'), hint: $('hint') });
+
+const state = {
+  gpu: undefined, // { device, adapter, features } from requestWgsrDevice
+  model: undefined, // { key, promise } of the upscaler built for the current choice
+  input: undefined, // { name, image, canvas }
+  result: undefined, // { image, scale, name }
+  running: undefined, // the AbortController of the run in progress
+  builds: 0, // upscalers built so far (read by test/browser/run.mjs: a model is built once)
+  scale: 4, // the current model's scale (the preview is shown at the result's size)
 };
 
 /** The page's state, also read by test/browser/run.mjs: loading, ready, running, done, cancelled, error. */
-function setState(state, message) {
-  document.body.dataset.state = state;
+function setState(name, message) {
+  document.body.dataset.state = name;
   if (message !== undefined) ui.status.textContent = message;
 }
 
+function setModelStatus(name, message) {
+  document.body.dataset.model = name;
+  ui.modelStatus.dataset.state = name;
+  ui.modelStatus.textContent = message;
+}
+
+/** An error replaces any result: a stale picture must not sit under a new failure. */
 function showError(e) {
-  // WgsrError messages are written for people (what, where, what to do); anything else gets its name.
-  // Other errors keep their name when it says something (TypeError, OperationError, …).
-  const text = isWgsrError(e)
-    ? `${e.message} (${e.code})`
-    : e instanceof Error
-      ? e.name === 'Error'
-        ? e.message
-        : `${e.name}: ${e.message}`
-      : String(e);
+  // WgsrError messages are written for people (what, where, what to do); other errors keep their name when it says something.
+  const text = isWgsrError(e) ? `${e.message} (${e.code})` : e instanceof Error ? (e.name === 'Error' ? e.message : `${e.name}: ${e.message}`) : String(e);
+  clearResult();
   ui.error.textContent = text;
   ui.error.classList.add('shown');
   setState('error', 'Failed — see the message below.');
@@ -54,34 +58,41 @@ function clearError() {
   ui.error.classList.remove('shown');
 }
 
-window.addEventListener('error', (event) => showError(event.error ?? event.message));
-window.addEventListener('unhandledrejection', (event) => showError(event.reason));
+function clearResult() {
+  state.result = undefined;
+  ui.download.disabled = true;
+  ui.resultInfo.textContent = '';
+  ui.formatNote.textContent = '';
+  view.showPreview(state.input?.canvas, state.scale);
+  ui.view.hidden = !state.input;
+}
 
-let gpu; // { device, adapter, features } from requestWgsrDevice
-let running; // the AbortController of the run in progress
-let downloadUrl;
+window.addEventListener('error', (event) => {
+  // Chromium reports a ResizeObserver that had to wait a frame as an error; it is harmless.
+  if (!event.error && /ResizeObserver loop/.test(event.message)) return;
+  showError(event.error ?? event.message);
+});
+window.addEventListener('unhandledrejection', (event) => showError(event.reason));
 
 async function initGpu() {
   setState('loading');
-  if (!navigator.gpu) {
-    throw new Error(
-      'This browser exposes no WebGPU (navigator.gpu is undefined). Use a recent Chrome, Edge or Firefox, ' +
-        'serve the page over http://localhost or https, and check that WebGPU is enabled.',
-    );
+  if (!navigator.gpu) throw new Error(noWebGpuAdvice(navigator.userAgent, { hasApi: false, secure: window.isSecureContext }));
+  try {
+    // Asks for a core adapter, then for featureLevel 'compatibility' (OpenGL ES backends), raises
+    // the limits to the adapter's and self-tests the device before it is used.
+    state.gpu = await requestWgsrDevice(navigator.gpu);
+  } catch (e) {
+    if (isWgsrError(e) && e.code === 'NO_GPU') throw new Error(noWebGpuAdvice(navigator.userAgent, { hasApi: true, secure: window.isSecureContext }));
+    throw e;
   }
-  // requestWgsrDevice asks for a core adapter, then for featureLevel 'compatibility' (OpenGL ES
-  // backends), raises the limits to the adapter's and self-tests the device before we use it.
-  gpu = await requestWgsrDevice(navigator.gpu);
-  const { device, adapter, features } = gpu;
-  const compat = !device.features.has('core-features-and-limits');
-  ui.adapter.textContent = adapter.summary;
+  const { device, adapter, features } = state.gpu;
   const limits = device.limits;
+  ui.adapter.textContent = adapter.summary;
   ui.adapterDetails.textContent = [
-    compat ? 'compatibility mode' : 'core WebGPU',
+    device.features.has('core-features-and-limits') ? 'core WebGPU' : 'compatibility mode',
     adapter.isFallbackAdapter ? 'software fallback' : '',
     `workgroup ≤ ${limits.maxComputeInvocationsPerWorkgroup} invocations`,
     `storage binding ≤ ${(limits.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB`,
-    `${limits.maxStorageBuffersPerShaderStage} storage buffers per stage`,
     features.shaderF16 ? 'shader-f16' : 'no shader-f16',
   ]
     .filter(Boolean)
@@ -90,183 +101,190 @@ async function initGpu() {
     if (info.reason !== 'destroyed') showError(new Error(`The GPU device was lost (${info.reason}): ${info.message}. Reload the page.`));
   });
   if (limits.maxComputeInvocationsPerWorkgroup < NEEDED_INVOCATIONS) {
-    throw new Error(
-      `This adapter allows ${limits.maxComputeInvocationsPerWorkgroup} invocations per workgroup; ` +
-        `wgsr's kernels need ${NEEDED_INVOCATIONS}. Try another browser or GPU.`,
-    );
+    throw new Error(`This adapter allows ${limits.maxComputeInvocationsPerWorkgroup} invocations per workgroup; wgsr's kernels need ${NEEDED_INVOCATIONS}. Try another browser or GPU.`);
   }
-  if (!features.shaderF16) {
-    ui.precision.querySelector('option[value="f16"]').disabled = true;
-  }
-  setState('ready', 'Choose an image and a model.');
-  updateRunButton();
+  if (!features.shaderF16) ui.precision.querySelector('option[value="f16"]').disabled = true;
+  setState('ready', 'Choose an image.');
 }
 
-function updateRunButton() {
-  ui.run.disabled = !gpu || running !== undefined || !ui.imageFile.files?.length || !ui.modelFile.files?.length;
-  if (!ui.run.disabled && document.body.dataset.state === 'ready') ui.status.textContent = 'Ready.';
+/** The picked model and precision as a cache key; undefined while "a file of my own" has no file. */
+function modelKey() {
+  const precision = ui.precision.value;
+  if (ui.model.value !== 'file') return `${ui.model.value}|${precision}`;
+  const files = [...(ui.modelFile.files ?? [])];
+  return files.length ? `file|${files.map((f) => `${f.name}:${f.size}:${f.lastModified}`).join(',')}|${precision}` : undefined;
 }
 
-/**
- * A wgsr Image from a browser-decoded file: RGBA from the canvas, or RGB when every alpha is 255
- * (so wgsr skips its alpha pass). Decoded without colour-space conversion or premultiplication so
- * the values are the file's own.
- */
-async function decodeImage(file) {
-  let bitmap;
-  try {
-    bitmap = await createImageBitmap(file, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
-  } catch (e) {
-    throw new Error(`${file.name}: this browser cannot decode it as an image (${e instanceof Error ? e.message : e}).`);
-  }
-  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  ctx.drawImage(bitmap, 0, 0);
-  bitmap.close();
-  const rgba = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-  let opaque = true;
-  for (let i = 3; i < rgba.length; i += 4) {
-    if (rgba[i] !== 255) {
-      opaque = false;
-      break;
-    }
-  }
-  const { width, height } = canvas;
-  if (!opaque) return { width, height, channels: 4, bitDepth: 8, data: new Uint8Array(rgba.buffer.slice(0)) };
-  const rgb = new Uint8Array(width * height * 3);
-  for (let p = 0, q = 0; p < rgba.length; p += 4, q += 3) {
-    rgb[q] = rgba[p];
-    rgb[q + 1] = rgba[p + 1];
-    rgb[q + 2] = rgba[p + 2];
-  }
-  return { width, height, channels: 3, bitDepth: 8, data: rgb };
+/** The upscaler for the picked model, built once per model and precision and reused by every run. */
+function currentModel() {
+  const key = modelKey();
+  if (!key) return undefined;
+  if (state.model?.key === key) return state.model.promise;
+  const previous = state.model?.promise;
+  previous?.then((up) => up.destroy()).catch(() => {});
+  const precision = ui.precision.value;
+  const promise = (async () => {
+    const fromFile = ui.model.value === 'file';
+    const entry = fromFile ? undefined : modelEntry(ui.model.value);
+    setModelStatus('loading', `Loading ${entry?.label ?? 'the model file'}…`);
+    const { bytes, source } = fromFile ? await modelFromFiles(ui.modelFile.files) : { bytes: await fetchModel(entry), source: entry.source };
+    const up = await createUpscaler(bytes, { device: state.gpu.device, source, precision, onWarning: (m) => console.warn(`wgsr: ${m}`) });
+    state.builds++;
+    document.body.dataset.modelBuilds = String(state.builds);
+    state.scale = up.info.scale;
+    if (!state.result) view.showPreview(state.input?.canvas, state.scale);
+    setModelStatus('ready', `${up.info.arch} ×${up.info.scale} (${up.precision}), ready`);
+    return up;
+  })();
+  state.model = { key, promise };
+  promise.catch((e) => {
+    if (state.model?.key === key) state.model = undefined;
+    setModelStatus('error', 'Not loaded — see the message below.');
+    showError(e);
+  });
+  return promise;
 }
 
-/** RGBA ImageData from a wgsr Image (8-bit, 3 or 4 channels: what upscale returns for our inputs). */
-function toImageData(image) {
-  const { width, height, channels, data } = image;
-  if (image.bitDepth !== 8 || (channels !== 3 && channels !== 4)) {
-    throw new Error(`unexpected result layout: ${channels} channels, ${image.bitDepth}-bit`);
-  }
-  if (channels === 4) return new ImageData(new Uint8ClampedArray(data.buffer, data.byteOffset, data.length), width, height);
-  const rgba = new Uint8ClampedArray(width * height * 4);
-  for (let p = 0, q = 0; q < data.length; p += 4, q += 3) {
-    rgba[p] = data[q];
-    rgba[p + 1] = data[q + 1];
-    rgba[p + 2] = data[q + 2];
-    rgba[p + 3] = 255;
-  }
-  return new ImageData(rgba, width, height);
+function updateButtons() {
+  const busy = state.running !== undefined;
+  ui.run.disabled = !state.gpu || busy || !state.input || !modelKey();
+  ui.cancel.disabled = !busy;
+  ui.model.disabled = ui.precision.disabled = ui.imageFile.disabled = busy;
 }
 
-function showInput(image) {
-  ui.before.width = image.width;
-  ui.before.height = image.height;
-  ui.before.getContext('2d').putImageData(toImageData(image), 0, 0);
-}
-
-function setSplit() {
-  // The input covers the left part, up to the slider; the result shows to its right.
-  ui.before.style.clipPath = `inset(0 ${100 - Number(ui.slider.value)}% 0 0)`;
+/** The chosen image, decoded by the browser and shown at once. */
+async function takeImage(file) {
+  clearError();
+  const image = await imageFromSource(file, file.name);
+  state.input = { name: file.name, image, canvas: imageToCanvas(image) };
+  clearResult();
+  if (document.body.dataset.state !== 'loading') setState('ready', `${file.name}: ${image.width}×${image.height}${hasAlpha(image) ? ', with alpha' : ''}. Ready to upscale.`);
+  updateButtons();
 }
 
 async function run() {
   clearError();
-  const imageFile = ui.imageFile.files[0];
-  const modelFile = ui.modelFile.files[0];
+  clearResult();
   const tile = Number(ui.tile.value);
   if (!Number.isInteger(tile) || tile < 0) throw new Error(`Tile size must be a whole number ≥ 0, got "${ui.tile.value}".`);
-  running = new AbortController();
-  const { signal } = running;
-  ui.cancel.disabled = false;
-  updateRunButton();
+  state.running = new AbortController();
+  const { signal } = state.running;
+  updateButtons();
   ui.progress.value = 0;
   ui.progress.removeAttribute('max');
-  ui.download.setAttribute('aria-disabled', 'true');
-  let upscaler;
   const started = performance.now();
   try {
-    setState('running', `Reading ${imageFile.name} and ${modelFile.name}…`);
-    const [image, bytes] = await Promise.all([decodeImage(imageFile), modelFile.arrayBuffer().then((b) => new Uint8Array(b))]);
-    setState('running', `Building the network from ${modelFile.name}…`);
-    upscaler = await createUpscaler(bytes, {
-      device: gpu.device,
-      source: modelFile.name,
-      precision: ui.precision.value,
-      tile,
-      signal,
-      onProgress(done, total) {
-        ui.progress.max = total;
-        ui.progress.value = done;
-        setState('running', `Tile ${done}/${total}`);
-      },
-    });
-    const { arch, scale } = upscaler.info;
-    setState('running', `${arch} ×${scale}: upscaling ${image.width}×${image.height}…`);
-    const out = await upscaler.upscale(image);
+    setState('running', 'Loading the model…');
+    const up = await currentModel();
+    const { input } = state;
+    setState('running', `${up.info.arch} ×${up.info.scale}: upscaling ${input.image.width}×${input.image.height}…`);
+    const onProgress = (done, total) => {
+      ui.progress.max = total;
+      ui.progress.value = done;
+      setState('running', `Tile ${done}/${total}`);
+    };
+    const out = await up.upscale(input.image, { tile, signal, onProgress });
     const seconds = (performance.now() - started) / 1000;
-
-    showInput(image);
-    ui.after.width = out.width;
-    ui.after.height = out.height;
-    ui.after.getContext('2d').putImageData(toImageData(out), 0, 0);
-    // Small results are shown enlarged, pixel for pixel, so the comparison is visible at all.
-    ui.after.style.width = `${Math.max(out.width, Math.min(3 * out.width, 640))}px`;
-    setSplit();
-    ui.result.hidden = false;
-    const blob = await new Promise((done, fail) =>
-      ui.after.toBlob((b) => (b ? done(b) : fail(new Error('The browser could not encode the result as PNG.'))), 'image/png'),
-    );
-    if (downloadUrl) URL.revokeObjectURL(downloadUrl);
-    downloadUrl = URL.createObjectURL(blob);
-    ui.download.href = downloadUrl;
-    ui.download.download = `${imageFile.name.replace(/\.[^.]*$/, '')}_x${scale}.png`;
-    ui.download.setAttribute('aria-disabled', 'false');
-    ui.resultInfo.textContent = `${image.width}×${image.height} → ${out.width}×${out.height}, ${arch} ×${scale}, ${seconds.toFixed(1)} s`;
+    state.result = { image: out, scale: up.info.scale, name: input.name };
+    view.showResult(input.canvas, imageToCanvas(out));
+    ui.download.disabled = false;
+    ui.resultInfo.textContent = `${input.image.width}×${input.image.height} → ${out.width}×${out.height}, ${up.info.arch} ×${up.info.scale}, ${seconds.toFixed(1)} s`;
+    updateFormatNote();
     setState('done', `Done in ${seconds.toFixed(1)} s.`);
   } catch (e) {
     if (isWgsrError(e) && e.code === 'ABORTED') setState('cancelled', 'Cancelled.');
     else throw e;
   } finally {
-    upscaler?.destroy();
-    running = undefined;
-    ui.cancel.disabled = true;
+    state.running = undefined;
     if (!ui.progress.hasAttribute('max')) ui.progress.max = 1;
-    updateRunButton();
+    updateButtons();
   }
 }
 
-/** Files dropped anywhere on the drop zone: a .pth/.safetensors is the model, anything else the image. */
+function updateFormatNote() {
+  const format = ui.format.value;
+  ui.qualityLabel.hidden = !FORMATS[format].lossy;
+  const image = state.result?.image;
+  if (!image) return;
+  ui.formatNote.textContent = !hasAlpha(image)
+    ? 'The result is opaque: saved without an alpha channel.'
+    : format === 'jpeg'
+      ? 'JPEG has no alpha: transparent areas are saved as white. PNG or WebP keep the transparency.'
+      : 'The result has transparency, and keeps it.';
+}
+
+async function download() {
+  const { image, scale, name } = state.result;
+  const format = ui.format.value;
+  const quality = Number(ui.quality.value);
+  if (!Number.isInteger(quality) || quality < 1 || quality > 100) throw new Error(`Quality must be a whole number from 1 to 100, got "${ui.quality.value}".`);
+  const blob = await encodeResult(image, format, quality);
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(blob);
+  link.download = resultName(name, scale, format);
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+}
+
+/** Dropped files: model files (.pth, .pt, .safetensors, .param, .bin) choose "a file of my own"; an image is the image. */
 function takeDroppedFiles(files) {
-  for (const file of files) {
-    const input = /\.(pth|pt|safetensors)$/i.test(file.name) ? ui.modelFile : ui.imageFile;
+  const models = [...files].filter((f) => /\.(pth|pt|safetensors|param|bin)$/i.test(f.name));
+  const image = [...files].find((f) => !models.includes(f));
+  if (models.length) {
     const list = new DataTransfer();
-    list.items.add(file);
-    input.files = list.files;
+    for (const f of models) list.items.add(f);
+    ui.modelFile.files = list.files;
+    ui.model.value = 'file';
+    modelChanged();
   }
-  updateRunButton();
+  if (image) takeImage(image).catch(showError);
 }
 
-ui.drop.addEventListener('dragover', (e) => {
-  e.preventDefault();
-  ui.drop.classList.add('over');
-});
-ui.drop.addEventListener('dragleave', () => ui.drop.classList.remove('over'));
-ui.drop.addEventListener('drop', (e) => {
-  e.preventDefault();
-  ui.drop.classList.remove('over');
-  takeDroppedFiles(e.dataTransfer.files);
-});
-ui.imageFile.addEventListener('change', updateRunButton);
-ui.modelFile.addEventListener('change', updateRunButton);
-ui.slider.addEventListener('input', setSplit);
-ui.run.addEventListener('click', () => run().catch(showError));
-ui.cancel.addEventListener('click', () => {
-  running?.abort();
-  setState('running', 'Cancelling after the current tile…');
-});
+function modelChanged() {
+  ui.modelFile.hidden = ui.model.value !== 'file';
+  clearError();
+  if (state.gpu) currentModel();
+  else setModelStatus('loading', 'Waiting for WebGPU…');
+  if (ui.model.value === 'file' && !modelKey()) setModelStatus('none', 'Choose a .pth, .pt or .safetensors file, or an ncnn .param with its .bin.');
+  updateButtons();
+}
 
-initGpu().catch((e) => {
-  ui.adapter.textContent = gpu ? gpu.adapter.summary : 'none';
-  showError(e);
-});
+function wire() {
+  for (const entry of NAMED_MODELS) ui.namedModels.append(new Option(entry.label, entry.id));
+  ui.namedModels.hidden = NAMED_MODELS.length === 0;
+  ui.model.options[0].textContent = BUNDLED.label;
+  ui.drop.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    ui.drop.classList.add('over');
+  });
+  ui.drop.addEventListener('dragleave', () => ui.drop.classList.remove('over'));
+  ui.drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    ui.drop.classList.remove('over');
+    takeDroppedFiles(e.dataTransfer.files);
+  });
+  ui.imageFile.addEventListener('change', () => ui.imageFile.files[0] && takeImage(ui.imageFile.files[0]).catch(showError));
+  ui.model.addEventListener('change', modelChanged);
+  ui.modelFile.addEventListener('change', modelChanged);
+  ui.precision.addEventListener('change', modelChanged);
+  ui.format.addEventListener('change', updateFormatNote);
+  ui.run.addEventListener('click', () => run().catch(showError));
+  ui.cancel.addEventListener('click', () => {
+    state.running?.abort();
+    setState('running', 'Cancelling after the current tile…');
+  });
+  ui.download.addEventListener('click', () => download().catch(showError));
+}
+
+wire();
+updateFormatNote();
+initGpu()
+  .then(() => {
+    modelChanged();
+    updateButtons();
+  })
+  .catch((e) => {
+    ui.adapter.textContent = state.gpu ? state.gpu.adapter.summary : 'none';
+    setModelStatus('none', '');
+    showError(e);
+  });

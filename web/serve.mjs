@@ -1,4 +1,5 @@
-// A tiny static server for the web page: web/ at /, the built package (dist/) at /dist/.
+// A tiny static server for the web page: web/ at /, the built package (dist/) at /dist/, and the
+// bundled model at /models/default.safetensors (the file wgsr/node's defaultModel() reads).
 // `npm run serve:web` (after `npm run build`); PORT=8080 for a fixed port, otherwise a free one.
 // It listens on 127.0.0.1 only: browsers expose navigator.gpu on http://127.0.0.1 (a secure
 // context) but not on file:// pages, which is why the page needs a server at all.
@@ -22,8 +23,18 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
+/** The bundled model's path, from the built package's wgsr/node (so the page gets what defaultModel() gives). */
+async function defaultModelFile() {
+  try {
+    return (await import('../dist/node.js')).defaultModelPath();
+  } catch {
+    return undefined; // not built yet: a 404, like the rest of /dist/
+  }
+}
+
 /** The file a URL path names, or undefined when it would leave the served folders. */
-function fileFor(urlPath) {
+async function fileFor(urlPath) {
+  if (urlPath === '/models/default.safetensors') return defaultModelFile();
   let path;
   try {
     path = decodeURIComponent(urlPath);
@@ -38,7 +49,7 @@ function fileFor(urlPath) {
 /** Starts the server; resolves once it listens. `port` 0 picks a free port. */
 export function startServer({ port = 0, host = '127.0.0.1' } = {}) {
   const server = createServer(async (req, res) => {
-    const file = req.method === 'GET' || req.method === 'HEAD' ? fileFor(new URL(req.url ?? '/', 'http://x').pathname) : undefined;
+    const file = req.method === 'GET' || req.method === 'HEAD' ? await fileFor(new URL(req.url ?? '/', 'http://x').pathname) : undefined;
     const info = file ? await stat(file).catch(() => undefined) : undefined;
     if (!file || !info?.isFile()) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${req.url}\n`);

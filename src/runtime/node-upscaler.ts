@@ -1,13 +1,21 @@
 import { createUpscaler as createCoreUpscaler, type Upscaler, type UpscalerOptions } from '../upscaler.js';
 import type { ModelBytes } from '../weights/types.js';
+import { readModelPath } from './model-path.js';
 import { createServerDevice } from './node.js';
 
 /**
- * createUpscaler for Node, Bun and Deno: the same as the core's, but when no device is given it
- * makes its devices from the native WebGPU package (the core only knows navigator.gpu). Such a
- * device belongs to the upscaler: destroyed with it, and replaced (one retry) if it is lost.
+ * createUpscaler for Node, Bun and Deno: the same as the core's, and
+ * - `model` may also be a file path (a `.param` finds its `.bin`; see readModelPath), named in
+ *   errors unless `options.source` names it otherwise;
+ * - when no device is given it makes its devices from the native WebGPU package (the core only
+ *   knows navigator.gpu). Such a device belongs to the upscaler: destroyed with it, and replaced
+ *   (one retry) if it is lost.
  */
-export async function createUpscaler(bytes: ModelBytes, options: UpscalerOptions = {}): Promise<Upscaler> {
-  if (options.device) return createCoreUpscaler(bytes, options);
-  return createCoreUpscaler(bytes, { ...options, deviceFactory: options.deviceFactory ?? createServerDevice });
+export async function createUpscaler(model: ModelBytes | string, options: UpscalerOptions = {}): Promise<Upscaler> {
+  if (typeof model === 'string') {
+    const bytes = readModelPath(model);
+    return createUpscaler(bytes, { ...options, source: options.source ?? model });
+  }
+  if (options.device) return createCoreUpscaler(model, options);
+  return createCoreUpscaler(model, { ...options, deviceFactory: options.deviceFactory ?? createServerDevice });
 }

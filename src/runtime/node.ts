@@ -3,8 +3,8 @@ import { navigatorGpu, requestWgsrDevice, type RequestDeviceOptions, type WgsrDe
 
 /**
  * A `GPU` object outside the browser: Deno has navigator.gpu built in; Bun gets one from the
- * optional package `bun-webgpu`; Node from the optional package `webgpu` (Dawn). The packages are
- * loaded lazily so the core never depends on them.
+ * package `bun-webgpu` (an optional peer: `bun add bun-webgpu`); Node from the optional dependency
+ * `webgpu` (Dawn). The packages are loaded lazily so the core never depends on them.
  */
 export async function loadServerGpu(): Promise<GPU> {
   const builtIn = navigatorGpu();
@@ -15,10 +15,14 @@ export async function loadServerGpu(): Promise<GPU> {
   try {
     mod = (await import(pkg)) as Record<string, unknown>;
   } catch (e) {
+    // webgpu is an optional dependency (installed unless optional packages are omitted or its
+    // platform has no build); bun-webgpu an optional peer, so that Node installs skip its 19 MB.
+    const install = isBun ? 'bun add bun-webgpu' : 'npm install webgpu';
+    const role = isBun ? 'an optional peer dependency of wgsr, installed only on request' : 'an optional dependency of wgsr';
     throw new WgsrError(
       'NO_GPU',
-      `WebGPU for ${isBun ? 'Bun' : 'Node'} needs the npm package "${pkg}" (an optional dependency ` +
-        `of wgsr): npm install ${pkg}. Loading it failed: ${e instanceof Error ? e.message : String(e)}`,
+      `WebGPU for ${isBun ? 'Bun' : 'Node'} needs the npm package "${pkg}" (${role}): ${install}. ` +
+        `Loading it failed: ${e instanceof Error ? e.message : String(e)}`,
       { cause: e },
     );
   }

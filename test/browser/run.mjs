@@ -1,26 +1,49 @@
 // The web page, for real: Debian's Chromium (headless) driven by playwright-core loads web/ from
-// web/serve.mjs, gets a WebGPU adapter, cancels one tiled run, then upscales the pipeline fixture
-// through the file inputs and checks the downloaded PNG against PyTorch's expected.png (every
-// value within ±1 level). Screenshot: bench/results/browser-<backend>.png.
+// web/serve.mjs and gets a WebGPU adapter; then, as a person would use it:
+// - the bundled model is ready at load, and the picker offers nothing made up;
+// - a chosen photo shows at once; Upscale runs twice on one build of the model;
+// - the split line is dragged on the picture and sits where it splits it; "before" is smooth;
+//   1:1 shows the result's pixels and pans by dragging;
+// - PNG, JPEG and WebP downloads, with alpha only where the result has it (an RGBA image too);
+// - a broken model file clears the result and shows the error; the bundled model recovers;
+// - a model file of one's own: a cancelled tiled run, then the PNG against PyTorch's (±1 level);
+// - browsers without WebGPU get advice for that browser (simulated user agents).
+// Screenshots: bench/results/browser-<backend>-<step>.png (not in git): look at them.
 // `npm run test:browser` (after `npm run build`). WGSR_BROWSER_BACKEND=gles|swiftshader forces one.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pngjs from 'pngjs';
 import { chromium } from 'playwright-core';
 import { startServer } from '../../web/serve.mjs';
+import { checkNoWebGpuAdvice } from './advice-checks.mjs';
+import { STEP_TIMEOUT_MS } from './downloads.mjs';
+import { checkAgainstPyTorch, checkCancel, chooseModelFile } from './model-file-checks.mjs';
+import {
+  checkDefaultModel,
+  checkDownloads,
+  checkErrorClears,
+  checkPreview,
+  checkRecovers,
+  checkSmoothBefore,
+  checkSplit,
+  checkUpscaleReusesModel,
+  checkZoomPan,
+  fail,
+  runOnce,
+  TestFailure,
+} from './page-checks.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const CASE = resolve(ROOT, 'test/fixtures/pipeline/realesrgan_x4_tiny_0014_crop_whole');
 const MODEL = resolve(ROOT, 'test/fixtures/models/realesrgan_x4_tiny/model.pth');
+const PHOTO = resolve(ROOT, 'examples/chelsea.png'); // 200×150
 const RESULTS = resolve(ROOT, 'bench/results');
 
 /** Every wait is bounded; the whole run too (a hung GPU process must not hang CI). */
 const ADAPTER_TIMEOUT_MS = 90_000;
-const RUN_TIMEOUT_MS = 240_000;
-const STEP_TIMEOUT_MS = 30_000;
 const TOTAL_TIMEOUT_MS = 600_000;
 
 const COMMON_FLAGS = [
@@ -39,12 +62,6 @@ const BACKENDS = {
   gles: ['--use-webgpu-adapter=opengles', '--use-angle=gl-egl'],
   swiftshader: ['--enable-unsafe-webgpu'],
 };
-
-class TestFailure extends Error {}
-
-function fail(message) {
-  throw new TestFailure(message);
-}
 
 /** Launches Chromium with one backend's flags and waits for the page to have a device (or an error). */
 async function openPage(url, backend, profile) {
@@ -69,63 +86,60 @@ async function openPage(url, backend, profile) {
   return { context, page, consoleLines, ok: state === 'ready', adapter, details, error };
 }
 
-/** Starts a run and waits for it to end; returns the final state. */
-async function runOnce(page, timeout) {
-  await page.click('#run', { timeout: STEP_TIMEOUT_MS });
-  await page.waitForFunction(() => ['done', 'error', 'cancelled'].includes(document.body.dataset.state), null, { timeout });
-  return page.evaluate(() => ({ state: document.body.dataset.state, status: document.getElementById('status').textContent }));
+/** An RGBA test image: the left half fully transparent, the right half an opaque gradient. */
+function writeTransparentImage(path) {
+  const png = new pngjs.PNG({ width: 32, height: 24 });
+  for (let y = 0; y < 24; y++) {
+    for (let x = 0; x < 32; x++) {
+      const i = (y * 32 + x) * 4;
+      png.data.set(x < 16 ? [200, 30, 30, 0] : [x * 7, y * 9, 120, 255], i);
+    }
+  }
+  writeFileSync(path, pngjs.PNG.sync.write(png));
 }
 
-/** Cancels a tiled run from inside the page as soon as the first tile reports progress. */
-async function checkCancel(page) {
-  await page.fill('#tile', '8', { timeout: STEP_TIMEOUT_MS });
-  await page.evaluate(() => {
-    const status = document.getElementById('status');
-    const observer = new MutationObserver(() => {
-      if (/^Tile 1\//.test(status.textContent)) {
-        observer.disconnect();
-        document.getElementById('cancel').click();
-      }
-    });
-    observer.observe(status, { childList: true, characterData: true, subtree: true });
-  });
-  const end = await runOnce(page, RUN_TIMEOUT_MS);
-  if (end.state !== 'cancelled') fail(`cancel: expected the run to be cancelled, it ended "${end.state}" (${end.status})`);
-  const [value, max] = await page.evaluate(() => [document.getElementById('progress').value, document.getElementById('progress').max]);
-  if (!(value >= 1 && value < max)) fail(`cancel: progress ${value}/${max}, expected at least one tile and not all`);
-  return `cancelled after ${value}/${max} tiles`;
-}
+const ok = (what, line) => console.log(`ok   ${what}: ${line}`);
 
-/** The full run: upscale, download the PNG, compare with expected.png. */
-async function checkUpscale(page) {
-  await page.fill('#tile', '0', { timeout: STEP_TIMEOUT_MS });
-  const t0 = performance.now();
-  const end = await runOnce(page, RUN_TIMEOUT_MS);
-  const seconds = (performance.now() - t0) / 1000;
-  if (end.state !== 'done') fail(`upscale ended "${end.state}": ${(await page.textContent('#error')) || end.status}`);
-  const [value, max] = await page.evaluate(() => [document.getElementById('progress').value, document.getElementById('progress').max]);
-  if (value !== max) fail(`progress bar at ${value}/${max} after the run`);
+/** Everything a person does on the page, in order; screenshots at the steps worth looking at. */
+async function scenario(page, url, shot, scratch) {
+  mkdirSync(RESULTS, { recursive: true });
+  const take = async (step) => page.screenshot({ path: shot(step), fullPage: true, timeout: STEP_TIMEOUT_MS });
+  ok('bundled model', await checkDefaultModel(page));
+  ok('preview', await checkPreview(page, PHOTO, [200, 150]));
+  await take('preview');
+  ok('upscale', await checkUpscaleReusesModel(page, [800, 600]));
+  ok('split', await checkSplit(page, 0.25));
+  ok('before', await checkSmoothBefore(page));
+  await take('compare');
+  const zoom = await checkZoomPan(page, [800, 600]);
+  await take('zoom-1to1');
+  await zoom.restore();
+  ok('zoom', zoom.line);
+  ok('downloads, opaque', (await checkDownloads(page, false)).line);
+  const error = await checkErrorClears(page);
+  await take('error');
+  ok('error clears the result', error.line);
+  ok('recovers', await checkRecovers(page));
 
-  const [download] = await Promise.all([
-    page.waitForEvent('download', { timeout: STEP_TIMEOUT_MS }),
-    page.click('#download', { timeout: STEP_TIMEOUT_MS }),
-  ]);
-  const file = await download.path();
-  const got = pngjs.PNG.sync.read(readFileSync(file));
-  const want = pngjs.PNG.sync.read(readFileSync(resolve(CASE, 'expected.png')));
-  if (got.width !== want.width || got.height !== want.height) {
-    fail(`downloaded PNG is ${got.width}×${got.height}, expected ${want.width}×${want.height}`);
-  }
-  // pngjs decodes both to RGBA; expected.png is RGB (alpha 255), the canvas's PNG must be opaque.
-  let maxLevel = 0;
-  let over = 0;
-  for (let i = 0; i < want.data.length; i++) {
-    const d = Math.abs(got.data[i] - want.data[i]);
-    maxLevel = Math.max(maxLevel, d);
-    if (d > 1) over++;
-  }
-  if (maxLevel > 1) fail(`downloaded PNG differs from expected.png by up to ${maxLevel} levels (${over} values over ±1)`);
-  return { detail: `${download.suggestedFilename()} ${got.width}×${got.height}, max difference ${maxLevel} level(s) (tolerance 1)`, seconds };
+  const transparent = join(scratch, 'transparent.png');
+  writeTransparentImage(transparent);
+  await checkPreview(page, transparent, [32, 24]);
+  const end = await runOnce(page);
+  if (end.state !== 'done') fail(`transparent image: the run ended "${end.state}": ${end.status}`);
+  await page.selectOption('#format', 'jpeg');
+  await take('alpha');
+  const { line, png } = await checkDownloads(page, true);
+  // The network upscales alpha like a gray image: the transparent half stays transparent (±2 levels), the opaque half opaque.
+  const alphaAt = (x, y) => png.data[(y * png.width + x) * 4 + 3];
+  if (!(alphaAt(20, 48) <= 2 && alphaAt(108, 48) >= 253)) fail(`alpha ${alphaAt(20, 48)} in the transparent half and ${alphaAt(108, 48)} in the opaque half`);
+  ok('downloads, alpha', `${line}; alpha ${alphaAt(20, 48)} / ${alphaAt(108, 48)} in the two halves`);
+
+  ok('model file', await chooseModelFile(page, MODEL, resolve(CASE, 'input.png')));
+  ok('cancel', await checkCancel(page));
+  ok('against PyTorch', await checkAgainstPyTorch(page, resolve(CASE, 'expected.png')));
+  await take('model-file');
+  for (const line of await checkNoWebGpuAdvice(page, url, shot('no-webgpu'))) ok('no WebGPU', line);
+  console.log(`screenshots ${shot('*')}`);
 }
 
 async function main() {
@@ -155,15 +169,7 @@ async function main() {
     const { page, context, backend, consoleLines } = opened;
     try {
       console.log(`chromium ${backend}: adapter ${opened.adapter} (${opened.details})`);
-      await page.setInputFiles('#image-file', resolve(CASE, 'input.png'), { timeout: STEP_TIMEOUT_MS });
-      await page.setInputFiles('#model-file', MODEL, { timeout: STEP_TIMEOUT_MS });
-      console.log(`ok   cancel: ${await checkCancel(page)}`);
-      const { detail, seconds } = await checkUpscale(page);
-      console.log(`ok   upscale: ${detail} [${seconds.toFixed(1)} s in the page]`);
-      mkdirSync(RESULTS, { recursive: true });
-      const shot = resolve(RESULTS, `browser-${backend}.png`);
-      await page.screenshot({ path: shot, fullPage: true, timeout: STEP_TIMEOUT_MS });
-      console.log(`screenshot ${shot}`);
+      await scenario(page, url, (step) => resolve(RESULTS, `browser-${backend}-${step}.png`), profiles[profiles.length - 1]);
     } catch (e) {
       if (consoleLines.length) console.log(`page console:\n  ${consoleLines.join('\n  ')}`);
       throw e;

@@ -1,0 +1,57 @@
+// The models the page offers, and their bytes.
+import { WgsrError } from '/dist/index.js';
+
+/** The model shipped with wgsr, served by web/serve.mjs from wgsr/node's defaultModelPath(). */
+export const BUNDLED = {
+  id: 'bundled',
+  label: 'wgsr-compact ×4 (bundled, 214 KB)',
+  url: '/models/default.safetensors',
+  source: 'wgsr-compact-x4.safetensors',
+};
+
+/**
+ * Named models (Real-ESRGAN's and others) belong here once the model catalogue exists: entries
+ * of the same shape as BUNDLED ({ id, label, url, source }, or { param, bin } URLs for an ncnn
+ * pair), shown in the picker's "Named models" group. There are none yet, so the group is hidden.
+ */
+export const NAMED_MODELS = [];
+
+/** Every model with a URL, by id. */
+export function modelEntry(id) {
+  return [BUNDLED, ...NAMED_MODELS].find((m) => m.id === id);
+}
+
+async function download(url, what) {
+  const response = await fetch(url);
+  if (!response.ok) throw new WgsrError('IO', `${what}: the server answered ${response.status} ${response.statusText} for ${url}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** The bytes of a listed model (ModelBytes for createUpscaler). */
+export async function fetchModel(entry) {
+  if (entry.param && entry.bin) {
+    const [param, bin] = await Promise.all([download(entry.param, entry.label), download(entry.bin, entry.label)]);
+    return { param, bin };
+  }
+  return download(entry.url, entry.label);
+}
+
+/**
+ * A model from the files a person chose: one .pth/.pt/.safetensors file, or ncnn's .param with
+ * its .bin (chosen together). Returns { bytes, source } for createUpscaler.
+ */
+export async function modelFromFiles(files) {
+  const list = [...files];
+  const param = list.find((f) => /\.param$/i.test(f.name));
+  const bin = list.find((f) => /\.bin$/i.test(f.name));
+  const read = async (f) => new Uint8Array(await f.arrayBuffer());
+  if (param || bin) {
+    if (!param || !bin) {
+      const [have, want] = param ? [param.name, '.bin'] : [bin.name, '.param'];
+      throw new WgsrError('BAD_ARGUMENT', `${have} is half of an ncnn model: choose it together with its ${want} (select both files at once)`);
+    }
+    return { bytes: { param: await read(param), bin: await read(bin) }, source: param.name };
+  }
+  if (list.length !== 1) throw new WgsrError('BAD_ARGUMENT', `choose one model file (.pth, .pt or .safetensors), or an ncnn .param with its .bin; got ${list.length} files`);
+  return { bytes: await read(list[0]), source: list[0].name };
+}
