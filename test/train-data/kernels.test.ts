@@ -6,7 +6,7 @@ import type { BlurKernelType } from '../../src/train/degrade/params.js';
 import { expectClose } from '../helpers/compare.js';
 import { reference } from './reference.js';
 
-const sum = (a: ArrayLike<number>) => Array.prototype.reduce.call(a, (s: number, v: number) => s + v, 0) as number;
+const sum = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + v, 0);
 
 /** Second moments of a kernel about its centre: [E xx, E xy, E yy]. */
 function moments(data: Float64Array, size: number): [number, number, number] {
