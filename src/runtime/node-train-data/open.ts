@@ -1,4 +1,5 @@
 import { WgsrError } from '../../errors.js';
+import type { Image } from '../../image/types.js';
 import { checkPairSizes, prepareTrainingPair, type DegradeMode, type PreparedPair } from '../../train/data/images.js';
 import { cachedSource, memorySource, type ImageSource } from '../../train/data/source.js';
 import { readImage } from '../../io/read.js';
@@ -32,6 +33,11 @@ export interface TrainingSet {
   readonly bytes: number;
   /** Whether the whole set is held in memory. */
   readonly inMemory: boolean;
+  /**
+   * The pairs, when held in memory: their pixels live in SharedArrayBuffers, so worker threads
+   * (prefetch.ts) sample from the same memory instead of copies.
+   */
+  readonly pairs?: readonly PreparedPair[];
 }
 
 export const DEFAULT_MEMORY_BUDGET = 4 * 2 ** 30;
@@ -51,6 +57,18 @@ async function loadPair(file: TrainingFile, spec: TrainingSetSpec): Promise<Prep
   const hr = await readImage(file.hrPath);
   const lr = file.lrPath ? await readImage(file.lrPath) : undefined;
   return prepareTrainingPair({ name: file.name, hr, lr }, spec.scale, spec.patch, spec.degrade);
+}
+
+/** The image's pixels copied into shared memory (posting it to a worker then copies nothing). */
+function shareImage(image: Image): Image {
+  const bytes = new Uint8Array(new SharedArrayBuffer(image.data.byteLength));
+  bytes.set(new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength));
+  const data = image.bitDepth === 8 ? new Uint8Array(bytes.buffer) : new Uint16Array(bytes.buffer);
+  return { ...image, data };
+}
+
+function sharePair(pair: PreparedPair): PreparedPair {
+  return { ...pair, hr: shareImage(pair.hr), lr: pair.lr && shareImage(pair.lr) };
 }
 
 const UNITS = [
@@ -82,8 +100,8 @@ export async function openTrainingSet(spec: TrainingSetSpec): Promise<TrainingSe
   }
   const pairs: PreparedPair[] = [];
   for (const file of files) {
-    pairs.push(await loadPair(file, spec));
+    pairs.push(sharePair(await loadPair(file, spec)));
     spec.onProgress?.(pairs.length, files.length);
   }
-  return { source: memorySource(pairs), files, bytes, inMemory: true };
+  return { source: memorySource(pairs), files, bytes, inMemory: true, pairs };
 }

@@ -43,6 +43,8 @@ export interface PatchSamplerOptions {
   degradation?: DegradationOptions;
   /** JPEG for the degradations (default: jpegLossyCodec, libjpeg's lossy steps). */
   codec?: JpegCodec;
+  /** Told how long each degradation step took (ms), for benchmarks. */
+  timeSteps?: (step: string, ms: number) => void;
 }
 
 export interface PatchSampler {
@@ -76,7 +78,7 @@ async function makeSample(pair: PreparedPair, rng: Rng, o: PatchSamplerOptions, 
   }
   const hrPlanes = planar(3, big, big, hr.subarray(i * 3 * big * big, (i + 1) * 3 * big * big));
   const plan = drawPlan(rng, o.degradation ?? REALESRGAN_DEFAULTS);
-  const out = await degradeWithPlan(hrPlanes, plan, rng, { scale, codec: o.codec ?? jpegLossyCodec });
+  const out = await degradeWithPlan(hrPlanes, plan, rng, { scale, codec: o.codec ?? jpegLossyCodec, time: o.timeSteps });
   lr.set(out.data, i * 3 * patch * patch);
 }
 

@@ -22,6 +22,17 @@ import { resizePlanar, scaledSize } from './resize.js';
 export interface ChainContext {
   scale: number;
   codec: JpegCodec;
+  /** Told how long each step took (ms), for benchmarks: 'blur1', 'resize1', 'noise1', 'jpeg1', … */
+  time?: (step: string, ms: number) => void;
+}
+
+/** Runs a step, telling ctx.time how long it took. */
+async function step<T>(ctx: ChainContext, name: string, run: () => T | Promise<T>): Promise<T> {
+  if (!ctx.time) return run();
+  const t0 = performance.now();
+  const result = await run();
+  ctx.time(name, performance.now() - t0);
+  return result;
 }
 
 export async function degradeWithPlan(hr: Planar, plan: DegradationPlan, rng: Rng, ctx: ChainContext): Promise<Planar> {
@@ -34,29 +45,30 @@ export async function degradeWithPlan(hr: Planar, plan: DegradationPlan, rng: Rn
   const lrW = hr.width / scale;
 
   // Stage 1.
-  let out = filter2d(hr, kernelOf(plan.blur1));
+  let out = await step(ctx, 'blur1', () => filter2d(hr, kernelOf(plan.blur1)));
   const s1 = plan.resize1.scale;
   if (plan.resize1.direction !== 'keep') {
-    out = resizePlanar(out, { mode: plan.resize1.mode, scale: s1, height: scaledSize(hr.height, s1), width: scaledSize(hr.width, s1) });
+    const req = { mode: plan.resize1.mode, scale: s1, height: scaledSize(hr.height, s1), width: scaledSize(hr.width, s1) };
+    out = await step(ctx, 'resize1', () => resizePlanar(out, req));
   }
-  out = addNoise(out, plan.noise1, rng);
-  out = await compressJpeg(clampUnit(out), plan.jpeg1, codec);
+  out = await step(ctx, 'noise1', () => addNoise(out, plan.noise1, rng));
+  out = await step(ctx, 'jpeg1', () => compressJpeg(clampUnit(out), plan.jpeg1, codec));
 
   // Stage 2.
-  if (plan.blur2) out = filter2d(out, kernelOf(plan.blur2));
+  const blur2 = plan.blur2;
+  if (blur2) out = await step(ctx, 'blur2', () => filter2d(out, kernelOf(blur2)));
   const s2 = plan.resize2.scale;
-  out = resizePlanar(out, { mode: plan.resize2.mode, height: Math.floor((hr.height / scale) * s2), width: Math.floor((hr.width / scale) * s2) });
-  out = addNoise(out, plan.noise2, rng);
+  const req2 = { mode: plan.resize2.mode, height: Math.floor((hr.height / scale) * s2), width: Math.floor((hr.width / scale) * s2) };
+  out = await step(ctx, 'resize2', () => resizePlanar(out, req2));
+  out = await step(ctx, 'noise2', () => addNoise(out, plan.noise2, rng));
 
   // The final resize + sinc and the last JPEG, in the drawn order.
-  const resizeAndSinc = (image: Planar) => {
-    const resized = resizePlanar(image, { mode: plan.finalMode, height: lrH, width: lrW });
-    return plan.sinc ? filter2d(resized, kernelOf(plan.sinc)) : resized;
-  };
-  if (plan.jpegBeforeFinalResize) {
-    out = resizeAndSinc(await compressJpeg(clampUnit(out), plan.jpeg2, codec));
-  } else {
-    out = await compressJpeg(clampUnit(resizeAndSinc(out)), plan.jpeg2, codec);
-  }
+  const resizeAndSinc = (image: Planar) =>
+    step(ctx, 'final resize + sinc', () => {
+      const resized = resizePlanar(image, { mode: plan.finalMode, height: lrH, width: lrW });
+      return plan.sinc ? filter2d(resized, kernelOf(plan.sinc)) : resized;
+    });
+  const jpeg2 = (image: Planar) => step(ctx, 'jpeg2', () => compressJpeg(clampUnit(image), plan.jpeg2, codec));
+  out = plan.jpegBeforeFinalResize ? await resizeAndSinc(await jpeg2(out)) : await jpeg2(await resizeAndSinc(out));
   return quantise8(out);
 }
