@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planar } from '../../src/train/data/planar.js';
-import { filter2d, reflectIndex } from '../../src/train/degrade/filter.js';
+import { filter2d, reflectIndex, trimKernel } from '../../src/train/degrade/filter.js';
 import { bivariateKernel, pulseKernel } from '../../src/train/degrade/kernels.js';
 import { axisTaps, resizePlanar } from '../../src/train/degrade/resize.js';
 import { sincKernel } from '../../src/train/degrade/sinc.js';
@@ -27,6 +27,26 @@ describe("filter2d (BasicSR's filter2D: reflect padding, correlation)", () => {
     const iso = bivariateKernel('gaussian', { size: 9, sigmaX: 1.3, sigmaY: 1.3, theta: 0, beta: 1, isotropic: true });
     expectClose(filter2d(image, iso).data, filter2d(image, { size: 9, data: iso.data }).data, 1e-6, 0);
     expect(filter2d(image, pulseKernel(7)).data).toEqual(image.data);
+  });
+
+  it('drops only negligible outer rings of a kernel (the output moves by < 1e−7)', () => {
+    const narrow = bivariateKernel('gaussian', { size: 21, sigmaX: 0.5, sigmaY: 0.5, theta: 0, beta: 1, isotropic: true });
+    const trimmed = trimKernel(narrow);
+    expect(trimmed.size).toBe(7);
+    expect(trimmed.separable).toHaveLength(7);
+    // Against the plain 21 × 21 correlation, every tap included (float64).
+    const image = referenceImage();
+    const { channels, height: h, width: w } = image;
+    const full = new Float64Array(image.data.length);
+    for (let c = 0; c < channels; c++)
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++)
+          for (let i = 0; i < 21; i++)
+            for (let j = 0; j < 21; j++) full[(c * h + y) * w + x] += narrow.data[i * 21 + j]! * image.data[(c * h + reflectIndex(y + i - 10, h)) * w + reflectIndex(x + j - 10, w)]!;
+    expectClose(filter2d(image, narrow).data, full, 1e-7, 0);
+    const wide = sincKernel(Math.PI / 5, 21); // ripples reach the edge: nothing to drop
+    expect(trimKernel(wide)).toBe(wide);
+    expect(trimKernel(pulseKernel(9)).size).toBe(1);
   });
 
   it('reflects without repeating the edge, and keeps reflecting past a tiny image', () => {

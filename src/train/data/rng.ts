@@ -124,14 +124,23 @@ export class Rng {
     return items[items.length - 1]!;
   }
 
-  /** Fills `out` with independent standard normal samples (Box–Muller, both values of each pair used). */
+  /**
+   * Fills `out` with independent standard normal samples: Marsaglia's polar method (no
+   * trigonometry; a pair of 32-bit uniforms in the unit disc, 79 % accepted, gives two values).
+   */
   fillNormal(out: Float32Array | Float64Array): void {
     for (let i = 0; i < out.length; i += 2) {
-      const u1 = 1 - this.next(); // (0, 1]: log stays finite
-      const r = Math.sqrt(-2 * Math.log(u1));
-      const a = 2 * Math.PI * this.next();
-      out[i] = r * Math.cos(a);
-      if (i + 1 < out.length) out[i + 1] = r * Math.sin(a);
+      let u: number;
+      let v: number;
+      let s: number;
+      do {
+        u = this.uint32() / 2147483648 - 1;
+        v = this.uint32() / 2147483648 - 1;
+        s = u * u + v * v;
+      } while (s >= 1 || s === 0);
+      const f = Math.sqrt((-2 * Math.log(s)) / s);
+      out[i] = u * f;
+      if (i + 1 < out.length) out[i + 1] = v * f;
     }
   }
 

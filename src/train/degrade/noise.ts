@@ -44,17 +44,19 @@ export function addGaussianNoise(image: Planar, sigma: number, gray: boolean, rn
 /** torchvision's rgb_to_grayscale weights. */
 export const LUMA = [0.2989, 0.587, 0.114] as const;
 
-/** The image (or its luma) rounded to 8-bit levels 0…255. */
+/** round(v·255) half to even in float32 (torch's (img * 255).round()), clamped to 0…255. */
+function level(v: number): number {
+  const r = roundHalfEven(Math.fround(v * 255));
+  return r < 0 ? 0 : r > 255 ? 255 : r;
+}
+
+/** The image (or its luma) rounded to 8-bit levels 0…255 (plain loops: TypedArray.from with a map function is slow in V8). */
 function levels(image: Planar, gray: boolean): Uint8Array {
   const size = image.height * image.width;
   const d = image.data;
-  const round = (v: number) => {
-    const r = roundHalfEven(Math.fround(v * 255));
-    return r < 0 ? 0 : r > 255 ? 255 : r;
-  };
-  if (!gray) return Uint8Array.from(d, round);
-  const out = new Uint8Array(size);
-  for (let i = 0; i < size; i++) out[i] = round(LUMA[0] * d[i]! + LUMA[1] * d[size + i]! + LUMA[2] * d[2 * size + i]!);
+  const out = new Uint8Array(gray ? size : d.length);
+  if (!gray) for (let i = 0; i < d.length; i++) out[i] = level(d[i]!);
+  else for (let i = 0; i < size; i++) out[i] = level(LUMA[0] * d[i]! + LUMA[1] * d[size + i]! + LUMA[2] * d[2 * size + i]!);
   return out;
 }
 
@@ -62,7 +64,13 @@ function levels(image: Planar, gray: boolean): Uint8Array {
 export function poissonLevels(values: Uint8Array): number {
   const seen = new Uint8Array(256);
   let distinct = 0;
-  for (const v of values) if (!seen[v]) (seen[v] = 1), distinct++;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (seen[v] === 0) {
+      seen[v] = 1;
+      distinct++;
+    }
+  }
   return 2 ** Math.ceil(Math.log2(distinct));
 }
 
@@ -119,10 +127,14 @@ export function poissonCdf(lambda: number): Float64Array {
 
 const TWO_POW_32 = 4294967296;
 
+/** One sampler per v (a power of two ≤ 256), kept: its tables depend on nothing else. */
+const samplers = new Map<number, PoissonSampler>();
+
 export function addPoissonNoise(image: Planar, scale: number, gray: boolean, rng: Rng): Planar {
   const rounded = levels(image, gray);
   const v = poissonLevels(rounded);
-  const sampler = new PoissonSampler(v);
+  let sampler = samplers.get(v);
+  if (!sampler) samplers.set(v, (sampler = new PoissonSampler(v)));
   const noise = new Float64Array(rounded.length);
   for (let i = 0; i < rounded.length; i++) {
     const level = rounded[i]!;
