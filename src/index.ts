@@ -30,3 +30,5 @@ export {
 } from './upscaler.js';
 export { imresize, imresizeFloat, psnr, ssim, scorePair, lumaPlane, modCrop, meanScore, type Score, type Plane, type FloatImage } from './eval/index.js';
 export { exportOnnx, graphToOnnx, type OnnxExportOptions } from './export/onnx.js';
+export * from './train/data/index.js';
+export * from './train/degrade/index.js';

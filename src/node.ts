@@ -2,3 +2,5 @@
 export { loadServerGpu, createServerDevice } from './runtime/node.js';
 export { createUpscaler } from './runtime/node-upscaler.js';
 export { readImage, writeImage, decodeImage, encodeImage, formatFromExtension, DEFAULT_LIMITS, type ImageLimits, type WriteOptions, type EncodeOptions, type ImageFormat } from './io/index.js';
+export { openTrainingSet, createPrefetchingSampler, type TrainingSet, type TrainingSetSpec, type PrefetchingSampler } from './runtime/node-train-data/index.js';
+export { jpegRoundTrip } from './io/jpeg-roundtrip.js';
