@@ -1,7 +1,8 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { createTensorBuffer, readFloat32, uploadFloat32 } from '../../src/gpu/buffers.js';
 import { BufferUsage } from '../../src/gpu/constants.js';
-import { BATCH_BLUR_MAX_SIDE, batchBlur } from '../../src/kernels/batch-blur.js';
+import { BATCH_BLUR_MAX_SIDE, BATCH_BLUR_PARAMS, batchBlur } from '../../src/kernels/batch-blur.js';
 import { planar } from '../../src/train/data/planar.js';
 import { Rng } from '../../src/train/data/rng.js';
 import { filter2d } from '../../src/train/degrade/filter.js';
@@ -23,6 +24,23 @@ function packTaps(kernels: readonly BlurKernel[]): Float32Array {
 }
 
 describe('batch_blur (per-image kernels, reflect padding)', () => {
+  it('declares the bindings and uniforms its launcher fills (wgsl_reflect)', () => {
+    const fake = { size: 1 << 20 } as GPUBuffer;
+    const call = batchBlur({ input: fake, output: { size: 1 << 20 } as GPUBuffer, taps: fake, sides: fake, batch: 2, channels: 3, height: 8, width: 8 });
+    const reflect = new WgslReflect(call.variant.code);
+    const storage = [...reflect.storage].sort((a, b) => a.binding - b.binding);
+    expect(storage.map((v) => [v.name, v.binding, v.access])).toEqual([
+      ['src', 0, 'read'],
+      ['taps', 1, 'read'],
+      ['sides', 2, 'read'],
+      ['dst', 3, 'read_write'],
+    ]);
+    const members = (reflect.uniforms[0]!.type as unknown as { members: { name: string; offset: number }[] }).members;
+    expect(members.map((m) => [m.name, m.offset])).toEqual(BATCH_BLUR_PARAMS.members.map((m) => [m.name, m.offset]));
+    expect(call.workgroups).toEqual([1, 1, 6]);
+    expect(() => batchBlur({ input: fake, output: fake, taps: fake, sides: fake, batch: 1, channels: 3, height: 8, width: 8 })).toThrow(/cannot be the input/);
+  });
+
   it('equals the CPU filter2d for every image of a batch (|Δ| ≤ 1e−6: float32 sums of ≤ 441 terms)', async () => {
     const { device } = await testDevice();
     const [batch, channels, height, width] = [4, 3, 29, 37]; // not multiples of the 16 × 16 block
