@@ -45,3 +45,5 @@ export {
   type BrowserOutputOption,
   type BrowserImageResult,
 } from './browser/index.js';
+export * from './train/data/index.js';
+export * from './train/degrade/index.js';

@@ -23,3 +23,5 @@ export {
   type EncodeOptions,
   type ImageFormat,
 } from './io/index.js';
+export { openTrainingSet, createPrefetchingSampler, type TrainingSet, type TrainingSetSpec, type PrefetchingSampler } from './runtime/node-train-data/index.js';
+export { jpegRoundTrip } from './io/jpeg-roundtrip.js';
