@@ -12,7 +12,8 @@ import { checkBindable } from './validate.js';
  *   Adam:  g ← g + wd·p                   AdamW: p ← p·(1 − lr·wd)
  *   m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²
  *   p ← p − step_size · m / (sqrt(v) / sqrt(1 − β2^t) + eps),   step_size = lr / (1 − β1^t)
- * The bias corrections are computed on the CPU in float64, as torch does with Python floats.
+ * The bias corrections and 1 − β are computed on the CPU in float64, as torch does with Python
+ * floats.
  *
  * `scalars` holds the step's loss (element 0) and the sum of the squared gradients (element 1).
  * When either is not finite the update is skipped (every invocation checks, so nothing
@@ -51,6 +52,9 @@ export const ADAM_PARAMS = uniformStruct('AdamParams', [
   { name: 'lr', type: 'f32' },
   { name: 'beta1', type: 'f32' },
   { name: 'beta2', type: 'f32' },
+  /** 1 − β1 and 1 − β2 from float64: in f32, 1 − f32(0.999) is 1.3e-5 off, and v with it. */
+  { name: 'one_minus_beta1', type: 'f32' },
+  { name: 'one_minus_beta2', type: 'f32' },
   { name: 'eps', type: 'f32' },
   { name: 'wd', type: 'f32' },
   { name: 'step_size', type: 'f32' },
@@ -68,7 +72,7 @@ const variant = defineKernel({
     { name: 'scalars', type: 'array<f32>', kind: 'read-only-storage' },
   ],
   uniforms: ADAM_PARAMS,
-  body: `const F32_MAX = 3.40282347e38;
+  body: `const F32_MAX = 0x1.fffffep+127f;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
@@ -82,8 +86,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   if (u.max_norm > 0.0) { g *= min(1.0, u.max_norm / (norm + 1e-6)); }
   var p = ps[i];
   if (u.decoupled != 0u) { p *= 1.0 - u.lr * u.wd; } else { g += u.wd * p; }
-  let m = u.beta1 * ms[i] + (1.0 - u.beta1) * g;
-  let v = u.beta2 * vs[i] + (1.0 - u.beta2) * g * g;
+  let m = u.beta1 * ms[i] + u.one_minus_beta1 * g;
+  let v = u.beta2 * vs[i] + u.one_minus_beta2 * g * g;
   ms[i] = m;
   vs[i] = v;
   ps[i] = p - u.step_size * m / (sqrt(v) / u.bc2_sqrt + u.eps);
@@ -102,6 +106,8 @@ export function adamUniforms(count: number, s: AdamStepSettings): ArrayBuffer {
     lr: s.lr,
     beta1: b1,
     beta2: b2,
+    one_minus_beta1: 1 - b1,
+    one_minus_beta2: 1 - b2,
     eps: s.eps,
     wd: s.weightDecay,
     step_size: s.lr / (1 - b1 ** s.step),

@@ -37,12 +37,12 @@ const variant = defineKernel({
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let e = gid.x + gid.y * u.row;
   if (e >= u.count) { return; }
-  let from = map[e];
-  if (from == ${PACK_NONE}u) {
+  let src_index = map[e];
+  if (src_index == ${PACK_NONE}u) {
     packed[e] = 0.0;
     return;
   }
-  packed[e] = src[select(u.bias_off + from - u.w_count, u.src_off + from, from < u.w_count)];
+  packed[e] = src[select(u.bias_off + src_index - u.w_count, u.src_off + src_index, src_index < u.w_count)];
 }
 `,
 });
