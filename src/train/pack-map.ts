@@ -21,7 +21,7 @@ import { PACK_NONE } from '../kernels/pack-gather.js';
 export type PackKind = 'forward' | 'input_grad';
 
 export interface PackMap {
-  readonly map: Uint32Array;
+  readonly map: Uint32Array<ArrayBuffer>;
   readonly layout: Conv2dWeightsLayout;
 }
 

@@ -68,7 +68,7 @@ async function runAdam(param: Float32Array, grads: Float32Array[], settings: Omi
   const sc = await uploadArray(new Float32Array(2));
   const { device } = await testDevice();
   for (let t = 0; t < grads.length; t++) {
-    device.queue.writeBuffer(bufs.grads, 0, grads[t]!);
+    device.queue.writeBuffer(bufs.grads, 0, Float32Array.from(grads[t]!));
     device.queue.writeBuffer(sc, 0, Float32Array.from(scalars(t)));
     await run(adam({ ...bufs, scalars: sc, count: size, settings: { ...settings, step: t + 1 } }, await limits()));
   }
