@@ -8,11 +8,14 @@ import { adamUniforms, checkAdamSettings, type AdamStepSettings } from '../kerne
 import { sharedLoadSubgroupSize } from '../kernels/conv2d-weights.js';
 import type { LossKind } from '../kernels/loss.js';
 import { encodeCall, PipelineCache } from '../kernels/program.js';
-import { parameterLayout, type ParameterLayout } from './parameters.js';
-import { buildProgram, type TrainProgram } from './reverse.js';
-import { prepareShape, shapeRequirements, type ShapeRun } from './shape-run.js';
+import { buildTraining } from './build.js';
+import type { ParameterLayout } from './parameters.js';
+import type { TrainProgram } from './reverse.js';
+import { stepMemory, type StepMemory } from './memory-report.js';
+import { prepareShape, type ShapeRun } from './shape-run.js';
 import { createTrainingState, initialValues, type TrainingState } from './state.js';
-import { trainingGraph } from './training-graph.js';
+
+export type { StepMemory } from './memory-report.js';
 
 /**
  * One network being trained on one device: the program (reverse mode over its graph), the GPU
@@ -34,18 +37,6 @@ export interface SessionOptions {
   readonly resume?: (layout: ParameterLayout) => { step: number; expAvg: Float32Array; expAvgSq: Float32Array };
 }
 
-export interface StepMemory {
-  activations: number;
-  scratch: number;
-  batchData: number;
-  parameters: number;
-  optimizer: number;
-  packedWeights: number;
-  other: number;
-  total: number;
-  /** The most activation bytes ever live at once (no plan can use less). */
-  minimumActivations: number;
-}
 
 export class TrainingSession {
   private shape: ShapeRun | undefined;
@@ -70,9 +61,7 @@ export class TrainingSession {
 
   static async create(device: GPUDevice, graph: Graph, options: SessionOptions): Promise<TrainingSession> {
     checkAdamSettings(options.optimizer);
-    const g = trainingGraph(graph);
-    const layout = parameterLayout(g, { fileKeys: options.fileKeys, frozen: options.frozen });
-    const program = buildProgram(g, layout);
+    const { program, layout } = buildTraining(graph, { fileKeys: options.fileKeys, frozen: options.frozen });
     const resumed = options.resume?.(layout);
     if (resumed && (resumed.expAvg.length !== layout.trainable || resumed.expAvgSq.length !== layout.trainable)) {
       throw new WgsrError('BAD_ARGUMENT', `the optimizer state holds ${resumed.expAvg.length} values for ${layout.trainable} trainable parameters`);
@@ -97,10 +86,7 @@ export class TrainingSession {
   /** What a step of N images of h×w needs, by kind, in bytes. */
   memory(batch: number, height: number, width: number): StepMemory {
     const limits = this.device.limits;
-    const r = shapeRequirements(this.program, this.layout, batch, height, width, Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize));
-    const { parameters, optimizer, packedWeights, other } = this.state.bytes;
-    const parts = { ...r.bytes, parameters, optimizer, packedWeights, other };
-    return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0), minimumActivations: r.plan.minimum * 4 };
+    return stepMemory(this.program, this.layout, this.state.bytes, Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize), batch, height, width);
   }
 
   /**

@@ -5,8 +5,8 @@ import type { BatchedRef } from '../kernels/batched.js';
 import { channelPartials, reduceChunks, reducePartials } from '../kernels/channel-reduce.js';
 import type { LossKind } from '../kernels/loss.js';
 import { prepareCall, releaseCall, type KernelCall, type PipelineCache, type PreparedCall } from '../kernels/program.js';
-import { lowerOp, scratchOf, type LoweredCall, type StepPhase } from './lower.js';
-import { planTrainingMemory, storageShape, type TrainingMemoryPlan } from './memory.js';
+import { lowerOp, type LoweredCall, type StepPhase } from './lower.js';
+import { shapeOf, shapeRequirements, type ShapeRequirements } from './memory-report.js';
 import type { Place } from './ops.js';
 import type { ParameterLayout } from './parameters.js';
 import type { TrainProgram } from './reverse.js';
@@ -17,12 +17,6 @@ import type { TrainingState } from './state.js';
  * every dispatch of a step prepared once (pipeline, bind group, uniforms), so a step only
  * uploads the batch, rewrites the optimizer's uniforms and encodes. The optimizer's call is last.
  */
-export interface ShapeRequirements {
-  readonly plan: TrainingMemoryPlan;
-  readonly scratchFloats: number;
-  readonly bytes: { activations: number; scratch: number; batchData: number };
-}
-
 export interface ShapeRun {
   readonly batch: number;
   readonly height: number;
@@ -34,24 +28,6 @@ export interface ShapeRun {
   /** The optimizer's dispatch (its uniforms change every step). */
   readonly adam: PreparedCall;
   destroy(): void;
-}
-
-type ShapeOf = (p: Place) => Pick<BatchedRef, 'batch' | 'channels' | 'height' | 'width'>;
-
-const shapeOf = (program: TrainProgram, batch: number, height: number, width: number): ShapeOf => (p) => ({ batch, channels: p.channels, ...storageShape(program.storages[p.storage]!, height, width) });
-
-/** The memory a step of this shape needs, without allocating any. */
-export function shapeRequirements(program: TrainProgram, layout: ParameterLayout, batch: number, height: number, width: number, maxBindingBytes: number): ShapeRequirements {
-  const plan = planTrainingMemory(program, batch, height, width, maxBindingBytes);
-  const shape = shapeOf(program, batch, height, width);
-  const norm = reduceChunks({ batch: 1, height: 1, width: layout.trainable }).count;
-  const scratchFloats = Math.max(norm, ...program.ops.map((op) => scratchOf(op, shape)));
-  const out = shape(program.output);
-  return {
-    plan,
-    scratchFloats,
-    bytes: { activations: plan.arenas.reduce((s, a) => s + a * 4, 0), scratch: scratchFloats * 4, batchData: out.batch * out.channels * out.height * out.width * 4 },
-  };
 }
 
 export async function prepareShape(

@@ -4,8 +4,8 @@ import type { PackedConv2dWeights } from '../kernels/conv2d.js';
 import { packGather } from '../kernels/pack-gather.js';
 import type { KernelCall } from '../kernels/program.js';
 import type { ActivationNode, ConvNode } from './ops.js';
-import { convPackMap, packMapKey, type PackKind } from './pack-map.js';
-import { packPolicy } from './pack-policy.js';
+import { packSpecs, stateBytes, type StateBytes } from './memory-report.js';
+import { convPackMap, packMapKey } from './pack-map.js';
 import type { ParameterLayout } from './parameters.js';
 import type { TrainProgram } from './reverse.js';
 
@@ -35,7 +35,8 @@ export interface TrainingState {
   readonly slopeCopies: readonly { from: number; to: GPUBuffer; bytes: number }[];
   /** The subgroup size the packed weights are laid out for (the conv kernels share loads over it). */
   readonly subgroupSize: number;
-  readonly bytes: { parameters: number; optimizer: number; packedWeights: number; other: number };
+  /** What it takes (memory-report.ts counts it the same way without allocating). */
+  readonly bytes: StateBytes;
   destroy(): void;
 }
 
@@ -85,7 +86,6 @@ export function createTrainingState(device: GPUDevice, program: TrainProgram, la
     slopes.set(op.node, s);
     slopeCopies.push({ from: slot.offset * 4, to: s.buffer, bytes: slot.count * 4 });
   }
-  const size = (b: GPUBuffer) => b.size;
   return {
     weights,
     grads,
@@ -99,33 +99,16 @@ export function createTrainingState(device: GPUDevice, program: TrainProgram, la
     slopes,
     slopeCopies,
     subgroupSize,
-    bytes: {
-      parameters: size(weights) + size(grads),
-      optimizer: size(expAvg) + size(expAvgSq),
-      packedWeights: packing.bytes,
-      other: size(running) + size(stats) + size(scalars) + slopeCopies.reduce((s, c) => s + c.to.size, 0),
-    },
+    bytes: stateBytes(program, layout, subgroupSize),
     destroy: () => owned.forEach((b) => b.destroy()),
   };
 }
 
-function packedWeights(
-  device: GPUDevice,
-  program: TrainProgram,
-  layout: ParameterLayout,
-  weights: GPUBuffer,
-  subgroupSize: number,
-  buffer: (floats: number, label: string) => GPUBuffer,
-) {
-  const policy = packPolicy(program.graph);
+function packedWeights(device: GPUDevice, program: TrainProgram, layout: ParameterLayout, weights: GPUBuffer, subgroupSize: number, buffer: (floats: number, label: string) => GPUBuffer) {
   const maps = new Map<string, { buffer: GPUBuffer; count: number; layout: ReturnType<typeof convPackMap>['layout'] }>();
   const packed = new Map<ConvNode, { forward: PackedConv2dWeights; inputGrad?: PackedConv2dWeights }>();
   const calls: KernelCall[] = [];
-  let bytes = 0;
-  const pack = (node: ConvNode, kind: PackKind): PackedConv2dWeights => {
-    const [cout, cin] = node.weights.shape;
-    const bias = kind === 'forward' && node.weights.bias !== undefined;
-    const spec = { shape: node.weights.shape, bias, kind, subgroupSize, padToWidestTile: kind === 'forward' ? policy.pad(node, cin, cout) : policy.pad(node, cout, cin) };
+  for (const { node, kind, spec } of packSpecs(program, subgroupSize)) {
     const key = packMapKey(spec);
     let map = maps.get(key);
     if (!map) {
@@ -134,20 +117,14 @@ function packedWeights(
       device.queue.writeBuffer(b, 0, made.map);
       map = { buffer: b, count: made.map.length, layout: made.layout };
       maps.set(key, map);
-      bytes += b.size;
     }
     const target = buffer(map.count, `${node.weights.name} ${kind} packed`);
-    bytes += target.size;
     const w = layout.slots.get(`${node.weights.name}.weight`)!;
-    const b = bias ? layout.slots.get(`${node.weights.name}.bias`)! : undefined;
+    const b = spec.bias ? layout.slots.get(`${node.weights.name}.bias`)! : undefined;
     calls.push(packGather({ map: map.buffer, count: map.count, src: weights, srcOffset: w.offset, weightCount: w.count, biasOffset: b?.offset, packed: target, label: `${node.weights.name} ${kind}` }, device.limits));
-    return { buffer: target, ...map.layout };
-  };
-  for (const op of program.ops) {
-    if (op.op === 'conv') packed.set(op.node, { forward: pack(op.node, 'forward') });
+    const made: PackedConv2dWeights = { buffer: target, ...map.layout };
+    if (kind === 'forward') packed.set(node, { forward: made });
+    else packed.get(node)!.inputGrad = made;
   }
-  for (const op of program.ops) {
-    if (op.op === 'input_grad') packed.get(op.node)!.inputGrad = pack(op.node, 'input_grad');
-  }
-  return { packed, calls, bytes };
+  return { packed, calls };
 }

@@ -61,7 +61,11 @@ const CASES: Case[] = [
 ];
 
 const STEPS = 3;
-const maxAbs = (a: ArrayLike<number>) => Array.prototype.reduce.call(a, (m: number, v: number) => Math.max(m, Math.abs(v)), 0) as number;
+const maxAbs = (a: ArrayLike<number>) => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
+  return m;
+};
 
 describe('training against the float64 reference, the general case', () => {
   for (const c of CASES) {
@@ -74,7 +78,7 @@ describe('training against the float64 reference, the general case', () => {
         const frozen = (k: string) => (c.freeze ?? []).some((p) => k.startsWith(p));
         const keys = [...c.sd.keys()].filter((k) => !k.includes('running_') && !k.includes('num_batches') && !frozen(k));
         expect([...tr.trainable].sort()).toEqual([...keys].sort());
-        let params = new Map(keys.map((k) => [k, Float64Array.from(c.sd.get(k)!.data)]));
+        let params: Map<string, Float64Array> = new Map(keys.map((k) => [k, Float64Array.from(c.sd.get(k)!.data)]));
         const states = new Map<string, AdamState>(keys.map((k) => [k, adamState(params.get(k)!.length)]));
         const settings = { lr: c.optimizer.lr, betas: c.optimizer.betas ?? ([0.9, 0.999] as const), eps: 1e-8, weightDecay: c.optimizer.weightDecay ?? (c.optimizer.name === 'adamw' ? 0.01 : 0) };
         const r = rng(99);
