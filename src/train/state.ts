@@ -63,7 +63,8 @@ export function createTrainingState(device: GPUDevice, program: TrainProgram, la
   const owned: GPUBuffer[] = [];
   const buffer = (floats: number, label: string, data?: Float32Array) => {
     const b = createTensorBuffer(device, Math.max(1, floats) * 4, label);
-    if (data) device.queue.writeBuffer(b, 0, data.buffer, data.byteOffset, data.byteLength);
+    // Some implementations refuse an empty write (Deno's panics): a network without BatchNorm has no running statistics.
+    if (data && data.byteLength > 0) device.queue.writeBuffer(b, 0, data.buffer, data.byteOffset, data.byteLength);
     owned.push(b);
     return b;
   };
