@@ -6,14 +6,14 @@ import type { ModelOptions } from './models/architecture.js';
 import { loadModel } from './models/load.js';
 import { architectureOf, type ModelInfo } from './models/registry.js';
 import { decodeOptimizerState, encodeOptimizerState } from './train/optimizer-state.js';
-import { TrainingSession, type StepMemory } from './train/session.js';
+import { TrainingSession, type StepCallTime, type StepMemory } from './train/session.js';
 import { checkBatch, trainedStateDict, type TensorData } from './train/state-dict.js';
 import { DEFAULT_MAX_MEMORY, type Tensor4 } from './upscaler.js';
 import { writeSafetensors } from './weights/safetensors.js';
 import { writeTorchZip } from './weights/pth-writer.js';
 import type { ModelBytes, WeightsFormat } from './weights/types.js';
 
-export type { StepMemory } from './train/session.js';
+export type { StepCallTime, StepMemory } from './train/session.js';
 export type { TensorData } from './train/state-dict.js';
 
 export interface OptimizerOptions {
@@ -67,6 +67,11 @@ export interface Trainer {
   save(format: 'pth' | 'safetensors'): Promise<Uint8Array>;
   /** The optimizer's state (moments, step count), for `resume`. */
   saveState(): Promise<Uint8Array>;
+  /**
+   * One step, as step() (it trains), with every dispatch's GPU time: label, phase (pack,
+   * forward, loss, input_grad, weight_grad, optimizer) and FLOPs. Needs timestamp-query.
+   */
+  profile(lr: Tensor4, hr: Tensor4): Promise<{ loss: number; calls: StepCallTime[] }>;
   /** GPU bytes a step of `batch` images of h×w (LR) needs, by kind. */
   memory(batch: number, height: number, width: number): StepMemory;
   destroy(): void;
@@ -116,6 +121,11 @@ export async function createTrainer(bytes: ModelBytes, options: TrainerOptions):
       const { batch, height, width } = checkBatch(lr, hr, loaded.info, session.program);
       forwards++;
       return session.step(lr.data, hr.data, batch, height, width);
+    },
+    async profile(lr, hr) {
+      const { batch, height, width } = checkBatch(lr, hr, loaded.info, session.program);
+      forwards++;
+      return session.profileStep(lr.data, hr.data, batch, height, width);
     },
     async gradients() {
       const grads = await session.read('grads');

@@ -17,6 +17,8 @@ export type StepPhase = 'pack' | 'forward' | 'loss' | 'input_grad' | 'weight_gra
 export interface LoweredCall {
   readonly call: KernelCall;
   readonly phase: StepPhase;
+  /** Multiply-adds × 2 of a conv, input-gradient conv or weight gradient (0 for the rest). */
+  readonly flops: number;
 }
 
 /** Everything an op needs to become kernel calls, once the buffers exist. */
@@ -63,7 +65,17 @@ const phaseOf = (op: TrainOp): StepPhase => {
 /** The kernel calls of one op, in order. `forward` says whether a gather belongs to the forward. */
 export function lowerOp(op: TrainOp, ctx: LowerContext, forward: boolean): LoweredCall[] {
   const phase = op.op === 'gather' ? (forward ? 'forward' : 'input_grad') : phaseOf(op);
-  return callsOf(op, ctx).map((call) => ({ call, phase }));
+  const calls = callsOf(op, ctx);
+  const flops = convFlopsOf(op, ctx);
+  // A conv's images are a dispatch each; a weight gradient's first call does all its FLOPs.
+  return calls.map((call, i) => ({ call, phase, flops: op.op === 'weight_grad' ? (i === 0 ? flops : 0) : flops / calls.length }));
+}
+
+function convFlopsOf(op: TrainOp, ctx: LowerContext): number {
+  if (op.op !== 'conv' && op.op !== 'input_grad' && op.op !== 'weight_grad') return 0;
+  const [cout, cin, k] = op.node.weights.shape;
+  const out = ctx.ref(op.op === 'conv' ? op.output : op.gy);
+  return 2 * cin * cout * k * k * out.batch * out.height * out.width;
 }
 
 const scratchAt = (ctx: LowerContext) => ({ buffer: ctx.scratch, offset: 0 });

@@ -11,9 +11,11 @@ import { encodeCall, PipelineCache } from '../kernels/program.js';
 import { buildTraining } from './build.js';
 import type { ParameterLayout } from './parameters.js';
 import type { TrainProgram } from './reverse.js';
+import type { StepPhase } from './lower.js';
 import { stepMemory, type StepMemory } from './memory-report.js';
 import { prepareShape, type ShapeRun } from './shape-run.js';
 import { createTrainingState, initialValues, type TrainingState } from './state.js';
+import { StepTimer } from './step-timing.js';
 
 export type { StepMemory } from './memory-report.js';
 
@@ -99,7 +101,24 @@ export class TrainingSession {
     return lossChecked(this.device, this.stepChecked(lr, hr, batch, height, width));
   }
 
-  private async stepChecked(lr: Float32Array, hr: Float32Array, batch: number, height: number, width: number): Promise<number> {
+  /**
+   * A step (it trains, like step()) with every dispatch timed: each runs in a pass of its own,
+   * so the total is a little slower than step()'s. Needs timestamp-query.
+   */
+  async profileStep(lr: Float32Array, hr: Float32Array, batch: number, height: number, width: number): Promise<{ loss: number; calls: StepCallTime[] }> {
+    if (this.destroyed) throw new WgsrError('BAD_ARGUMENT', 'this trainer was destroyed');
+    const run = await this.ensureShape(batch, height, width);
+    const timer = new StepTimer(this.device, run.calls.length);
+    try {
+      const loss = await lossChecked(this.device, this.stepChecked(lr, hr, batch, height, width, timer));
+      const ms = await timer.read();
+      return { loss, calls: run.calls.map((c, i) => ({ label: c.prepared.label ?? '', phase: c.phase, flops: c.flops, ms: ms[i]! })) };
+    } finally {
+      timer.destroy();
+    }
+  }
+
+  private async stepChecked(lr: Float32Array, hr: Float32Array, batch: number, height: number, width: number, timer?: StepTimer): Promise<number> {
     const run = await this.ensureShape(batch, height, width);
     const { device } = this;
     device.queue.writeBuffer(run.input.buffer, run.input.offset * 4, lr.buffer, lr.byteOffset, lr.byteLength);
@@ -108,9 +127,12 @@ export class TrainingSession {
     device.queue.writeBuffer(run.adam.uniformBuffer!, 0, uniforms);
     const encoder = device.createCommandEncoder({ label: 'training step' });
     for (const c of this.state.slopeCopies) encoder.copyBufferToBuffer(this.state.weights, c.from, c.to, 0, c.bytes);
-    const pass = encoder.beginComputePass();
-    for (const c of run.calls) encodeCall(pass, c.prepared);
-    pass.end();
+    if (timer) timer.encode(encoder, run.calls.map((c) => c.prepared));
+    else {
+      const pass = encoder.beginComputePass();
+      for (const c of run.calls) encodeCall(pass, c.prepared);
+      pass.end();
+    }
     encoder.copyBufferToBuffer(this.state.scalars, 0, this.staging, 0, 8);
     device.queue.submit([encoder.finish()]);
     const key = `${batch}x${height}x${width}`;
@@ -178,6 +200,15 @@ export class TrainingSession {
     this.state.destroy();
     this.staging.destroy();
   }
+}
+
+/** One dispatch of a timed step. */
+export interface StepCallTime {
+  readonly label: string;
+  readonly phase: StepPhase;
+  /** Multiply-adds × 2 (convs and their gradients; 0 for the rest). */
+  readonly flops: number;
+  readonly ms: number;
 }
 
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);

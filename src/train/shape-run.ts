@@ -24,7 +24,7 @@ export interface ShapeRun {
   readonly requirements: ShapeRequirements;
   readonly input: BatchedRef;
   readonly target: BatchedRef;
-  readonly calls: readonly { readonly prepared: PreparedCall; readonly phase: StepPhase }[];
+  readonly calls: readonly { readonly prepared: PreparedCall; readonly phase: StepPhase; readonly flops: number }[];
   /** The optimizer's dispatch (its uniforms change every step). */
   readonly adam: PreparedCall;
   destroy(): void;
@@ -64,9 +64,9 @@ export async function prepareShape(
   const target: BatchedRef = { ...out, buffer: make(requirements.bytes.batchData, 'target batch'), offset: 0, batchStride: out.channels * out.height * out.width };
   const ctx = { ...state, ref, layout, scratch, target, loss, limits };
   const lowered: LoweredCall[] = [
-    ...state.packCalls.map((call) => ({ call, phase: 'pack' as const })),
+    ...state.packCalls.map((call) => ({ call, phase: 'pack' as const, flops: 0 })),
     ...program.ops.flatMap((op, i) => lowerOp(op, ctx, i < program.forwardCount)),
-    ...optimizerCalls(state, layout, scratch, settings, limits).map((call) => ({ call, phase: 'optimizer' as const })),
+    ...optimizerCalls(state, layout, scratch, settings, limits).map((call) => ({ call, phase: 'optimizer' as const, flops: 0 })),
   ];
   let prepared: PreparedCall[] = [];
   try {
@@ -82,7 +82,7 @@ export async function prepareShape(
     requirements,
     input: ref(program.input),
     target,
-    calls: prepared.map((p, i) => ({ prepared: p, phase: lowered[i]!.phase })),
+    calls: prepared.map((p, i) => ({ prepared: p, phase: lowered[i]!.phase, flops: lowered[i]!.flops })),
     adam: prepared[prepared.length - 1]!,
     destroy: () => {
       prepared.forEach(releaseCall);
