@@ -16,7 +16,7 @@
 // Run: npm run bench:train (builds first). Results: bench/results/train.json.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { distImport } from './lib/dist.mjs';
 import { printTable } from './lib/table.mjs';
@@ -93,12 +93,15 @@ async function benchNetwork(name, work) {
   const results = [];
   for (const engine of engines) {
     const t0 = performance.now();
+    // Other work on the machine slows every engine: the load average says how much there was.
+    const loadBefore = loadavg()[0];
     const r = await runEngine(engine, name, work, steps[engine]);
     r.wallS = (performance.now() - t0) / 1000;
+    r.loadAverage = [loadBefore, loadavg()[0]];
     r.warmMs = median(r.stepMs?.slice(1) ?? []);
     r.gflops = flops / r.warmMs / 1e6;
     results.push(r);
-    console.log(`  ${engine}: ${r.status}; ${r.stepMs?.length ?? 0} steps in ${r.wallS.toFixed(0)} s`);
+    console.log(`  ${engine}: ${r.status}; ${r.stepMs?.length ?? 0} steps in ${r.wallS.toFixed(0)} s (load average ${r.loadAverage.map((l) => l.toFixed(1)).join(' → ')})`);
   }
   return { name, label: net.label, batch: net.batch, patch: net.patch, flops, results };
 }
@@ -106,14 +109,17 @@ async function benchNetwork(name, work) {
 function report(bench) {
   const tfjs = bench.results.find((r) => r.engine === 'tfjs');
   const reference = bench.results.find((r) => r.engine === 'torch' && r.losses?.length) ?? bench.results.find((r) => r.losses?.length);
+  // A slow engine may be stopped before a warm step: then only first steps (compilation
+  // included) compare, in their own column.
   table(
-    ['engine', 'first step (compile)', 'ms / step', 'steps/s', 'GFLOPS', 'vs TF.js', 'first loss', `Δ vs ${reference?.engine ?? '—'}`],
+    ['engine', 'first step (compile)', 'vs TF.js', 'ms / warm step', 'steps/s', 'GFLOPS', 'vs TF.js', 'first loss', `Δ vs ${reference?.engine ?? '—'}`],
     bench.results.map((r) => {
       const loss0 = r.losses?.[0];
       const agree = reference && loss0 !== undefined ? Math.abs(loss0 / reference.losses[0] - 1) : NaN;
       return [
         r.label ?? r.engine,
         r.stepMs?.length ? `${(r.stepMs[0] / 1000).toFixed(1)} s` : r.status,
+        tfjs?.stepMs?.length && r.stepMs?.length ? `${(tfjs.stepMs[0] / r.stepMs[0]).toFixed(1)}×` : '—',
         Number.isFinite(r.warmMs) ? r.warmMs.toFixed(0) : '—',
         Number.isFinite(r.warmMs) ? (1000 / r.warmMs).toFixed(3) : '—',
         Number.isFinite(r.gflops) ? r.gflops.toFixed(1) : '—',
