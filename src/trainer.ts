@@ -83,6 +83,7 @@ export interface Trainer {
  * loss (mean), the backward of every op, and Adam or AdamW on f32 master weights.
  */
 export async function createTrainer(bytes: ModelBytes, options: TrainerOptions): Promise<Trainer> {
+  if (!options || typeof options !== 'object') throw new WgsrError('BAD_ARGUMENT', 'createTrainer needs options: { loss, optimizer: { name, lr } }');
   const settings = optimizerSettings(options);
   if (options.loss !== 'l1' && options.loss !== 'mse') throw new WgsrError('BAD_ARGUMENT', `loss must be "l1" or "mse", got ${JSON.stringify(options.loss)}`);
   const freeze = [...(options.freeze ?? [])];

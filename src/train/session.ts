@@ -46,6 +46,8 @@ export class TrainingSession {
   private taken: number;
   private readonly staging: GPUBuffer;
   private destroyed = false;
+  /** The GPU work of one call at a time: steps share buffers (and one read-back buffer). */
+  private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly device: GPUDevice,
@@ -97,8 +99,17 @@ export class TrainingSession {
    * optimizer skips the update on the GPU) and throws NUMERIC.
    */
   async step(lr: Float32Array, hr: Float32Array, batch: number, height: number, width: number): Promise<number> {
-    if (this.destroyed) throw new WgsrError('BAD_ARGUMENT', 'this trainer was destroyed');
-    return lossChecked(this.device, this.stepChecked(lr, hr, batch, height, width));
+    return this.serial(() => lossChecked(this.device, this.stepChecked(lr, hr, batch, height, width)));
+  }
+
+  /** Runs `job` after every call before it (a caller may start a step before the last one ended). */
+  private serial<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => {
+      if (this.destroyed) throw new WgsrError('BAD_ARGUMENT', 'this trainer was destroyed');
+      return job();
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   /**
@@ -106,7 +117,10 @@ export class TrainingSession {
    * so the total is a little slower than step()'s. Needs timestamp-query.
    */
   async profileStep(lr: Float32Array, hr: Float32Array, batch: number, height: number, width: number): Promise<{ loss: number; calls: StepCallTime[] }> {
-    if (this.destroyed) throw new WgsrError('BAD_ARGUMENT', 'this trainer was destroyed');
+    return this.serial(() => this.profileChecked(lr, hr, batch, height, width));
+  }
+
+  private async profileChecked(lr: Float32Array, hr: Float32Array, batch: number, height: number, width: number): Promise<{ loss: number; calls: StepCallTime[] }> {
     const run = await this.ensureShape(batch, height, width);
     const timer = new StepTimer(this.device, run.calls.length);
     try {
@@ -182,10 +196,9 @@ export class TrainingSession {
 
   /** Flat arrays of the GPU state, as floats. */
   async read(what: 'weights' | 'grads' | 'expAvg' | 'expAvgSq' | 'running'): Promise<Float32Array> {
-    if (this.destroyed) throw new WgsrError('BAD_ARGUMENT', 'this trainer was destroyed');
     const count = what === 'weights' ? this.layout.total : what === 'running' ? this.layout.runningTotal : this.layout.trainable;
     if (count === 0) return new Float32Array(0);
-    return lossChecked(this.device, readFloat32(this.device, this.state[what], 0, count));
+    return this.serial(() => lossChecked(this.device, readFloat32(this.device, this.state[what], 0, count)));
   }
 
   /** The prepared step of the current shape (for profiling), if any. */
