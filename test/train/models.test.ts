@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createTrainer, type Trainer } from '../../src/trainer.js';
 import { testDevice } from '../helpers/gpu.js';
 import { readNpy } from '../helpers/npy.js';
-import { modelFixtureDir, SHARED_TRAIN_FIXTURES } from '../train-reference/fixtures.js';
+import { modelFixtureDir, SHARED_TRAIN_FIXTURES, TRAIN_FIXTURES } from '../train-reference/fixtures.js';
 import { readStateDict, type ModelMeta } from '../train-reference/model-case.js';
 
 /**
@@ -98,6 +98,18 @@ describe('training whole networks on the GPU against PyTorch', () => {
       }
     }, 120_000);
   }
+
+  it('the bundled SRGAN case equals the shared original when that is present', () => {
+    for (const file of ['init.pth', 'final.pth', 'lr.npy', 'hr.npy', 'loss.npy', 'meta.json']) {
+      let original: Buffer;
+      try {
+        original = readFileSync(resolve(SHARED_TRAIN_FIXTURES, 'models/srgan_x4_train', file));
+      } catch {
+        continue;
+      }
+      expect(readFileSync(resolve(TRAIN_FIXTURES, 'models/srgan_x4_train', file)).equals(original), file).toBe(true);
+    }
+  });
 });
 
 function checkGradients(name: string, c: Case, grads: Record<string, Float32Array>): void {
