@@ -32,6 +32,7 @@ export {
   type Tensor4,
   type UpscaleCallOptions,
 } from './upscaler.js';
+export { createTrainer, type Trainer, type TrainerOptions, type OptimizerOptions, type StepMemory, type StepCallTime, type TensorData } from './trainer.js';
 export { imresize, imresizeFloat, psnr, ssim, scorePair, lumaPlane, modCrop, meanScore, type Score, type Plane, type FloatImage } from './eval/index.js';
 export { exportOnnx, graphToOnnx, type OnnxExportOptions } from './export/onnx.js';
 export {

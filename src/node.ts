@@ -25,3 +25,4 @@ export {
 } from './io/index.js';
 export { openTrainingSet, createPrefetchingSampler, type TrainingSet, type TrainingSetSpec, type PrefetchingSampler } from './runtime/node-train-data/index.js';
 export { jpegRoundTrip } from './io/jpeg-roundtrip.js';
+export { createTrainer } from './runtime/node-trainer.js';

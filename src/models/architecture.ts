@@ -34,6 +34,11 @@ export interface Architecture<I extends CommonInfo = CommonInfo> {
   detect(sd: StateDict): I | null;
   /** The network's forward pass, op for op on `g` (whose input has `info.inChannels` channels); returns the output. */
   build(g: GraphBuilder, sd: StateDict, info: I, options: ModelOptions): ValueId;
+  /**
+   * State-dict key prefixes of tensors that are constants of the network, never trained even when
+   * the file has them (EDSR's MeanShift, a fixed normalisation).
+   */
+  readonly fixedParameters?: readonly string[];
   /** The options of ModelOptions this architecture reads. */
   readonly options?: readonly (keyof ModelOptions)[];
   /** Image values in [0, 1] are multiplied by this on the way in (EDSR works in 0..255). */

@@ -151,6 +151,8 @@ export const EDSR: Architecture<EDSRInfo> = {
   summary: 'EDSR (EDSR-PyTorch layout)',
   detect: detectEDSR,
   build,
+  // MeanShift normalises by DIV2K's mean: EDSR-PyTorch creates it with requires_grad False.
+  fixedParameters: ['sub_mean.', 'add_mean.'],
   options: ['resScale'],
   inputRange: (info) => info.rgbRange,
   describe: (info) => ({

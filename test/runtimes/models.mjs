@@ -1,11 +1,12 @@
-// The model fixture checks of test/models/*.test.ts, as a plain script for runtimes vitest does
+// The model fixture checks of test/models/*.test.ts (and a few training steps of
+// test/train/models.test.ts), as a plain script for runtimes vitest does
 // not cover: `bun test/runtimes/models.mjs`, `deno run -A test/runtimes/models.mjs` (node works
 // too). It imports the built package (run `npm run build` first), so it tests what users get.
 // Prints one line per check and a final `runtime <name>: N passed, M failed`; exits 1 on failure.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createUpscaler } from '../../dist/index.js';
+import { createTrainer, createUpscaler } from '../../dist/index.js';
 import { createServerDevice, readImage } from '../../dist/node.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -98,6 +99,36 @@ async function checkPipeline(device, name) {
   }
 }
 
+/** A few training steps of the SRVGG case (test/train/models.test.ts): every loss within 1e-4 relative of PyTorch's. */
+const TRAIN_CASE = 'srvgg_x4_train';
+const TRAIN_STEPS = 3;
+
+async function checkTraining(device) {
+  const dir = resolve(FIXTURES, 'train/models', TRAIN_CASE);
+  const meta = JSON.parse(readFileSync(resolve(dir, 'meta.json'), 'utf8'));
+  const lr = readNpy(resolve(dir, 'lr.npy'));
+  const hr = readNpy(resolve(dir, 'hr.npy'));
+  const at = (a, s) => {
+    const [, n, c, h, w] = a.shape;
+    const size = n * c * h * w;
+    return { shape: [n, c, h, w], data: a.data.slice(s * size, (s + 1) * size) };
+  };
+  const o = meta.optimizer;
+  const tr = await createTrainer(readFileSync(resolve(dir, 'init.pth')), { device, loss: 'l1', optimizer: { name: 'adam', lr: o.lr, betas: o.betas, eps: o.eps } });
+  try {
+    let worst = 0;
+    for (let s = 0; s < TRAIN_STEPS; s++) {
+      const loss = await tr.step(at(lr, s), at(hr, s));
+      worst = Math.max(worst, Math.abs(loss / meta.losses[s] - 1));
+    }
+    const detail = `${TRAIN_STEPS} steps, losses within ${worst.toExponential(2)} of PyTorch's (tolerance 1e-4)`;
+    if (!(worst <= 1e-4)) throw new Error(detail);
+    return detail;
+  } finally {
+    tr.destroy();
+  }
+}
+
 async function main() {
   const runtime = runtimeName();
   const started = performance.now();
@@ -108,6 +139,7 @@ async function main() {
   const checks = [
     ...MODEL_CASES.map((name) => [`forward ${name}`, () => checkForward(device, name)]),
     [`upscale ${PIPELINE_CASE}`, () => checkPipeline(device, PIPELINE_CASE)],
+    [`train ${TRAIN_CASE}`, () => checkTraining(device)],
   ];
   try {
     for (const [label, check] of checks) {
