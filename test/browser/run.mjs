@@ -22,6 +22,7 @@ import { startServer } from '../../web/serve.mjs';
 import { checkNoWebGpuAdvice } from './advice-checks.mjs';
 import { STEP_TIMEOUT_MS } from './downloads.mjs';
 import { checkAgainstPyTorch, checkCancel, chooseModelFile } from './model-file-checks.mjs';
+import { checkTraining } from './train-checks.mjs';
 import {
   checkDefaultModel,
   checkDownloads,
@@ -43,8 +44,6 @@ const CASE = resolve(ROOT, 'test/fixtures/pipeline/realesrgan_x4_tiny_0014_crop_
 const MODEL = resolve(ROOT, 'test/fixtures/models/realesrgan_x4_tiny/model.pth');
 const PHOTO = resolve(ROOT, 'examples/chelsea.png'); // 200×150
 const RESULTS = resolve(ROOT, 'bench/results');
-const TRAIN_CASE = resolve(ROOT, 'test/fixtures/train/models/srvgg_x4_train');
-const TRAIN_STEPS = 3;
 
 /** Every wait is bounded; the whole run too (a hung GPU process must not hang CI). */
 const ADAPTER_TIMEOUT_MS = 90_000;
@@ -144,42 +143,6 @@ async function scenario(page, url, shot, scratch) {
   await take('model-file');
   for (const line of await checkNoWebGpuAdvice(page, url, shot('no-webgpu'))) ok('no WebGPU', line);
   console.log(`screenshots ${shot('*')}`);
-}
-
-/** Reads a little-endian float32 .npy (the fixtures' format): shape and values. */
-function readNpy(path) {
-  const bytes = readFileSync(path);
-  const headerLength = bytes.readUInt16LE(8);
-  const header = bytes.toString('latin1', 10, 10 + headerLength);
-  const shape = (/'shape': \(([^)]*)\)/.exec(header)?.[1] ?? '').split(',').map((x) => x.trim()).filter(Boolean).map(Number);
-  const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset + 10 + headerLength, bytes.byteOffset + bytes.length));
-  return { shape, data };
-}
-
-/** A few training steps in a page of their own: every loss within 1e-4 relative of PyTorch's. */
-async function checkTraining(context, url) {
-  const page = await context.newPage();
-  try {
-    await page.goto(`${url}train-check.html`, { timeout: STEP_TIMEOUT_MS });
-    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: STEP_TIMEOUT_MS });
-    const meta = JSON.parse(readFileSync(resolve(TRAIN_CASE, 'meta.json'), 'utf8'));
-    const lr = readNpy(resolve(TRAIN_CASE, 'lr.npy'));
-    const hr = readNpy(resolve(TRAIN_CASE, 'hr.npy'));
-    const at = (a, s) => {
-      const [, ...shape] = a.shape;
-      const size = shape.reduce((x, y) => x * y, 1);
-      return { shape, values: [...a.data.subarray(s * size, (s + 1) * size)] };
-    };
-    const steps = Array.from({ length: TRAIN_STEPS }, (_, s) => ({ lrShape: at(lr, s).shape, lr: at(lr, s).values, hrShape: at(hr, s).shape, hr: at(hr, s).values }));
-    const o = meta.optimizer;
-    const job = { model: [...readFileSync(resolve(TRAIN_CASE, 'init.pth'))], loss: 'l1', optimizer: { name: 'adam', lr: o.lr, betas: o.betas, eps: o.eps }, steps };
-    const result = await page.evaluate((j) => window.trainCheck(j), job);
-    const worst = Math.max(...result.losses.map((l, s) => Math.abs(l / meta.losses[s] - 1)));
-    if (!(worst <= 1e-4)) fail(`training in the page: losses ${result.losses.join(', ')} vs PyTorch's ${meta.losses.slice(0, TRAIN_STEPS).join(', ')}`);
-    return `${TRAIN_STEPS} SRVGG steps on ${result.adapter}, losses within ${worst.toExponential(2)} of PyTorch's (tolerance 1e-4)`;
-  } finally {
-    await page.close();
-  }
 }
 
 async function main() {
