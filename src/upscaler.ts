@@ -3,7 +3,7 @@ import type { DeviceExecutors, TileRunner } from './engine/executors.js';
 import { WgsrError, isWgsrError } from './errors.js';
 import type { AdapterDescription } from './gpu/device.js';
 import { profileLayers, type LayerTime } from './graph/profile.js';
-import { DEFAULT_TILE_PAD, maxTileSide, MIN_RETRY_TILE, tileSideAfterOutOfMemory } from './image/tile-size.js';
+import { DEFAULT_TILE_PAD, maxTilePixels, maxTileSide, MIN_RETRY_TILE, tileSideAfterOutOfMemory } from './image/tile-size.js';
 import type { Image, TileNetwork, UpscaleOptions } from './image/types.js';
 import { upscaleImage } from './image/upscale.js';
 import type { ModelOptions } from './models/architecture.js';
@@ -160,6 +160,8 @@ function tileNetwork(
   opts: Pick<UpscalerOptions, 'maxMemory' | 'source'>,
 ): TileNetwork {
   const { main, device } = executors;
+  const budget = opts.maxMemory ?? DEFAULT_MAX_MEMORY;
+  const bindingLimit = device.limits.maxStorageBufferBindingSize;
   return {
     scale: main.scale,
     inChannels: main.inChannels,
@@ -176,8 +178,8 @@ function tileNetwork(
       const started = await runner.submit(tile, h, w);
       return { collect: async () => requireFinite(await started.collect(), h, w, opts.source), discard: started.discard };
     },
-    maxTileSide: () =>
-      maxTileSide(main.memory(1, 1), opts.maxMemory ?? DEFAULT_MAX_MEMORY, device.limits.maxStorageBufferBindingSize, tilePad, main.sizeMultiple),
+    maxTileSide: () => maxTileSide(main.memory(1, 1), budget, bindingLimit, tilePad, main.sizeMultiple),
+    maxTilePixels: () => maxTilePixels(main.memory(1, 1), budget, bindingLimit),
     tileAlignment: main.tileAlignment,
   };
 }

@@ -34,6 +34,12 @@ export interface TileNetwork {
   /** Largest tile side (input pixels, before tilePad) that fits the memory budget; used when no tile size is given. */
   maxTileSide(): number;
   /**
+   * Optional: the most input pixels one network input may have within the memory budget (any
+   * shape). With it, an image runs whole whenever its area fits, even when its longer side is
+   * beyond maxTileSide() (which is for square tiles with their pads).
+   */
+  maxTilePixels?(): number;
+  /**
    * Optional: the network does its work in blocks of this many input pixels along each side,
    * so a tile side just past a multiple pays for a whole extra row of blocks. The automatic
    * tile size then picks the side (down to half of maxTileSide()) whose tiles need the fewest.
@@ -50,7 +56,7 @@ export interface SubmittedTile {
 }
 
 export interface UpscaleOptions {
-  /** 0/undefined = automatic: whole image if it fits maxTileSide(), else tiles of at most that size (see tileAlignment). */
+  /** 0/undefined = automatic: whole image if it fits (maxTilePixels(), else maxTileSide()), else tiles of at most that size (see tileAlignment). */
   tile?: number;
   /** Default 10 (Real-ESRGAN's CLI default). */
   tilePad?: number;
