@@ -27,6 +27,7 @@ export {
   type UpscalerInfo,
   type Tensor4,
   type UpscaleCallOptions,
+  type ForwardOptions,
 } from './upscaler.js';
 export { imresize, imresizeFloat, psnr, ssim, scorePair, lumaPlane, modCrop, meanScore, type Score, type Plane, type FloatImage } from './eval/index.js';
 export { exportOnnx, graphToOnnx, type OnnxExportOptions } from './export/onnx.js';

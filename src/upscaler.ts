@@ -3,7 +3,7 @@ import type { DeviceExecutors, TileRunner } from './engine/executors.js';
 import { WgsrError, isWgsrError } from './errors.js';
 import type { AdapterDescription } from './gpu/device.js';
 import { profileLayers, type LayerTime } from './graph/profile.js';
-import { DEFAULT_TILE_PAD, maxTilePixels, maxTileSide, MIN_RETRY_TILE, tileSideAfterOutOfMemory } from './image/tile-size.js';
+import { DEFAULT_TILE_PAD, maxTilePixels, maxTileSide, MIN_RETRY_TILE, tileSideAfterOutOfMemory, type TileMemory } from './image/tile-size.js';
 import type { Image, TileNetwork, UpscaleOptions } from './image/types.js';
 import { upscaleImage } from './image/upscale.js';
 import type { ModelOptions } from './models/architecture.js';
@@ -57,7 +57,13 @@ export interface Tensor4 {
 }
 
 /** What one upscale call may set; the rest comes from the upscaler's options. */
-export type UpscaleCallOptions = Pick<UpscaleOptions, 'outscale' | 'alpha' | 'onProgress' | 'signal' | 'tile' | 'tilePad' | 'prePad' | 'overlap'>;
+export type UpscaleCallOptions = Pick<UpscaleOptions, 'outscale' | 'alpha' | 'onProgress' | 'signal' | 'tile' | 'tilePad' | 'prePad' | 'overlap' | 'tta'>;
+
+/** How one raw forward pass is run. */
+export interface ForwardOptions {
+  /** Test-time augmentation: the mean of the network over the input's eight flips and rotations, on the GPU. */
+  tta?: boolean;
+}
 
 export interface Upscaler {
   readonly info: UpscalerInfo;
@@ -66,7 +72,7 @@ export interface Upscaler {
   /** How activations are stored: the precision asked for, or f32 where f16 is unavailable. */
   readonly precision: 'f32' | 'f16';
   /** Raw network output for an NCHW float32 input (batch 1), no clamp. */
-  forward(input: Tensor4): Promise<Tensor4>;
+  forward(input: Tensor4, options?: ForwardOptions): Promise<Tensor4>;
   /** The image pipeline (tiling, padding, alpha, 8/16-bit) around the network. */
   upscale(image: Image, options?: UpscaleCallOptions): Promise<Image>;
   /** GPU bytes of activations for an input of h×w: planned, one buffer per value, and the most ever live at once (the minimum). */
@@ -92,10 +98,10 @@ export async function createUpscaler(bytes: ModelBytes, options: UpscalerOptions
     info: { ...info, format: weights.format, dtype, wrapperKey: weights.wrapperKey },
     adapter,
     precision: main.element,
-    forward: (input) => engine.withDevice((executors) => forward(executors, input)),
+    forward: (input, call = {}) => engine.withDevice((executors) => forward(executors, input, call)),
     upscale: (image, call = {}) => {
-      const { tile, tilePad, prePad, onProgress, signal, overlap } = options;
-      const settings = { tile, tilePad, prePad, onProgress, signal, overlap, ...definedOnly(call) };
+      const { tile, tilePad, prePad, onProgress, signal, overlap, tta } = options;
+      const settings = { tile, tilePad, prePad, onProgress, signal, overlap, tta, ...definedOnly(call) };
       return engine.withDevice((executors) => upscaleRetrying(executors, model, image, settings, options));
     },
     profile: (h, w) => engine.withDevice(({ main: executor }) => profileLayers(executor, h, w)),
@@ -104,12 +110,12 @@ export async function createUpscaler(bytes: ModelBytes, options: UpscalerOptions
   };
 }
 
-async function forward(executors: DeviceExecutors, input: Tensor4): Promise<Tensor4> {
+async function forward(executors: DeviceExecutors, input: Tensor4, options: ForwardOptions): Promise<Tensor4> {
   const { main } = executors;
   const [n, c, h, w] = input.shape;
   if (n !== 1) throw new WgsrError('BAD_ARGUMENT', `forward takes a batch of 1, got ${n}`);
   if (c !== main.inChannels) throw new WgsrError('BAD_ARGUMENT', `forward needs ${main.inChannels} input channels, got ${c}`);
-  const data = await (await executors.beginCall()).run(input.data, h, w);
+  const data = await (await executors.beginCall()).run(input.data, h, w, { tta: options.tta === true });
   const s = main.scale;
   return { shape: [1, main.outChannels, h * s, w * s] as const, data };
 }
@@ -130,7 +136,7 @@ async function upscaleRetrying(
   for (;;) {
     const seen = { side: 0 };
     try {
-      const net = tileNetwork(executors, model, await executors.beginCall(), seen, tilePad, opts);
+      const net = tileNetwork(executors, model, await executors.beginCall(), seen, { tilePad, tta: call.tta === true }, opts);
       return await upscaleImage(net, image, { ...call, tile, tilePad });
     } catch (err) {
       // Whatever stopped the image, its activations are not needed until the next one.
@@ -156,12 +162,13 @@ function tileNetwork(
   model: BuiltModel,
   runner: TileRunner,
   seen: { side: number },
-  tilePad: number,
+  { tilePad, tta }: { tilePad: number; tta: boolean },
   opts: Pick<UpscalerOptions, 'maxMemory' | 'source'>,
 ): TileNetwork {
   const { main, device } = executors;
   const budget = opts.maxMemory ?? DEFAULT_MAX_MEMORY;
   const bindingLimit = device.limits.maxStorageBufferBindingSize;
+  const perPixel = () => tileMemory(main.memory(1, 1), tta ? main.ttaBytesPerPixel : undefined);
   return {
     scale: main.scale,
     inChannels: main.inChannels,
@@ -169,19 +176,26 @@ function tileNetwork(
     inputRange: model.inputRange,
     outputToUnit: model.outputToUnit,
     sizeMultiple: main.sizeMultiple,
-    forward: async (tile, h, w) => {
+    tta: true,
+    forward: async (tile, h, w, run) => {
       seen.side = Math.max(h, w);
-      return requireFinite(await runner.run(tile, h, w), h, w, opts.source);
+      return requireFinite(await runner.run(tile, h, w, run), h, w, opts.source);
     },
-    submit: async (tile, h, w) => {
+    submit: async (tile, h, w, run) => {
       seen.side = Math.max(h, w);
-      const started = await runner.submit(tile, h, w);
+      const started = await runner.submit(tile, h, w, run);
       return { collect: async () => requireFinite(await started.collect(), h, w, opts.source), discard: started.discard };
     },
-    maxTileSide: () => maxTileSide(main.memory(1, 1), budget, bindingLimit, tilePad, main.sizeMultiple),
-    maxTilePixels: () => maxTilePixels(main.memory(1, 1), budget, bindingLimit),
+    maxTileSide: () => maxTileSide(perPixel(), budget, bindingLimit, tilePad, main.sizeMultiple),
+    maxTilePixels: () => maxTilePixels(perPixel(), budget, bindingLimit),
     tileAlignment: main.tileAlignment,
   };
+}
+
+/** The activation bytes per input pixel a tile needs, with TTA's source and accumulator when it runs TTA. */
+function tileMemory(graph: TileMemory, tta?: { total: number; largest: number }): TileMemory {
+  if (!tta) return graph;
+  return { planned: graph.planned + tta.total, largestBuffer: Math.max(graph.largestBuffer, tta.largest) };
 }
 
 /** The options a call sets (an explicit `undefined` leaves the upscaler's own in place). */

@@ -11,6 +11,7 @@ export interface ResolvedOptions {
   /** null = the network's own scale (no resampling). */
   outscale: number | null;
   alpha: 'network' | 'resize';
+  tta: boolean;
 }
 
 const wholeAtLeast = (value: number | undefined, fallback: number, min: number, name: string): number => {
@@ -35,6 +36,7 @@ export function resolveOptions(options: UpscaleOptions): ResolvedOptions {
     prePad: wholeAtLeast(options.prePad, 0, 0, 'prePad'),
     outscale: outscale ?? null,
     alpha,
+    tta: options.tta === true,
   };
 }
 

@@ -24,13 +24,18 @@ export interface TileNetwork {
   /** Mod-padding the network needs on its input (Real-ESRGAN: 2 for scale 2, 4 for scale 1, else 1). */
   readonly sizeMultiple: number;
   /** Runs the network on one [C,H,W] float tile (values in 0..inputRange); resolves to [outC, H·s, W·s]. */
-  forward(tile: Float32Array, height: number, width: number): Promise<Float32Array>;
+  forward(tile: Float32Array, height: number, width: number, options?: TileRunOptions): Promise<Float32Array>;
   /**
    * Optional pipelined form of `forward`: starts the tile and resolves once it is under way,
    * before its output exists. upscaleImage then prepares and submits the next tile while this
    * one computes, and collects this one after (at most two tiles in flight).
    */
-  submit?(tile: Float32Array, height: number, width: number): Promise<SubmittedTile>;
+  submit?(tile: Float32Array, height: number, width: number, options?: TileRunOptions): Promise<SubmittedTile>;
+  /**
+   * Whether the network takes `{ tta: true }`: the mean of its output over the eight flips and
+   * rotations of the tile, computed where the network runs (the GPU), not from CPU copies.
+   */
+  readonly tta?: boolean;
   /** Largest tile side (input pixels, before tilePad) that fits the memory budget; used when no tile size is given. */
   maxTileSide(): number;
   /**
@@ -45,6 +50,12 @@ export interface TileNetwork {
    * tile size then picks the side (down to half of maxTileSide()) whose tiles need the fewest.
    */
   readonly tileAlignment?: number;
+}
+
+/** How one tile is run. */
+export interface TileRunOptions {
+  /** Test-time augmentation (TileNetwork.tta). */
+  readonly tta?: boolean;
 }
 
 /** A tile a network has started. Call exactly one of its methods, once. */
@@ -66,6 +77,11 @@ export interface UpscaleOptions {
   outscale?: number;
   /** Default 'network'. */
   alpha?: 'network' | 'resize';
+  /**
+   * Test-time augmentation: each tile is the mean of the network over its eight flips and
+   * rotations (realesrgan-ncnn-vulkan's -x); about 8× the work. Default false.
+   */
+  tta?: boolean;
   /** Called after every tile (alpha tiles included). */
   onProgress?: (done: number, total: number) => void;
   /** Checked between tiles: a fired signal throws WgsrError('ABORTED'). */

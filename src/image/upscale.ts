@@ -1,5 +1,5 @@
 import { WgsrError } from '../errors.js';
-import type { Image, SubmittedTile, TileNetwork, UpscaleOptions } from './types.js';
+import type { Image, SubmittedTile, TileNetwork, TileRunOptions, UpscaleOptions } from './types.js';
 import { validateImage, maxValue } from './validate.js';
 import { checkNetwork, resolveOptions } from './options.js';
 import { paddedAxis } from './pad.js';
@@ -10,7 +10,7 @@ import { gatherTile, networkInputTable, scatterTile, type OutputMap } from './te
 import { fillChannel, isOpaque, resizeAlphaLinear } from './alpha.js';
 import { resizeLanczos } from './resize.js';
 
-export type { Image, SubmittedTile, TileNetwork, UpscaleOptions } from './types.js';
+export type { Image, SubmittedTile, TileNetwork, TileRunOptions, UpscaleOptions } from './types.js';
 
 /**
  * Upscales `image` with `net` exactly as Real-ESRGAN's RealESRGANer.enhance does (see the files
@@ -24,6 +24,7 @@ export async function upscaleImage(net: TileNetwork, image: Image, options: Upsc
   validateImage(image, 'input image');
   checkNetwork(net);
   const opts = resolveOptions(options);
+  if (opts.tta && !net.tta) throw new Error('this TileNetwork cannot run test-time augmentation (TileNetwork.tta is not set)');
   const plan = planPasses(net, image.channels);
   const { width, height, channels, bitDepth } = image;
   const scale = net.scale;
@@ -55,7 +56,7 @@ export async function upscaleImage(net: TileNetwork, image: Image, options: Upsc
   const table = networkInputTable(bitDepth, net.inputRange);
   const toUnit: OutputMap = net.outputToUnit ?? (net.inputRange === 1 ? null : (y: number) => y / net.inputRange);
   const total = passes.length * tiles.length;
-  const submit = tileSubmitter(net, options.overlap ?? true);
+  const submit = tileSubmitter(net, options.overlap ?? true, { tta: opts.tta });
   let done = 0;
   // Tile i+1 is gathered and submitted before tile i is collected and scattered, so the CPU
   // work of both overlaps the GPU's; at most two tiles are in flight. A tile still in flight
@@ -99,10 +100,14 @@ export async function upscaleImage(net: TileNetwork, image: Image, options: Upsc
  * `forward`, called only when the tile is collected (nothing runs ahead, and a discarded tile
  * never runs).
  */
-function tileSubmitter(net: TileNetwork, overlap: boolean): (tile: Float32Array, height: number, width: number) => Promise<SubmittedTile> {
+function tileSubmitter(
+  net: TileNetwork,
+  overlap: boolean,
+  run: TileRunOptions,
+): (tile: Float32Array, height: number, width: number) => Promise<SubmittedTile> {
   const pipelined = overlap && net.submit?.bind(net);
-  if (pipelined) return pipelined;
-  return async (tile, height, width) => ({ collect: () => net.forward(tile, height, width), discard: async () => undefined });
+  if (pipelined) return (tile, height, width) => pipelined(tile, height, width, run);
+  return async (tile, height, width) => ({ collect: () => net.forward(tile, height, width, run), discard: async () => undefined });
 }
 
 /** Real-ESRGAN: `(int(w_input * outscale), int(h_input * outscale))`, truncating like Python's int(). */
