@@ -57,7 +57,7 @@ export interface Tensor4 {
 }
 
 /** What one upscale call may set; the rest comes from the upscaler's options. */
-export type UpscaleCallOptions = Pick<UpscaleOptions, 'outscale' | 'alpha' | 'onProgress' | 'signal' | 'tile' | 'tilePad' | 'prePad' | 'overlap' | 'tta'>;
+export type UpscaleCallOptions = Pick<UpscaleOptions, 'outscale' | 'alpha' | 'onProgress' | 'signal' | 'tile' | 'tilePad' | 'prePad' | 'overlap' | 'tta' | 'tileBlend'>;
 
 /** How one raw forward pass is run. */
 export interface ForwardOptions {
@@ -100,8 +100,8 @@ export async function createUpscaler(bytes: ModelBytes, options: UpscalerOptions
     precision: main.element,
     forward: (input, call = {}) => engine.withDevice((executors) => forward(executors, input, call)),
     upscale: (image, call = {}) => {
-      const { tile, tilePad, prePad, onProgress, signal, overlap, tta } = options;
-      const settings = { tile, tilePad, prePad, onProgress, signal, overlap, tta, ...definedOnly(call) };
+      const { tile, tilePad, prePad, onProgress, signal, overlap, tta, tileBlend } = options;
+      const settings = { tile, tilePad, prePad, onProgress, signal, overlap, tta, tileBlend, ...definedOnly(call) };
       return engine.withDevice((executors) => upscaleRetrying(executors, model, image, settings, options));
     },
     profile: (h, w) => engine.withDevice(({ main: executor }) => profileLayers(executor, h, w)),

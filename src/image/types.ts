@@ -78,6 +78,13 @@ export interface UpscaleOptions {
   /** Default 'network'. */
   alpha?: 'network' | 'resize';
   /**
+   * Seam-free tiles: neighbouring tiles are cross-faded with raised-cosine weights that sum to
+   * one over a band of this many input pixels centred on their edge (at most 2·tilePad, the
+   * overlap they share), instead of cropped at it. true = the default band (see tile-size.ts),
+   * false or 0 = Real-ESRGAN's crop. The same tiles run either way.
+   */
+  tileBlend?: boolean | number;
+  /**
    * Test-time augmentation: each tile is the mean of the network over its eight flips and
    * rotations (realesrgan-ncnn-vulkan's -x); about 8× the work. Default false.
    */
