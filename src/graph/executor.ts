@@ -234,8 +234,9 @@ export class GraphExecutor {
     if (deviceLoss(device)) throw new Error('device lost before the run');
     // Allocations happen for a shape's first run and when a new read-back buffer is needed
     // (a run of the shape is still in flight); those are watched for out-of-memory.
-    const key = `${height}x${width}${tta ? ' tta' : ''}`;
-    let scoped = !(tta ? this.tta.runs : this.shapes).has(tta ? `${height}x${width}` : key);
+    const shape = `${height}x${width}`;
+    const key = tta ? `${shape} tta` : shape;
+    let scoped = !(tta ? this.tta.runs.has(shape) : this.shapes.has(shape));
     if (scoped) device.pushErrorScope('out-of-memory');
     let staging: GPUBuffer | undefined;
     let readBack: ReadBackLayout;
