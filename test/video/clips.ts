@@ -15,14 +15,19 @@ export function ffmpeg(args: string[]): void {
 }
 
 /**
- * 8 frames of testsrc at 25 fps, w×h, with a 440 Hz tone of the same length. `vf` adds a
+ * `frames` frames (8) of testsrc at 25 fps, w×h, with a 440 Hz tone of the same length. `vf` adds a
  * filter (e.g. uneven timestamps), `video` the encoder arguments.
  */
-export function makeClip(dir: string, name: string, { w = 48, h = 32, vf, video = ['-c:v', 'libx264', '-pix_fmt', 'yuv420p'], audio = true }: { w?: number; h?: number; vf?: string; video?: string[]; audio?: boolean } = {}): string {
+export function makeClip(
+  dir: string,
+  name: string,
+  { w = 48, h = 32, frames = 8, vf, video = ['-c:v', 'libx264', '-pix_fmt', 'yuv420p'], audio = true }: { w?: number; h?: number; frames?: number; vf?: string; video?: string[]; audio?: boolean } = {},
+): string {
   const file = join(dir, name);
+  const seconds = frames / 25;
   ffmpeg([
-    '-f', 'lavfi', '-i', `testsrc=size=${w}x${h}:rate=25:duration=0.32`,
-    ...(audio ? ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=0.32'] : []),
+    '-f', 'lavfi', '-i', `testsrc=size=${w}x${h}:rate=25:duration=${seconds}`,
+    ...(audio ? ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`] : []),
     ...(vf ? ['-vf', vf, '-fps_mode', 'passthrough'] : []),
     ...video, ...(audio ? ['-c:a', 'aac'] : []), file,
   ]); // prettier-ignore
