@@ -16,6 +16,9 @@ const USAGE = `Usage: wgsr upscale <input file|dir> -o <output file|dir> [option
   -m, --model FILE        .pth or .safetensors weights (default: the bundled model)
   --tile N                tile size in input pixels (default: automatic, from --max-memory)
   --tile-pad N            overlap around each tile (default 10)
+  --tile-blend            cross-fade neighbouring tiles over a band as wide as the pad instead
+                          of cropping them (the same tiles; see the README's seam-free tiles)
+  --tta                   test-time augmentation: the mean over 8 flips/rotations (~8× slower)
   --pre-pad N             reflect padding added before and cropped after (default 0)
   --outscale X            final scale (default: the model's); other values are resampled (Lanczos3)
   --precision f32|f16     activation storage (default f32); f16 halves GPU memory, math stays f32;
@@ -46,6 +49,8 @@ export const upscaleCommand: Command = {
       model: { type: 'string', short: 'm' },
       tile: { type: 'string' },
       'tile-pad': { type: 'string' },
+      'tile-blend': { type: 'boolean' },
+      tta: { type: 'boolean' },
       'pre-pad': { type: 'string' },
       outscale: { type: 'string' },
       precision: { type: 'string' },
@@ -97,6 +102,8 @@ export const upscaleCommand: Command = {
         tile,
         tilePad,
         prePad,
+        tileBlend: v['tile-blend'] === true,
+        tta: v.tta === true,
         maxMemory: maxMemoryMB === undefined ? undefined : maxMemoryMB * 1024 * 1024,
         modelOptions: { resScale },
         source: basename(modelPath),
