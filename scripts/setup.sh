@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a machine to run wgsr: a working Vulkan driver for Dawn (Linux without a GPU: Mesa's
 # lavapipe, from bookworm-backports on Debian 12 — Mesa 22 makes Dawn hand out a null adapter),
-# then the npm dependencies and the build. Safe to run again.
+# ffmpeg (for wgsr video), then the npm dependencies and the build. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,8 +24,14 @@ SOURCES
     $SUDO apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers >/dev/null
   fi
   echo "mesa-vulkan-drivers $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers)" >&2
+  # wgsr video decodes and encodes through Debian's ffmpeg (its tests need it too).
+  if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq ffmpeg >/dev/null
+  fi
+  ffmpeg -version | sed -n 1p >&2 || true
 else
-  echo "setup: not Debian bookworm; make sure a Vulkan (Linux), Metal (macOS) or D3D12 (Windows) driver is installed" >&2
+  echo "setup: not Debian bookworm; make sure a Vulkan (Linux), Metal (macOS) or D3D12 (Windows) driver is installed, and ffmpeg for wgsr video" >&2
 fi
 
 # npm ci installs exactly the lock file. Should a registry mirror lack some platform's optional

@@ -31,6 +31,7 @@ export {
   type UpscalerInfo,
   type Tensor4,
   type UpscaleCallOptions,
+  type ForwardOptions,
 } from './upscaler.js';
 export { createTrainer, type Trainer, type TrainerOptions, type OptimizerOptions, type StepMemory, type StepCallTime, type TensorData } from './trainer.js';
 export { imresize, imresizeFloat, psnr, ssim, scorePair, lumaPlane, modCrop, meanScore, type Score, type Plane, type FloatImage } from './eval/index.js';

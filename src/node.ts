@@ -26,3 +26,4 @@ export {
 export { openTrainingSet, createPrefetchingSampler, type TrainingSet, type TrainingSetSpec, type PrefetchingSampler } from './runtime/node-train-data/index.js';
 export { jpegRoundTrip } from './io/jpeg-roundtrip.js';
 export { createTrainer } from './runtime/node-trainer.js';
+export { upscaleVideo, type VideoOptions, type VideoProgress, type VideoResult } from './runtime/node-video.js';

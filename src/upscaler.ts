@@ -1,20 +1,18 @@
-import type { BrowserImageSource } from './browser/sources.js';
 import { upscaleAnyImage, type BrowserImageResult } from './browser/upscale-source.js';
+import type { BrowserImageSource } from './browser/sources.js';
 import { Engine, type DeviceFactory } from './engine/engine.js';
-import type { DeviceExecutors, TileRunner } from './engine/executors.js';
-import { WgsrError, isWgsrError } from './errors.js';
+import type { DeviceExecutors } from './engine/executors.js';
+import { WgsrError } from './errors.js';
 import type { AdapterDescription } from './gpu/device.js';
 import { profileLayers, type LayerTime } from './graph/profile.js';
-import { DEFAULT_TILE_PAD, maxTileSide, MIN_RETRY_TILE, tileSideAfterOutOfMemory } from './image/tile-size.js';
-import type { Image, TileNetwork, UpscaleOptions } from './image/types.js';
-import { upscaleImage } from './image/upscale.js';
+import type { Image, UpscaleOptions } from './image/types.js';
 import type { ModelOptions } from './models/architecture.js';
 import { loadModel } from './models/load.js';
-import type { BuiltModel, ModelInfo } from './models/registry.js';
+import type { ModelInfo } from './models/registry.js';
+import { ImageReplay, runImagesRetrying } from './upscale-run.js';
 import type { ModelBytes, WeightsFormat } from './weights/types.js';
 
-/** Activation memory the automatic tile size aims to stay under, unless told otherwise. */
-export const DEFAULT_MAX_MEMORY = 1024 * 1024 * 1024;
+export { DEFAULT_MAX_MEMORY } from './upscale-run.js';
 
 export interface UpscalerOptions extends Omit<UpscaleOptions, 'outscale' | 'alpha'> {
   /** A device to run on; without one, navigator.gpu is used (browsers, Deno) — on Node/Bun use `wgsr/node`. */
@@ -59,7 +57,13 @@ export interface Tensor4 {
 }
 
 /** What one upscale call may set; the rest comes from the upscaler's options. */
-export type UpscaleCallOptions = Pick<UpscaleOptions, 'outscale' | 'alpha' | 'onProgress' | 'signal' | 'tile' | 'tilePad' | 'prePad' | 'overlap'>;
+export type UpscaleCallOptions = Pick<UpscaleOptions, 'outscale' | 'alpha' | 'onProgress' | 'signal' | 'tile' | 'tilePad' | 'prePad' | 'overlap' | 'tta' | 'tileBlend'>;
+
+/** How one raw forward pass is run. */
+export interface ForwardOptions {
+  /** Test-time augmentation: the mean of the network over the input's eight flips and rotations, on the GPU. */
+  tta?: boolean;
+}
 
 export interface Upscaler {
   readonly info: UpscalerInfo;
@@ -68,7 +72,7 @@ export interface Upscaler {
   /** How activations are stored: the precision asked for, or f32 where f16 is unavailable. */
   readonly precision: 'f32' | 'f16';
   /** Raw network output for an NCHW float32 input (batch 1), no clamp. */
-  forward(input: Tensor4): Promise<Tensor4>;
+  forward(input: Tensor4, options?: ForwardOptions): Promise<Tensor4>;
   /** The image pipeline (tiling, padding, alpha, 8/16-bit) around the network. */
   upscale(image: Image, options?: UpscaleCallOptions): Promise<Image>;
   /**
@@ -78,6 +82,19 @@ export interface Upscaler {
   upscale(image: BrowserImageSource, options?: UpscaleCallOptions & { output?: 'imagedata' }): Promise<ImageData>;
   /** The same, the result on a canvas: a <canvas> element where there is a document, else an OffscreenCanvas. */
   upscale(image: BrowserImageSource, options: UpscaleCallOptions & { output: 'canvas' }): Promise<HTMLCanvasElement | OffscreenCanvas>;
+  /**
+   * upscale() over a sequence of images (video frames), with one set of options, handing each
+   * result to `onImage` in order and awaiting it. The tiles of consecutive images share one
+   * pipeline: a frame's upload and the read-back of the one before overlap the GPU's work,
+   * and `onImage` runs while the next frame's first tile computes. A lost device or an
+   * out-of-memory tile restarts from the first frame not yet handed out. `onProgress` counts
+   * each image's tiles. Resolves to the number of images.
+   */
+  upscaleFrames(
+    images: Iterable<Image> | AsyncIterable<Image>,
+    onImage: (image: Image, index: number) => void | Promise<void>,
+    options?: UpscaleCallOptions,
+  ): Promise<number>;
   /** GPU bytes of activations for an input of h×w: planned, one buffer per value, and the most ever live at once (the minimum). */
   memory(height: number, width: number): { planned: number; naive: number; largestBuffer: number; minimum: number };
   /** Per-layer GPU times of one forward pass on an h×w input (needs the timestamp-query feature). */
@@ -97,102 +114,45 @@ export async function createUpscaler(bytes: ModelBytes, options: UpscalerOptions
   const { weights, info, dtype, model } = loadModel(bytes, options);
   const engine = await Engine.create(model.graph, { ...options, warn });
   const { adapter, main } = engine.current;
+  const run = async (images: Iterable<Image> | AsyncIterable<Image>, onImage: (image: Image, index: number) => void | Promise<void>, call: UpscaleCallOptions = {}) => {
+    const { tile, tilePad, prePad, onProgress, signal, overlap, tta, tileBlend } = options;
+    const settings = { tile, tilePad, prePad, onProgress, signal, overlap, tta, tileBlend, ...definedOnly(call) };
+    const replay = new ImageReplay(images);
+    const state = { tile: settings.tile };
+    await engine.withDevice((executors) => runImagesRetrying(executors, model, replay, onImage, settings, state, options));
+    return replay.delivered;
+  };
   return {
     info: { ...info, format: weights.format, dtype, wrapperKey: weights.wrapperKey },
     adapter,
     precision: main.element,
-    forward: (input) => engine.withDevice((executors) => forward(executors, input)),
-    upscale: ((input: Image | BrowserImageSource, call: UpscaleCallOptions = {}): Promise<Image | BrowserImageResult> => {
-      const { tile, tilePad, prePad, onProgress, signal, overlap } = options;
-      const run = (image: Image, own: UpscaleCallOptions) => {
-        const settings = { tile, tilePad, prePad, onProgress, signal, overlap, ...definedOnly(own) };
-        return engine.withDevice((executors) => upscaleRetrying(executors, model, image, settings, options));
-      };
-      return upscaleAnyImage(run, input, call);
-    }) as Upscaler['upscale'],
+    forward: (input, call = {}) => engine.withDevice((executors) => forward(executors, input, call)),
+    upscale: ((input: Image | BrowserImageSource, call: UpscaleCallOptions = {}): Promise<Image | BrowserImageResult> =>
+      upscaleAnyImage(
+        async (image: Image, own: UpscaleCallOptions) => {
+          let result: Image | undefined;
+          await run([image], (out) => void (result = out), own);
+          return result!;
+        },
+        input,
+        call,
+      )) as Upscaler['upscale'],
+    upscaleFrames: run,
     profile: (h, w) => engine.withDevice(({ main: executor }) => profileLayers(executor, h, w)),
     memory: (h, w) => engine.current.main.memory(h, w),
     destroy: () => engine.destroy(),
   };
 }
 
-async function forward(executors: DeviceExecutors, input: Tensor4): Promise<Tensor4> {
+async function forward(executors: DeviceExecutors, input: Tensor4, options: ForwardOptions): Promise<Tensor4> {
   const { main } = executors;
   const { shape, data: values } = checkTensor4(input);
   const [n, c, h, w] = shape;
   if (n !== 1) throw new WgsrError('BAD_ARGUMENT', `forward takes a batch of 1, got ${n}`);
   if (c !== main.inChannels) throw new WgsrError('BAD_ARGUMENT', `forward needs ${main.inChannels} input channels, got ${c}`);
-  const data = await (await executors.beginCall()).run(values, h, w);
+  const data = await (await executors.beginCall()).run(values, h, w, { tta: options.tta === true });
   const s = main.scale;
   return { shape: [1, main.outChannels, h * s, w * s] as const, data };
-}
-
-/**
- * The image pipeline; when a tile runs out of GPU memory, the image starts again with tiles
- * about half as large (tileSideAfterOutOfMemory), down to MIN_RETRY_TILE, then the error stands.
- */
-async function upscaleRetrying(
-  executors: DeviceExecutors,
-  model: BuiltModel,
-  image: Image,
-  call: UpscaleCallOptions,
-  opts: Pick<UpscalerOptions, 'maxMemory' | 'source'>,
-): Promise<Image> {
-  const tilePad = call.tilePad ?? DEFAULT_TILE_PAD;
-  let tile = call.tile;
-  for (;;) {
-    const seen = { side: 0 };
-    try {
-      const net = tileNetwork(executors, model, await executors.beginCall(), seen, tilePad, opts);
-      return await upscaleImage(net, image, { ...call, tile, tilePad });
-    } catch (err) {
-      // Whatever stopped the image, its activations are not needed until the next one.
-      await executors.releaseActivations();
-      if (!isWgsrError(err) || err.code !== 'GPU_OUT_OF_MEMORY' || seen.side === 0) throw err;
-      const next = tileSideAfterOutOfMemory(seen.side, tilePad);
-      if (next === undefined) {
-        throw new WgsrError(
-          'GPU_OUT_OF_MEMORY',
-          `${opts.source ? opts.source + ': ' : ''}the GPU ran out of memory even for ${seen.side}-pixel tiles ` +
-            `(smallest tried; retries stop below ${MIN_RETRY_TILE}); free GPU memory or use a smaller model`,
-          { cause: err },
-        );
-      }
-      tile = next;
-    }
-  }
-}
-
-/** The network as the image pipeline sees it; `seen.side` records the largest tile side run. */
-function tileNetwork(
-  executors: DeviceExecutors,
-  model: BuiltModel,
-  runner: TileRunner,
-  seen: { side: number },
-  tilePad: number,
-  opts: Pick<UpscalerOptions, 'maxMemory' | 'source'>,
-): TileNetwork {
-  const { main, device } = executors;
-  return {
-    scale: main.scale,
-    inChannels: main.inChannels,
-    outChannels: main.outChannels,
-    inputRange: model.inputRange,
-    outputToUnit: model.outputToUnit,
-    sizeMultiple: main.sizeMultiple,
-    forward: async (tile, h, w) => {
-      seen.side = Math.max(h, w);
-      return requireFinite(await runner.run(tile, h, w), h, w, opts.source);
-    },
-    submit: async (tile, h, w) => {
-      seen.side = Math.max(h, w);
-      const started = await runner.submit(tile, h, w);
-      return { collect: async () => requireFinite(await started.collect(), h, w, opts.source), discard: started.discard };
-    },
-    maxTileSide: () =>
-      maxTileSide(main.memory(1, 1), opts.maxMemory ?? DEFAULT_MAX_MEMORY, device.limits.maxStorageBufferBindingSize, tilePad, main.sizeMultiple),
-    tileAlignment: main.tileAlignment,
-  };
 }
 
 /**
@@ -216,21 +176,4 @@ function checkTensor4(input: Tensor4): Tensor4 {
 /** The options a call sets (an explicit `undefined` leaves the upscaler's own in place). */
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/**
- * A NaN or infinity in the network's output would be clamped to black or white pixels without
- * a word (the classic fp16 failure of Real-ESRGAN); fail the image instead.
- */
-function requireFinite(out: Float32Array, height: number, width: number, source?: string): Float32Array {
-  for (let i = 0; i < out.length; i++) {
-    if (!Number.isFinite(out[i]!)) {
-      throw new WgsrError(
-        'NUMERIC',
-        `${source ? source + ': ' : ''}the network produced a non-finite value (${out[i]}) on a ${width}×${height} tile; ` +
-          'the weights may be corrupt, or its activations overflow',
-      );
-    }
-  }
-  return out;
 }

@@ -22,6 +22,9 @@ const USAGE = `Usage: wgsr upscale <input file|folder> [output] [options]
   -s, --outscale X        final scale (default: the model's); other values are resampled (Lanczos3)
   -t, --tile N            tile size in input pixels (default: automatic, from --max-memory)
   --tile-pad N            overlap around each tile (default 10)
+  --tile-blend            cross-fade neighbouring tiles over a band as wide as the pad instead
+                          of cropping them (the same tiles; see the README's seam-free tiles)
+  -x, --tta               test-time augmentation: the mean over 8 flips/rotations (~8× slower)
   --pre-pad N             reflect padding added before and cropped after (default 0)
   --precision f32|f16     activation storage (default f32); f16 halves GPU memory, math stays f32;
                           overflowing images finish in f32, with a warning (--fp32, --half)
@@ -60,6 +63,8 @@ const OPTIONS: OptionSpec[] = [
   { name: 'model', kind: 'string', short: 'm', aliases: ['--model-path'] },
   { name: 'tile', kind: 'string', short: 't' },
   { name: 'tile-pad', kind: 'string' },
+  { name: 'tile-blend', kind: 'flag' },
+  { name: 'tta', kind: 'flag', short: 'x' },
   { name: 'pre-pad', kind: 'string' },
   { name: 'outscale', kind: 'string', short: 's' },
   { name: 'precision', kind: 'string', presets: { '--fp32': 'f32', '--half': 'f16' } },
@@ -163,6 +168,8 @@ export const upscaleCommand: Command = {
           tile,
           tilePad,
           prePad,
+          tileBlend: v['tile-blend'] === true,
+          tta: v.tta === true,
           maxMemory: maxMemoryMB === undefined ? undefined : maxMemoryMB * 1024 * 1024,
           modelOptions: { resScale },
           source: basename(modelPath),

@@ -1,15 +1,15 @@
 import { isWgsrError } from '../errors.js';
 import type { ElementType } from '../gpu/buffers.js';
 import type { AdapterDescription } from '../gpu/device.js';
-import { GraphExecutor } from '../graph/executor.js';
+import { GraphExecutor, type RunOptions } from '../graph/executor.js';
 import type { Graph } from '../graph/ir.js';
 import { PipelineCache } from '../kernels/program.js';
 import type { SubmittedTile } from '../image/types.js';
 
 /** Runs tiles for one call (one image or one forward); see DeviceExecutors.beginCall. */
 export interface TileRunner {
-  submit(input: Float32Array, height: number, width: number): Promise<SubmittedTile>;
-  run(input: Float32Array, height: number, width: number): Promise<Float32Array>;
+  submit(input: Float32Array, height: number, width: number, options?: RunOptions): Promise<SubmittedTile>;
+  run(input: Float32Array, height: number, width: number, options?: RunOptions): Promise<Float32Array>;
 }
 
 /**
@@ -49,8 +49,8 @@ export class DeviceExecutors {
   async beginCall(): Promise<TileRunner> {
     const fallback = { f32: this.main.element === 'f32' };
     if (!fallback.f32) (await this.f32)?.releaseActivations();
-    const submit = (input: Float32Array, h: number, w: number) => this.submitTile(input, h, w, fallback);
-    return { submit, run: async (input, h, w) => (await submit(input, h, w)).collect() };
+    const submit = (input: Float32Array, h: number, w: number, options: RunOptions = {}) => this.submitTile(input, h, w, options, fallback);
+    return { submit, run: async (input, h, w, options) => (await submit(input, h, w, options)).collect() };
   }
 
   /** Frees the activations of every executor (weights stay). */
@@ -72,9 +72,9 @@ export class DeviceExecutors {
    * whether or not it overflows, it is redone in f32 when collected, so the image is exactly
    * what one tile at a time would give.
    */
-  private async submitTile(input: Float32Array, h: number, w: number, fallback: { f32: boolean }): Promise<SubmittedTile> {
-    if (fallback.f32) return (await this.f32Executor()).submit(input, h, w);
-    const f16 = await this.main.submit(input, h, w);
+  private async submitTile(input: Float32Array, h: number, w: number, options: RunOptions, fallback: { f32: boolean }): Promise<SubmittedTile> {
+    if (fallback.f32) return (await this.f32Executor()).submit(input, h, w, options);
+    const f16 = await this.main.submit(input, h, w, options);
     return {
       collect: async () => {
         let out: Float32Array | undefined;
@@ -86,7 +86,7 @@ export class DeviceExecutors {
         }
         if (out && !fallback.f32) return out;
         // This tile or one before it overflowed: like every tile after the first overflow, it runs in f32.
-        return (await this.f32Executor()).run(input, h, w);
+        return (await this.f32Executor()).run(input, h, w, options);
       },
       discard: () => f16.discard(),
     };

@@ -17,9 +17,19 @@ import { lowerStep } from './lower.js';
 import { lcm } from './rational.js';
 import { allocateGraphWeights, type PackedWeights } from './weights.js';
 import { planMemory, plannedBytes, type MemoryPlan } from './plan.js';
+import { allocateTtaBuffers, encodeTta, prepareTta, releaseTta, ttaBytesPerPixel, type PreparedTta, type TtaBuffers } from './tta.js';
 
-/** How many tile shapes keep their prepared dispatches (a tiled image has at most 9). */
-const SHAPE_CACHE_SIZE = 12;
+/**
+ * How many tile shapes keep their prepared dispatches: a tiled image has at most 9, and with
+ * test-time augmentation each non-square one also runs transposed.
+ */
+const SHAPE_CACHE_SIZE = 24;
+
+/** How one run is done. */
+export interface RunOptions {
+  /** Test-time augmentation: the mean of the network over the eight flips and rotations of the input (see tta.ts). */
+  readonly tta?: boolean;
+}
 
 interface PreparedShape {
   readonly calls: readonly PreparedCall[];
@@ -49,6 +59,14 @@ interface RunState {
   taken: boolean;
 }
 
+/** A run ready to encode: where its input is uploaded, its dispatches, and the tensor read back. */
+interface EncodedRun {
+  readonly key: string;
+  readonly input: TensorRef;
+  readonly output: TensorRef;
+  encode(pass: GPUComputePassEncoder): void;
+}
+
 /**
  * Runs a graph on one device: weights uploaded once, pipelines compiled once, buffers from the
  * memory plan, and per tile shape one set of uniforms and bind groups, built on first use and
@@ -70,8 +88,11 @@ export class GraphExecutor {
   private regions: Region[] = [];
   /** f16 only: the flag the kernels set when a value does not fit. */
   private readonly overflowFlag: GPUBuffer | undefined;
-  private capacity = { height: 0, width: 0 };
+  /** Input pixels the activation buffers hold (every storage's size is proportional to the tile's area). */
+  private capacity = 0;
   private readonly shapes = new Map<string, PreparedShape>();
+  /** TTA's source and accumulator, and its prepared runs per input size. */
+  private tta: { buffers?: TtaBuffers; runs: Map<string, PreparedTta> } = { runs: new Map() };
   private readonly staging: StagingPool;
   /** Submitted runs, and frees that wait for them. */
   private readonly inFlight = new InFlight();
@@ -147,12 +168,17 @@ export class GraphExecutor {
     return plannedBytes(this.plan, height, width, elementBytes(this.element));
   }
 
+  /** What a TTA run needs per input pixel beside memory(): its source and accumulator, in bytes. */
+  get ttaBytesPerPixel(): { total: number; largest: number } {
+    return ttaBytesPerPixel(this.inChannels, this.outChannels, this.scale, this.element);
+  }
+
   /**
    * Runs the network on a [C, H, W] input; returns the [outC, H·s, W·s] output: `submit` then
    * `collect`, nothing overlapped.
    */
-  async run(input: Float32Array, height: number, width: number): Promise<Float32Array> {
-    return (await this.submit(input, height, width)).collect();
+  async run(input: Float32Array, height: number, width: number, options: RunOptions = {}): Promise<Float32Array> {
+    return (await this.submit(input, height, width, options)).collect();
   }
 
   /**
@@ -162,13 +188,13 @@ export class GraphExecutor {
    * retry with a smaller tile. A lost device becomes DEVICE_LOST, whatever the failing call
    * reported.
    */
-  async submit(input: Float32Array, height: number, width: number): Promise<SubmittedRun> {
+  async submit(input: Float32Array, height: number, width: number, options: RunOptions = {}): Promise<SubmittedRun> {
     if (this.destroyed) throw new WgsrError('BAD_ARGUMENT', 'this model was destroyed');
     const expected = this.inChannels * height * width;
     if (input.length !== expected) {
       throw new WgsrError('BAD_ARGUMENT', `input has ${input.length} values; a ${this.inChannels}×${height}×${width} tensor has ${expected}`);
     }
-    const run = await lossChecked(this.device, this.submitChecked(input, height, width));
+    const run = await lossChecked(this.device, this.submitChecked(input, height, width, options.tta === true));
     const take = () => {
       if (run.taken) throw new Error('a submitted run is collected or discarded once');
       run.taken = true;
@@ -203,21 +229,23 @@ export class GraphExecutor {
     this.staging.clear();
   }
 
-  private async submitChecked(input: Float32Array, height: number, width: number): Promise<RunState> {
+  private async submitChecked(input: Float32Array, height: number, width: number, tta: boolean): Promise<RunState> {
     const { device } = this;
     if (deviceLoss(device)) throw new Error('device lost before the run');
     // Allocations happen for a shape's first run and when a new read-back buffer is needed
     // (a run of the shape is still in flight); those are watched for out-of-memory.
-    let scoped = !this.shapes.has(`${height}x${width}`);
+    const shape = `${height}x${width}`;
+    const key = tta ? `${shape} tta` : shape;
+    let scoped = !(tta ? this.tta.runs.has(shape) : this.shapes.has(shape));
     if (scoped) device.pushErrorScope('out-of-memory');
     let staging: GPUBuffer | undefined;
     let readBack: ReadBackLayout;
     let oom: GPUError | null = null;
     try {
-      const shape = await this.prepare(height, width);
-      const out = shape.output;
-      writeElements(device, shape.input.buffer, shape.input.offset, input, this.element);
-      readBack = readBackLayout(out.offset, out.channels * out.height * out.width, this.element, this.overflowFlag !== undefined);
+      const run = tta ? await this.prepareTtaRun(height, width) : await this.prepareRun(height, width);
+      const out = run.output;
+      writeElements(device, run.input.buffer, run.input.offset, input, this.element);
+      readBack = readBackLayout(out.offset, out.channels * out.height * out.width, out.half ? 'f16' : 'f32', this.overflowFlag !== undefined);
       if (!scoped && !this.staging.hasIdle(readBack.bytes)) {
         device.pushErrorScope('out-of-memory');
         scoped = true;
@@ -226,7 +254,7 @@ export class GraphExecutor {
       const encoder = device.createCommandEncoder();
       if (this.overflowFlag) encoder.clearBuffer(this.overflowFlag);
       const pass = encoder.beginComputePass();
-      for (const call of shape.calls) encodeCall(pass, call);
+      run.encode(pass);
       pass.end();
       encodeReadBack(encoder, readBack, out.buffer, staging, this.overflowFlag);
       device.queue.submit([encoder.finish()]);
@@ -236,7 +264,7 @@ export class GraphExecutor {
     } finally {
       if (scoped) oom = await device.popErrorScope().catch(() => null);
     }
-    const run = this.track(staging, readBack, height, width);
+    const run = this.track(staging, readBack, height, width, key);
     if (oom) {
       // The run was submitted all the same: its buffers go once the GPU is done with it.
       void this.discardRun(run);
@@ -251,10 +279,10 @@ export class GraphExecutor {
    * settles when the GPU is done, which also tells the executor when buffers the run uses may
    * be freed (paced: see gpu/pacing.ts). A failed mapping is reported by collect.
    */
-  private track(staging: GPUBuffer, readBack: ReadBackLayout, height: number, width: number): RunState {
+  private track(staging: GPUBuffer, readBack: ReadBackLayout, height: number, width: number, key: string): RunState {
     const cancelled = () => (this.destroyed ? new Error('the model was destroyed before the run was read back') : undefined);
     const mapped = this.pacer
-      ? this.pacer.map(`${height}x${width}`, staging, readBack.bytes, cancelled)
+      ? this.pacer.map(key, staging, readBack.bytes, cancelled)
       : staging.mapAsync(MapMode.READ, 0, readBack.bytes);
     this.inFlight.add(mapped);
     return { staging, readBack, mapped, height, width, taken: false };
@@ -294,6 +322,50 @@ export class GraphExecutor {
     this.staging.destroy();
     for (const b of this.weights.buffers) b.destroy();
     this.overflowFlag?.destroy();
+  }
+
+  /** A plain run: the graph's input and output, its dispatches. */
+  private async prepareRun(height: number, width: number): Promise<EncodedRun> {
+    const shape = await this.prepare(height, width);
+    return { key: `${height}x${width}`, input: shape.input, output: shape.output, encode: (pass) => shape.calls.forEach((c) => encodeCall(pass, c)) };
+  }
+
+  /**
+   * A TTA run (tta.ts), prepared once per input size. Both orientations of the graph are
+   * prepared (refreshing their place in the shape cache) first; a prepared TTA run whose graph
+   * shapes were evicted or rebuilt since is prepared again.
+   */
+  private async prepareTtaRun(height: number, width: number): Promise<EncodedRun> {
+    const key = `${height}x${width}`;
+    const straight = await this.prepare(height, width);
+    const turned = height === width ? straight : await this.prepare(width, height);
+    let run = this.tta.runs.get(key);
+    if (run && !run.steps.every((s) => s.graph === straight || s.graph === turned)) {
+      const stale = run;
+      this.tta.runs.delete(key);
+      this.inFlight.retire(() => releaseTta(stale));
+      run = undefined;
+    }
+    if (!run) {
+      if (!this.tta.buffers || this.tta.buffers.pixels < height * width) {
+        const old = this.tta.buffers;
+        if (old) this.inFlight.retire(() => [old.source, old.acc].forEach((b) => b.destroy()));
+        this.dropTtaRuns();
+        this.tta.buffers = allocateTtaBuffers(this.device, this.capacity, this.inChannels, this.outChannels, this.scale, this.element);
+      }
+      const half = this.overflowFlag && { overflow: this.overflowFlag };
+      run = await prepareTta(this.pipelines, this.tta.buffers, height, width, half, { straight, turned }, this.device.limits);
+      this.tta.runs.set(key, run);
+    }
+    const prepared = run;
+    return { key: `${key} tta`, input: prepared.source, output: prepared.acc, encode: (pass) => encodeTta(pass, prepared) };
+  }
+
+  /** Forgets the prepared TTA runs, freeing their uniforms once no run uses them. */
+  private dropTtaRuns(): void {
+    const runs = [...this.tta.runs.values()];
+    this.tta.runs.clear();
+    this.inFlight.retire(() => runs.forEach(releaseTta));
   }
 
   private async prepare(height: number, width: number): Promise<PreparedShape> {
@@ -339,14 +411,16 @@ export class GraphExecutor {
     return { buffer: region.buffer, offset: region.base + p.channelOffset * size.height * size.width, channels: v.channels, ...size, ...(half && { half }) };
   }
 
+  /**
+   * Buffers for an input of h×w pixels. They are sized by area, so an h×w and a w×h input (a
+   * tile and its transpose) share them.
+   */
   private ensureCapacity(height: number, width: number): void {
-    if (height <= this.capacity.height && width <= this.capacity.width) return;
-    const h = Math.max(height, this.capacity.height);
-    const w = Math.max(width, this.capacity.width);
+    if (height * width <= this.capacity) return;
     this.dropActivations();
-    const sizes = this.plan.bufferSizes.map((perPixel) => Math.ceil(perPixel * h * w));
-    this.regions = allocateRegions(this.device, sizes, this.element, `a ${w}×${h} tile`);
-    this.capacity = { height: h, width: w };
+    const sizes = this.plan.bufferSizes.map((perPixel) => Math.ceil(perPixel * height * width));
+    this.regions = allocateRegions(this.device, sizes, this.element, `a ${width}×${height} tile`);
+    this.capacity = height * width;
   }
 
 
@@ -354,9 +428,13 @@ export class GraphExecutor {
   private dropActivations(): void {
     const shapes = [...this.shapes.values()];
     const buffers = new Set(this.regions.map((r) => r.buffer));
+    const tta = this.tta.buffers;
+    if (tta) buffers.add(tta.source).add(tta.acc);
+    this.dropTtaRuns();
+    this.tta.buffers = undefined;
     this.shapes.clear();
     this.regions = [];
-    this.capacity = { height: 0, width: 0 };
+    this.capacity = 0;
     this.inFlight.retire(() => {
       for (const s of shapes) s.calls.forEach(releaseCall);
       for (const b of buffers) b.destroy();

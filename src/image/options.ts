@@ -1,5 +1,5 @@
 import { WgsrError } from '../errors.js';
-import { DEFAULT_TILE_PAD } from './tile-size.js';
+import { DEFAULT_TILE_BLEND, DEFAULT_TILE_PAD } from './tile-size.js';
 import type { TileNetwork, UpscaleOptions } from './types.js';
 
 /** UpscaleOptions with Real-ESRGAN's defaults filled in, checked. */
@@ -11,6 +11,9 @@ export interface ResolvedOptions {
   /** null = the network's own scale (no resampling). */
   outscale: number | null;
   alpha: 'network' | 'resize';
+  tta: boolean;
+  /** Width of the band neighbouring tiles are cross-faded over, in input pixels; 0 = crop. */
+  tileBlend: number;
 }
 
 const wholeAtLeast = (value: number | undefined, fallback: number, min: number, name: string): number => {
@@ -29,13 +32,32 @@ export function resolveOptions(options: UpscaleOptions): ResolvedOptions {
   if (alpha !== 'network' && alpha !== 'resize') {
     throw new WgsrError('BAD_ARGUMENT', `alpha must be 'network' or 'resize', got ${String(alpha)}`);
   }
+  const tilePad = wholeAtLeast(options.tilePad, DEFAULT_TILE_PAD, 0, 'tilePad');
   return {
     tile: wholeAtLeast(options.tile, 0, 0, 'tile'),
-    tilePad: wholeAtLeast(options.tilePad, DEFAULT_TILE_PAD, 0, 'tilePad'),
+    tilePad,
+    tileBlend: blendWidth(options.tileBlend, tilePad),
     prePad: wholeAtLeast(options.prePad, 0, 0, 'prePad'),
     outscale: outscale ?? null,
     alpha,
+    tta: options.tta === true,
   };
+}
+
+/**
+ * The blend band: true = DEFAULT_TILE_BLEND of the pad (the measured best), false/0 = crop, a
+ * number = that many input pixels. It must lie inside the pad both neighbours ran with.
+ */
+function blendWidth(value: boolean | number | undefined, tilePad: number): number {
+  if (value === undefined || value === false) return 0;
+  if (value === true) return Math.round(DEFAULT_TILE_BLEND * 2 * tilePad);
+  if (!(Number.isFinite(value) && value >= 0 && value <= 2 * tilePad)) {
+    throw new WgsrError(
+      'BAD_ARGUMENT',
+      `tileBlend must be between 0 and 2·tilePad = ${2 * tilePad} input pixels (the overlap neighbouring tiles share), got ${String(value)}`,
+    );
+  }
+  return value;
 }
 
 /** The network properties the pipeline relies on, checked once so a broken wrapper fails clearly. */

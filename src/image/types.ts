@@ -24,21 +24,38 @@ export interface TileNetwork {
   /** Mod-padding the network needs on its input (Real-ESRGAN: 2 for scale 2, 4 for scale 1, else 1). */
   readonly sizeMultiple: number;
   /** Runs the network on one [C,H,W] float tile (values in 0..inputRange); resolves to [outC, H·s, W·s]. */
-  forward(tile: Float32Array, height: number, width: number): Promise<Float32Array>;
+  forward(tile: Float32Array, height: number, width: number, options?: TileRunOptions): Promise<Float32Array>;
   /**
    * Optional pipelined form of `forward`: starts the tile and resolves once it is under way,
    * before its output exists. upscaleImage then prepares and submits the next tile while this
    * one computes, and collects this one after (at most two tiles in flight).
    */
-  submit?(tile: Float32Array, height: number, width: number): Promise<SubmittedTile>;
+  submit?(tile: Float32Array, height: number, width: number, options?: TileRunOptions): Promise<SubmittedTile>;
+  /**
+   * Whether the network takes `{ tta: true }`: the mean of its output over the eight flips and
+   * rotations of the tile, computed where the network runs (the GPU), not from CPU copies.
+   */
+  readonly tta?: boolean;
   /** Largest tile side (input pixels, before tilePad) that fits the memory budget; used when no tile size is given. */
   maxTileSide(): number;
+  /**
+   * Optional: the most input pixels one network input may have within the memory budget (any
+   * shape). With it, an image runs whole whenever its area fits, even when its longer side is
+   * beyond maxTileSide() (which is for square tiles with their pads).
+   */
+  maxTilePixels?(): number;
   /**
    * Optional: the network does its work in blocks of this many input pixels along each side,
    * so a tile side just past a multiple pays for a whole extra row of blocks. The automatic
    * tile size then picks the side (down to half of maxTileSide()) whose tiles need the fewest.
    */
   readonly tileAlignment?: number;
+}
+
+/** How one tile is run. */
+export interface TileRunOptions {
+  /** Test-time augmentation (TileNetwork.tta). */
+  readonly tta?: boolean;
 }
 
 /** A tile a network has started. Call exactly one of its methods, once. */
@@ -50,7 +67,7 @@ export interface SubmittedTile {
 }
 
 export interface UpscaleOptions {
-  /** 0/undefined = automatic: whole image if it fits maxTileSide(), else tiles of at most that size (see tileAlignment). */
+  /** 0/undefined = automatic: whole image if it fits (maxTilePixels(), else maxTileSide()), else tiles of at most that size (see tileAlignment). */
   tile?: number;
   /** Default 10 (Real-ESRGAN's CLI default). */
   tilePad?: number;
@@ -60,6 +77,18 @@ export interface UpscaleOptions {
   outscale?: number;
   /** Default 'network'. */
   alpha?: 'network' | 'resize';
+  /**
+   * Seam-free tiles: neighbouring tiles are cross-faded with raised-cosine weights that sum to
+   * one over a band of this many input pixels centred on their edge (at most 2·tilePad, the
+   * overlap they share), instead of cropped at it. true = the default band (see tile-size.ts),
+   * false or 0 = Real-ESRGAN's crop. The same tiles run either way.
+   */
+  tileBlend?: boolean | number;
+  /**
+   * Test-time augmentation: each tile is the mean of the network over its eight flips and
+   * rotations (realesrgan-ncnn-vulkan's -x); about 8× the work. Default false.
+   */
+  tta?: boolean;
   /** Called after every tile (alpha tiles included). */
   onProgress?: (done: number, total: number) => void;
   /** Checked between tiles: a fired signal throws WgsrError('ABORTED'). */

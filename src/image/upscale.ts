@@ -1,97 +1,69 @@
 import { WgsrError } from '../errors.js';
-import type { Image, SubmittedTile, TileNetwork, UpscaleOptions } from './types.js';
-import { validateImage, maxValue } from './validate.js';
-import { checkNetwork, resolveOptions } from './options.js';
-import { paddedAxis } from './pad.js';
-import { automaticTileSide } from './tile-size.js';
-import { tileGrid, type Tile } from './tiles.js';
-import { planPasses, type Pass } from './passes.js';
-import { gatherTile, networkInputTable, scatterTile, type OutputMap } from './tensor.js';
-import { fillChannel, isOpaque, resizeAlphaLinear } from './alpha.js';
-import { resizeLanczos } from './resize.js';
+import { ImageJob, type TileWork } from './job.js';
+import type { Image, SubmittedTile, TileNetwork, TileRunOptions, UpscaleOptions } from './types.js';
 
-export type { Image, SubmittedTile, TileNetwork, UpscaleOptions } from './types.js';
+export type { Image, SubmittedTile, TileNetwork, TileRunOptions, UpscaleOptions } from './types.js';
 
 /**
- * Upscales `image` with `net` exactly as Real-ESRGAN's RealESRGANer.enhance does (see the files
- * of src/image for each step): samples / max → RGB network input (gray replicated) → pre-pad and
- * mod-pad → tiles → network → crop → clamp → round(x·max); gray and alpha as Real-ESRGAN; then
- * `outscale` resamples. Where we differ, it is written where it happens: the bit depth is the
- * image's declared one (Real-ESRGAN guesses 16-bit from max > 256), pads larger than the image
- * fold instead of failing, an all-opaque alpha skips the network, and shrinking antialiases.
+ * Upscales `image` with `net` exactly as Real-ESRGAN's RealESRGANer.enhance does (ImageJob has
+ * the steps). Where we differ, it is written where it happens: the bit depth is the image's
+ * declared one (Real-ESRGAN guesses 16-bit from max > 256), pads larger than the image fold
+ * instead of failing, an all-opaque alpha skips the network, and shrinking antialiases.
  */
 export async function upscaleImage(net: TileNetwork, image: Image, options: UpscaleOptions = {}): Promise<Image> {
-  validateImage(image, 'input image');
-  checkNetwork(net);
-  const opts = resolveOptions(options);
-  const plan = planPasses(net, image.channels);
-  const { width, height, channels, bitDepth } = image;
-  const scale = net.scale;
-  const target = opts.outscale === null || opts.outscale === scale ? null : outscaleSize(image, opts.outscale);
-  checkOutputSize(image, scale, target);
-  checkPrePad(image, opts.prePad);
+  for await (const out of upscaleImages(net, [image], options)) return out;
+  throw new Error('upscaleImages yielded nothing for one image');
+}
 
-  const xMap = paddedAxis(width, opts.prePad, net.sizeMultiple);
-  const yMap = paddedAxis(height, opts.prePad, net.sizeMultiple);
-  const tileSide = opts.tile > 0 ? opts.tile : automaticTileSide(net, { width: xMap.length, height: yMap.length }, image, opts.tilePad);
-  // A tile lying wholly in the pre-pad margin would be cropped away entirely: not worth running.
-  const tiles = tileGrid(xMap.length, yMap.length, tileSide, opts.tilePad, scale, net.sizeMultiple, { width, height });
-
-  // The network output at the network's scale, kept as final integers: each tile's crop is
-  // quantised as it arrives. With outscale this is also what Real-ESRGAN resamples (it resizes
-  // the rounded uint8/uint16 output), so no float image is ever needed.
-  const out: Image = {
-    width: width * scale,
-    height: height * scale,
-    channels,
-    bitDepth,
-    data: bitDepth === 8 ? new Uint8Array(width * scale * height * scale * channels) : new Uint16Array(width * scale * height * scale * channels),
-  };
-
-  const passes: Pass[] = [...plan.color];
-  const alphaOpaque = plan.alphaChannel >= 0 && isOpaque(image, plan.alphaChannel);
-  if (plan.alpha && !alphaOpaque && opts.alpha === 'network') passes.push(plan.alpha);
-
-  const table = networkInputTable(bitDepth, net.inputRange);
-  const toUnit: OutputMap = net.outputToUnit ?? (net.inputRange === 1 ? null : (y: number) => y / net.inputRange);
-  const total = passes.length * tiles.length;
-  const submit = tileSubmitter(net, options.overlap ?? true);
-  let done = 0;
-  // Tile i+1 is gathered and submitted before tile i is collected and scattered, so the CPU
-  // work of both overlaps the GPU's; at most two tiles are in flight. A tile still in flight
-  // when anything fails (an abort included) is discarded before the error leaves.
-  let inFlight: { tile: Tile; pass: Pass; started: SubmittedTile } | undefined;
-  const finish = async ({ tile, pass, started }: NonNullable<typeof inFlight>) => {
-    const output = await started.collect();
-    checkOutput(net, tile, output);
-    scatterTile(out, output, tile, scale, pass.sink, toUnit);
-    options.onProgress?.(++done, total);
+/**
+ * Upscales a sequence of images (the frames of a video) with the same options, yielding each
+ * result in order. The tiles of consecutive images flow through one pipeline: tile i+1 is
+ * gathered and submitted before tile i is collected, across image boundaries too, so the
+ * upload of one frame and the read-back of the one before overlap the GPU's work, and a
+ * frame's result is handed out while the next frame's first tile computes. At most two tiles
+ * are in flight. A tile still in flight when anything fails (an abort included), or when the
+ * consumer stops early, is discarded before the generator ends. `onProgress` counts each
+ * image's tiles.
+ */
+export async function* upscaleImages(net: TileNetwork, images: Iterable<Image> | AsyncIterable<Image>, options: UpscaleOptions = {}): AsyncGenerator<Image> {
+  interface Running {
+    job: ImageJob;
+    work: TileWork;
+    started: SubmittedTile;
+    progress: { done: number; total: number };
+  }
+  let inFlight: Running | undefined;
+  /** Collects a tile; returns its image when that was the image's last tile. */
+  const finish = async ({ job, work, started, progress }: Running): Promise<Image | undefined> => {
+    job.put(work, await started.collect());
+    progress.done++;
+    options.onProgress?.(progress.done, progress.total);
+    if (progress.done < progress.total) return undefined;
+    throwIfAborted(options.signal, progress.done, progress.total);
+    return job.finish();
   };
   try {
-    for (const pass of passes) {
-      for (const tile of tiles) {
-        throwIfAborted(options.signal, done, total);
-        const input = gatherTile(image, pass.sources, xMap, yMap, tile.padded, table);
+    for await (const image of images) {
+      const job = new ImageJob(net, image, options);
+      const submit = tileSubmitter(net, options.overlap ?? true, { tta: job.opts.tta });
+      const progress = { done: 0, total: job.works.length };
+      for (const work of job.works) {
+        throwIfAborted(options.signal, progress.done, progress.total);
+        const input = job.gather(work);
         const previous = inFlight;
-        inFlight = { tile, pass, started: await submit(input, tile.padded.y1 - tile.padded.y0, tile.padded.x1 - tile.padded.x0) };
-        if (previous) await finish(previous);
+        const { padded } = work.tile;
+        inFlight = { job, work, progress, started: await submit(input, padded.y1 - padded.y0, padded.x1 - padded.x0) };
+        const ready = previous && (await finish(previous));
+        if (ready) yield ready;
       }
     }
     const last = inFlight;
     inFlight = undefined;
-    if (last) await finish(last);
-  } catch (e) {
+    const ready = last && (await finish(last));
+    if (ready) yield ready;
+  } finally {
     await inFlight?.started.discard();
-    throw e;
   }
-
-  if (plan.alphaChannel >= 0) {
-    if (alphaOpaque) fillChannel(out, plan.alphaChannel, maxValue(bitDepth));
-    else if (opts.alpha === 'resize') resizeAlphaLinear(image, plan.alphaChannel, out);
-  }
-  if (!target) return out;
-  throwIfAborted(options.signal, done, total);
-  return resizeLanczos(out, target.width, target.height);
 }
 
 /**
@@ -99,72 +71,18 @@ export async function upscaleImage(net: TileNetwork, image: Image, options: Upsc
  * `forward`, called only when the tile is collected (nothing runs ahead, and a discarded tile
  * never runs).
  */
-function tileSubmitter(net: TileNetwork, overlap: boolean): (tile: Float32Array, height: number, width: number) => Promise<SubmittedTile> {
+function tileSubmitter(
+  net: TileNetwork,
+  overlap: boolean,
+  run: TileRunOptions,
+): (tile: Float32Array, height: number, width: number) => Promise<SubmittedTile> {
   const pipelined = overlap && net.submit?.bind(net);
-  if (pipelined) return pipelined;
-  return async (tile, height, width) => ({ collect: () => net.forward(tile, height, width), discard: async () => undefined });
-}
-
-/** Real-ESRGAN: `(int(w_input * outscale), int(h_input * outscale))`, truncating like Python's int(). */
-function outscaleSize(image: Image, outscale: number): { width: number; height: number } {
-  const width = Math.trunc(image.width * outscale);
-  const height = Math.trunc(image.height * outscale);
-  if (width < 1 || height < 1) {
-    throw new WgsrError(
-      'BAD_ARGUMENT',
-      `outscale ${outscale} turns the ${image.width}×${image.height} image into ${width}×${height} pixels: use a larger outscale`,
-    );
-  }
-  return { width, height };
-}
-
-/**
- * The output is held in memory as one typed array (and resampled into a second one with
- * outscale): refuse, before any work, an image whose output cannot be held.
- */
-export const MAX_OUTPUT_SAMPLES = 2 ** 31;
-
-function checkOutputSize(image: Image, scale: number, target: { width: number; height: number } | null): void {
-  for (const [what, w, h] of [[`the ×${scale} output`, image.width * scale, image.height * scale], ...(target ? [['the outscale output', target.width, target.height] as const] : [])] as const) {
-    const samples = w * h * image.channels;
-    if (samples > MAX_OUTPUT_SAMPLES) {
-      throw new WgsrError(
-        'BAD_IMAGE',
-        `${what} of this ${image.width}×${image.height} image would be ${w}×${h} (${(samples / 1e9).toFixed(2)} G samples); wgsr holds outputs of up to ` +
-          `${MAX_OUTPUT_SAMPLES / 2 ** 30} Gi samples in memory: use a smaller input (crop or split it), or a smaller --outscale`,
-      );
-    }
-  }
-}
-
-/**
- * Real-ESRGAN reflect-pads with torch, which refuses a pad as long as the side; wgsr folds the
- * reflection (numpy's way), but beyond twice the longest side a pad only repeats the image.
- */
-function checkPrePad(image: Image, prePad: number): void {
-  const limit = 2 * Math.max(image.width, image.height);
-  if (prePad > limit) {
-    throw new WgsrError(
-      'BAD_ARGUMENT',
-      `pre-pad ${prePad} is more than twice the longest side of this ${image.width}×${image.height} image (${limit}); a longer reflection only repeats the image (Real-ESRGAN's default is 0, 10 is common)`,
-    );
-  }
+  if (pipelined) return (tile, height, width) => pipelined(tile, height, width, run);
+  return async (tile, height, width) => ({ collect: () => net.forward(tile, height, width, run), discard: async () => undefined });
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, done: number, total: number): void {
   if (signal?.aborted) {
     throw new WgsrError('ABORTED', `upscaling was aborted after ${done} of ${total} tiles`, { cause: signal.reason });
-  }
-}
-
-/** A network returning the wrong amount of data is a bug in its wrapper: say which tile and sizes. */
-function checkOutput(net: TileNetwork, tile: Tile, output: Float32Array): void {
-  const h = (tile.padded.y1 - tile.padded.y0) * net.scale;
-  const w = (tile.padded.x1 - tile.padded.x0) * net.scale;
-  if (output.length !== net.outChannels * h * w) {
-    throw new Error(
-      `the network returned ${output.length} values for tile (${tile.row}, ${tile.col}); ` +
-        `expected ${net.outChannels}×${h}×${w} = ${net.outChannels * h * w}`,
-    );
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_OUTPUT_SAMPLES, upscaleImage } from '../../src/image/upscale.js';
+import { MAX_OUTPUT_SAMPLES } from '../../src/image/job.js';
+import { upscaleImage } from '../../src/image/upscale.js';
 import { rejection } from '../helpers/errors.js';
 import { nearestNetwork } from './fake-networks.js';
 import { makeImage, nearestUpscale } from './images.js';

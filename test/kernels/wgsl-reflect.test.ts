@@ -3,6 +3,7 @@ import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { activation, ACTIVATION_PARAMS } from '../../src/kernels/activation.js';
 import type { ActivationKind } from '../../src/kernels/activations.js';
 import { concat, concatParams } from '../../src/kernels/concat.js';
+import { DIHEDRAL_GROUP, DIHEDRAL_PARAMS, dihedralAccumulate, dihedralGather } from '../../src/kernels/dihedral.js';
 import { chooseConvTile } from '../../src/kernels/conv2d.js';
 import type { ElementType } from '../../src/gpu/buffers.js';
 import { CONV2D_PARAMS, conv2dVariant, type ConvActivationKind, type ConvTransformKind } from '../../src/kernels/conv2d-wgsl.js';
@@ -59,13 +60,17 @@ for (const element of elementTypes) {
     const inputs = Array.from({ length: n }, () => t(1, 2, 2));
     cases.push({ variant: concat({ inputs, output: t(n, 2, 2) }).variant, params: concatParams(n) });
   }
+  const transpose = DIHEDRAL_GROUP[4]!;
+  cases.push({ variant: dihedralGather({ input: t(3, 2, 4), output: t(3, 4, 2), transform: transpose }).variant, params: DIHEDRAL_PARAMS });
+  const acc = tensorMaker('f32')(3, 2, 4);
+  cases.push({ variant: dihedralAccumulate({ input: t(3, 4, 2), output: acc, transform: transpose, weight: 1, accumulate: true }).variant, params: DIHEDRAL_PARAMS });
 }
 
 const ACCESS = { storage: 'read_write', 'read-only-storage': 'read' } as const;
 
 describe('kernel WGSL matches its launcher', () => {
   it('covers every variant family', () => {
-    expect(new Set(cases.map((c) => c.variant.key.split(' ')[0])).size).toBe(7);
+    expect(new Set(cases.map((c) => c.variant.key.split(' ')[0])).size).toBe(9);
     expect(new Set(cases.map((c) => c.variant.key)).size).toBe(cases.length);
   });
 
