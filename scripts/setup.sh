@@ -37,8 +37,9 @@ fi
 # npm ci installs exactly the lock file. Should a registry mirror lack some platform's optional
 # package that the lock names, npm ci would refuse the whole lock with a page of errors: ask first
 # (quietly: a dry run installs nothing and runs no scripts), and install the same locked versions
-# with npm install instead. package.json's allowScripts lists the dependencies' install scripts,
-# none of which is needed (npm ≥ 11 asks about each), so npm has nothing to warn about.
+# with npm install instead. package.json's allowScripts answers npm ≥ 11 for each dependency's
+# install script: only bun's runs (it puts the platform's bun binary in place for `npm run
+# test:bun`); the others are not needed.
 if npm ci --dry-run --ignore-scripts --no-audit --no-fund >/dev/null 2>&1; then
   npm ci --no-audit --no-fund
 else

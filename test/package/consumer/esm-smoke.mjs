@@ -6,8 +6,13 @@ import * as core from 'wgsr';
 import * as node from 'wgsr/node';
 
 assert.equal(typeof core.createUpscaler, 'function');
-assert.notEqual(node.createUpscaler, core.createUpscaler, "wgsr/node's createUpscaler is its own (paths, a server device)");
-for (const name of Object.keys(core)) if (name !== 'createUpscaler') assert.equal(node[name], core[name], `wgsr/node re-exports ${name}`);
+// These two are wgsr/node's own: they take paths and make a server device when none is given.
+const nodeOwn = ['createUpscaler', 'createTrainer'];
+for (const name of nodeOwn) {
+  assert.equal(typeof core[name], 'function', `wgsr exports ${name}`);
+  assert.notEqual(node[name], core[name], `wgsr/node's ${name} is its own`);
+}
+for (const name of Object.keys(core)) if (!nodeOwn.includes(name)) assert.equal(node[name], core[name], `wgsr/node re-exports ${name}`);
 for (const name of ['defaultModel', 'defaultModelPath', 'readModelPath', 'readImage', 'readImageWithMetadata', 'decodeImageAsync', 'encodeImageAsync', 'writeImage', 'createServerDevice']) {
   assert.equal(typeof node[name], 'function', `wgsr/node exports ${name}`);
 }
