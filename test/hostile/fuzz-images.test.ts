@@ -1,15 +1,15 @@
 import { inflateSync, deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeImage } from '../../src/io/decode.js';
-import { encodeImage } from '../../src/io/encode.js';
+import { decodeImage, decodeImageAsync } from '../../src/io/decode.js';
+import { encodeImage, encodeImageAsync } from '../../src/io/encode.js';
 import type { Image } from '../../src/image/types.js';
 import { int, runFuzz, type Random, type Seed } from '../helpers/fuzz.js';
 import { SIGNATURE, chunk, concat, craftPng, ihdr } from '../io/png-craft.js';
 
 /**
- * Mutation fuzzing of decodeImage (PNG and JPEG): every outcome must be a decoded image or a
+ * Mutation fuzzing of decodeImage (PNG, JPEG and WebP): every outcome must be a decoded image or a
  * WgsrError — never another exception, a hang or a huge allocation. ~10 s per format by
- * default; FUZZ_SECONDS runs longer and FUZZ_SEED picks another sequence (`npm run fuzz`). A
+ * default; FUZZ_SECONDS runs longer, FUZZ_INPUTS stops after that many inputs and FUZZ_SEED picks another sequence (`npm run fuzz`). A
  * failure prints the seed and iteration that reproduce it; each one found becomes a named test
  * in the regressions block below.
  */
@@ -115,16 +115,32 @@ const JPEG_SEEDS: Seed[] = [
   rawSeed('gray 16×16 q75', encodeImage(gradient(16, 16, 1), 'jpeg', { quality: 75, name: 'seed.jpg' })),
 ];
 
-function fuzz(format: string, seeds: Seed[]): void {
-  runFuzz({
+/** WebP seeds: lossless and lossy, with and without alpha (libwebp's two decoders and ALPH). */
+async function webpSeeds(): Promise<Seed[]> {
+  const rgba: Image = { ...gradient(16, 12, 1), channels: 4, data: Uint8Array.from({ length: 16 * 12 * 4 }, (_, i) => (i * 37 + (i >> 6) * 11) & 255) };
+  const encode = (image: Image, quality?: number) => encodeImageAsync(image, 'webp', { quality, name: 'seed.webp' });
+  return [
+    rawSeed('rgb 24×16 lossless', await encode(gradient(24, 16, 3))),
+    rawSeed('rgb 24×16 q80', await encode(gradient(24, 16, 3), 80)),
+    rawSeed('rgba 16×12 lossless', await encode(rgba)),
+    rawSeed('rgba 16×12 q60', await encode(rgba, 60)),
+  ];
+}
+
+function fuzz(format: string, seeds: Seed[]): Promise<void> {
+  const decode = format === 'WebP' ? (input: Uint8Array) => decodeImageAsync(input, 'fuzz', FUZZ_LIMITS) : (input: Uint8Array) => decodeImage(input, 'fuzz', FUZZ_LIMITS);
+  const samples = (image: Image) => {
+    expect(image.data.length).toBe(image.width * image.height * image.channels);
+    return image.data.length;
+  };
+  return runFuzz({
     what: format,
     seconds: SECONDS,
     seed: SEED,
     seeds,
     attempt(input) {
-      const image = decodeImage(input, 'fuzz', FUZZ_LIMITS);
-      expect(image.data.length).toBe(image.width * image.height * image.channels);
-      return image.data.length;
+      const image = decode(input);
+      return image instanceof Promise ? image.then(samples) : samples(image);
     },
     maxMs: (samples) => MAX_DECODE_MS + samples * MAX_MS_PER_SAMPLE,
     maxGrowth: MAX_DECODE_GROWTH,
@@ -135,6 +151,7 @@ describe('mutation fuzzing of the image decoders', () => {
   const timeout = SECONDS * 1000 + 60_000;
   it(`every mutated PNG decodes or fails with a WgsrError (${SECONDS} s, FUZZ_SEED=${SEED})`, { timeout }, () => fuzz('PNG', PNG_SEEDS));
   it(`every mutated JPEG decodes or fails with a WgsrError (${SECONDS} s, FUZZ_SEED=${SEED})`, { timeout }, () => fuzz('JPEG', JPEG_SEEDS));
+  it(`every mutated WebP decodes or fails with a WgsrError (${SECONDS} s, FUZZ_SEED=${SEED})`, { timeout }, async () => fuzz('WebP', await webpSeeds()));
 });
 
 /**

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
 import { isWgsrError } from '../../src/errors.js';
@@ -11,13 +12,13 @@ import { readStoredZip } from '../../src/weights/zip.js';
 import { int, runFuzz, type Random, type Seed } from '../helpers/fuzz.js';
 import { HAVE_UPSCAYL, readUpscaylModel } from '../helpers/upscayl.js';
 import { tinyRRDBNet, tinySRVGG } from './ncnn-models.js';
-import { writeZip, type ZipInput } from './torch-writer.js';
+import { contiguous, f32Bytes, stateDictPickle, torchLegacy, writeZip, type ZipInput } from './torch-writer.js';
 
 /**
  * Mutation fuzzing of the loaders: every outcome must be a loaded state dict or a WgsrError —
  * never another exception, a hang or a huge allocation. Runs ~10 s by default (the ncnn loader
  * ~5 s more); FUZZ_SECONDS=600 runs each that long and FUZZ_SEED picks another sequence
- * (`npm run fuzz:weights`). A failure prints
+ * (`npm run fuzz:weights`); FUZZ_INPUTS stops each parser after that many inputs. A failure prints
  * the seed and iteration that reproduce it; each crash found becomes a test in hostile.test.ts
  * or fuzz-regressions.test.ts.
  */
@@ -105,34 +106,64 @@ function entrySeed(name: string, bytes: Uint8Array): Seed {
       const target = random() < 0.7 ? mutated.findIndex((e) => e.name.endsWith('data.pkl')) : int(random, mutated.length);
       if (random() < 0.05) mutated.splice(target, 1);
       else mutated[target] = { ...mutated[target]!, data: mutate(mutated[target]!.data, random) };
-      return writeZip(mutated);
+      return writeZip(mutated, { crc32 });
     },
   };
 }
 
-const seeds: Seed[] = [
-  entrySeed('srvgg_x4_tiny', read('srvgg_x4_tiny')),
-  entrySeed('srgan_x4_tiny', read('srgan_x4_tiny')),
-  entrySeed('edsr_x2_tiny', read('edsr_x2_tiny')),
-  rawSeed('srvgg_x4_tiny', read('srvgg_x4_tiny')),
-  rawSeed('esrgan_old_x4_tiny', read('esrgan_old_x4_tiny')),
-  rawSeed('edsr_x2_tiny.safetensors', writeSafetensors(loadWeights(read('edsr_x2_tiny')).stateDict, { metadata: { format: 'pt' } })),
+/** Old legacy writers too: pickle protocol 1, Python 2's OrderedDict, torch 0.3's _rebuild_tensor. */
+function legacyVariants(): Seed[] {
+  const A = '94823749832112';
+  const B = '94823749900000';
+  const tensors = [contiguous('conv.weight', [2, 2], 'FloatStorage', A), contiguous('conv.bias', [2], 'FloatStorage', B)];
+  const storages = [
+    { key: A, numel: 4, data: f32Bytes([1, 2, 3, 4]) },
+    { key: B, numel: 2, data: f32Bytes([0.5, -0.5]) },
+  ];
+  return [
+    rawSeed('legacy, pickle protocol 1', torchLegacy(stateDictPickle(tensors, { legacy: true, protocol: 1 }), storages, { protocol: 1 })),
+    rawSeed('legacy, Python 2 OrderedDict', torchLegacy(stateDictPickle(tensors, { legacy: true, python2: true, wrapper: 'params' }), storages)),
+    rawSeed('legacy, torch 0.3', torchLegacy(stateDictPickle(tensors, { legacy: true, python2: true, rebuildV1: true }), storages)),
+  ];
+}
+
+/**
+ * One test per parser, so that a benchmark run can take them one at a time
+ * (`-t '.pth zip'`) and each reports its own rate and slowest input.
+ */
+const PARSERS: { name: string; seeds: Seed[] }[] = [
+  {
+    name: '.pth zip',
+    seeds: [
+      entrySeed('srvgg_x4_tiny', read('srvgg_x4_tiny')),
+      entrySeed('srgan_x4_tiny', read('srgan_x4_tiny')),
+      entrySeed('edsr_x2_tiny', read('edsr_x2_tiny')),
+      rawSeed('srvgg_x4_tiny', read('srvgg_x4_tiny')),
+    ],
+  },
+  { name: '.pth legacy', seeds: [rawSeed('esrgan_old_x4_tiny', read('esrgan_old_x4_tiny')), ...legacyVariants()] },
+  { name: 'safetensors', seeds: [rawSeed('edsr_x2_tiny.safetensors', writeSafetensors(loadWeights(read('edsr_x2_tiny')).stateDict, { metadata: { format: 'pt' } }))] },
 ];
 
+/** The three share the default time (a third each); FUZZ_SECONDS gives each that long. */
+const PER_PARSER_SECONDS = process.env.FUZZ_SECONDS === undefined ? SECONDS / 3 : SECONDS;
+
 describe('mutation fuzzing of the weight loaders', () => {
-  it(`every mutated file loads or fails with a WgsrError (${SECONDS} s, FUZZ_SEED=${SEED})`, { timeout: SECONDS * 1000 + 60_000 }, () => {
-    runFuzz({
-      what: 'weights',
-      seconds: SECONDS,
-      seed: SEED,
-      seeds,
-      attempt(input) {
-        detectArchitecture(loadWeights(input, 'fuzz.pth').stateDict, 'fuzz.pth');
-        return 0;
-      },
-      maxGrowth: MAX_ARRAY_BUFFER_GROWTH,
+  for (const parser of PARSERS) {
+    it(`every mutated ${parser.name} file loads or fails with a WgsrError (${PER_PARSER_SECONDS.toFixed(1)} s, FUZZ_SEED=${SEED})`, { timeout: PER_PARSER_SECONDS * 1000 + 60_000 }, async () => {
+      await runFuzz({
+        what: parser.name,
+        seconds: PER_PARSER_SECONDS,
+        seed: SEED,
+        seeds: parser.seeds,
+        attempt(input) {
+          detectArchitecture(loadWeights(input, 'fuzz.pth').stateDict, 'fuzz.pth');
+          return 0;
+        },
+        maxGrowth: MAX_ARRAY_BUFFER_GROWTH,
+      });
     });
-  });
+  }
 });
 
 // --- ncnn: a .param and a .bin ---------------------------------------------------------------
@@ -199,27 +230,30 @@ function ncnnSeeds(name: string, files: { param: Uint8Array; bin: Uint8Array }, 
   return seeds;
 }
 
+/**
+ * The released Real-ESRGAN weights (17 and 67 MB .bin files) make each input cost ~100 ms;
+ * FUZZ_NCNN_RELEASED=0 leaves them out of a benchmark run of the parser on the tiny models.
+ */
+const RELEASED = process.env.FUZZ_NCNN_RELEASED !== '0';
+
 const ncnnSeedList: Seed[] = [
   ...ncnnSeeds('tiny RRDBNet', tinyRRDBNet({ fp16: true })),
   ...ncnnSeeds('tiny RRDBNet, pnnx form', tinyRRDBNet({ residual: 'binaryop', act: 'separate', unshuffle: { factor: 2, mode: 1 } })),
   ...ncnnSeeds('tiny SRVGGNetCompact', tinySRVGG({ fp16: true, shuffleMode: 1 })),
-  ...(HAVE_UPSCAYL ? [...ncnnSeeds('realesrgan-x4fast', readUpscaylModel('realesrgan-x4fast')), ...ncnnSeeds('realesrgan-x4plus', readUpscaylModel('realesrgan-x4plus'), false)] : []),
+  ...(HAVE_UPSCAYL && RELEASED ? [...ncnnSeeds('realesrgan-x4fast', readUpscaylModel('realesrgan-x4fast')), ...ncnnSeeds('realesrgan-x4plus', readUpscaylModel('realesrgan-x4plus'), false)] : []),
 ];
 
 /** ncnn gets half the default time in the normal test run; FUZZ_SECONDS sets both. */
 const NCNN_SECONDS = Number(process.env.FUZZ_SECONDS ?? SECONDS / 2);
 
 describe('mutation fuzzing of the ncnn loader', () => {
-  it(`every mutated .param / .bin pair loads or fails with a WgsrError (${NCNN_SECONDS} s, FUZZ_SEED=${SEED})`, { timeout: NCNN_SECONDS * 1000 + 60_000 }, () => {
-    let inputs = 0;
-    const start = performance.now();
-    runFuzz({
+  it(`every mutated .param / .bin pair loads or fails with a WgsrError (${NCNN_SECONDS} s, FUZZ_SEED=${SEED})`, { timeout: NCNN_SECONDS * 1000 + 60_000 }, async () => {
+    await runFuzz({
       what: 'ncnn',
       seconds: NCNN_SECONDS,
       seed: SEED,
       seeds: ncnnSeedList,
       attempt(input) {
-        inputs++;
         const { param, bin } = unpackNcnn(input);
         try {
           detectArchitecture(loadNcnn(param, bin, 'fuzz.param').stateDict, 'fuzz.param');
@@ -232,6 +266,5 @@ describe('mutation fuzzing of the ncnn loader', () => {
       },
       maxGrowth: MAX_ARRAY_BUFFER_GROWTH,
     });
-    console.log(`ncnn fuzz: ${(inputs / ((performance.now() - start) / 1000)).toFixed(0)} inputs/s (making the inputs included)`);
   });
 });
