@@ -1,4 +1,5 @@
 import type { Image } from './types.js';
+import type { OutputRows } from './tensor.js';
 import { linearAxis } from './resize.js';
 import { unitToSample } from './quantize.js';
 import { maxValue } from './validate.js';
@@ -27,8 +28,9 @@ export function fillChannel(image: Image, channel: number, value: number): void 
  * Upscales channel `channel` of `src` bilinearly into the same channel of `out` (which is
  * larger), as `cv2.resize(alpha / max, (w·s, h·s), INTER_LINEAR)` followed by
  * `round(x · max)` does in float32. Row by row; only two filtered source rows are held.
+ * Only output rows [y0, y1) are written (a streamed band: each row depends only on `src`).
  */
-export function resizeAlphaLinear(src: Image, channel: number, out: Image): void {
+export function resizeAlphaLinear(src: Image, channel: number, out: OutputRows, y0 = 0, y1 = out.height): void {
   const max = maxValue(src.bitDepth);
   const h = linearAxis(src.width, out.width, true);
   const v = linearAxis(src.height, out.height, false);
@@ -46,12 +48,12 @@ export function resizeAlphaLinear(src: Image, channel: number, out: Image): void
     cache.push({ y, row });
     return row;
   };
-  for (let y = 0; y < out.height; y++) {
+  for (let y = y0; y < y1; y++) {
     const r0 = filteredRow(v.index0[y]!);
     const r1 = filteredRow(v.index1[y]!);
     const b0 = v.weight0[y]!;
     const b1 = v.weight1[y]!;
-    const o = y * out.width * out.channels + channel;
+    const o = (y - out.origin) * out.width * out.channels + channel;
     for (let x = 0; x < out.width; x++) {
       const a = Math.fround(Math.fround(r0[x]! * b0) + Math.fround(r1[x]! * b1));
       out.data[o + x * out.channels] = unitToSample(a, max);

@@ -1,8 +1,7 @@
 import type { Sink } from './passes.js';
 import { clampUnit, grayFromRgb, unitToSample } from './quantize.js';
-import type { OutputMap } from './tensor.js';
+import type { OutputMap, OutputRows } from './tensor.js';
 import type { AxisSpan, Tile } from './tiles.js';
-import type { Image } from './types.js';
 import { maxValue } from './validate.js';
 
 /**
@@ -55,7 +54,7 @@ export class BlendWriter {
   private readonly max: number;
 
   constructor(
-    private readonly out: Image,
+    private readonly out: OutputRows,
     private readonly channels: number,
     private readonly scale: number,
     private readonly sink: Sink,
@@ -130,7 +129,7 @@ export class BlendWriter {
   private write(Y: number, row: Float32Array): void {
     const { out, sink, max } = this;
     const { channels, data, width } = out;
-    const dst = Y * width * channels;
+    const dst = (Y - out.origin) * width * channels;
     if (sink.kind === 'gray') {
       for (let X = 0; X < width; X++) {
         const gray = grayFromRgb(clampUnit(Math.fround(row[X]!)), clampUnit(Math.fround(row[width + X]!)), clampUnit(Math.fround(row[2 * width + X]!)));

@@ -63,49 +63,102 @@ export function lanczosAxis(srcSize: number, dstSize: number): AxisWeights {
 }
 
 /**
- * Resizes an integer image with Lanczos-4 (see the top of this file). Works row by row: only the
- * horizontally filtered source rows the current output row needs are kept (a few rows of
- * float64), never a whole float image.
+ * Resizes an integer image with Lanczos-4 (see the top of this file): LanczosRows fed the whole
+ * image at once.
  */
 export function resizeLanczos(src: Image, width: number, height: number): Image {
-  const { channels } = src;
-  const max = maxValue(src.bitDepth);
-  const h = lanczosAxis(src.width, width);
-  const v = lanczosAxis(src.height, height);
-  const data = src.bitDepth === 8 ? new Uint8Array(width * height * channels) : new Uint16Array(width * height * channels);
-  const rows = new Map<number, Float64Array>();
-  const filteredRow = (y: number): Float64Array => {
-    let row = rows.get(y);
-    if (row) return row;
-    row = new Float64Array(width * channels);
-    const base = y * src.width * channels;
+  return new LanczosRows(src, width, height).push(src, 0).image;
+}
+
+/**
+ * Lanczos-4 resampling fed source rows in order, a band at a time (a streamed output, see
+ * rows.ts): each output row is made as soon as the last source row its taps reach has come,
+ * and only the horizontally filtered source rows some later output row still needs are held
+ * (a few rows of float64 when enlarging), never a whole image.
+ */
+export class LanczosRows {
+  private readonly h: AxisWeights;
+  private readonly v: AxisWeights;
+  private readonly max: number;
+  private readonly channels: number;
+  private readonly bitDepth: 8 | 16;
+  private readonly srcWidth: number;
+  /** Source row → its horizontally filtered values. */
+  private readonly filtered = new Map<number, Float64Array>();
+  private readonly acc: Float64Array;
+  /** The next output row to make. */
+  private next = 0;
+
+  constructor(
+    source: { width: number; height: number; channels: Image['channels']; bitDepth: 8 | 16 },
+    readonly width: number,
+    readonly height: number,
+  ) {
+    this.channels = source.channels;
+    this.bitDepth = source.bitDepth;
+    this.srcWidth = source.width;
+    this.max = maxValue(source.bitDepth);
+    this.h = lanczosAxis(source.width, width);
+    this.v = lanczosAxis(source.height, height);
+    this.acc = new Float64Array(width * source.channels);
+  }
+
+  /**
+   * Takes source rows [y0, y0 + band.height) (the next ones) and returns the output rows they
+   * complete: `image` holds rows [y0, y0 + image.height) of the output (often none or a few).
+   */
+  push(band: Image, y0: number): { y0: number; image: Image } {
+    const { v, channels, width } = this;
+    const last = y0 + band.height - 1;
+    const ready = (d: number) => d < this.height && v.index[d * v.taps + v.taps - 1]! <= last;
+    let count = 0;
+    while (ready(this.next + count)) count++;
+    const first = this.next;
+    const data = this.bitDepth === 8 ? new Uint8Array(count * width * channels) : new Uint16Array(count * width * channels);
+    for (let y = y0; y <= last; y++) {
+      // A row no output row from `next` on reaches (shrinking skips some) is not kept.
+      if (this.next < this.height && y >= v.index[this.next * v.taps]!) this.filtered.set(y, this.filterRow(band, y - y0));
+      while (this.next < this.height && v.index[this.next * v.taps + v.taps - 1]! <= y) {
+        this.outputRow(data, (this.next - first) * width * channels);
+        this.next++;
+        // Source rows only move forward with the output row: drop the ones behind its window.
+        if (this.next < this.height) {
+          const lowest = v.index[this.next * v.taps]!;
+          for (const key of this.filtered.keys()) if (key < lowest) this.filtered.delete(key);
+        }
+      }
+    }
+    return { y0: first, image: { width, height: count, channels, bitDepth: this.bitDepth, data } as Image };
+  }
+
+  private filterRow(band: Image, y: number): Float64Array {
+    const { h, channels, width } = this;
+    const row = new Float64Array(width * channels);
+    const base = y * this.srcWidth * channels;
+    const data = band.data;
     for (let x = 0; x < width; x++) {
       for (let k = 0; k < h.taps; k++) {
         const w = h.weight[x * h.taps + k]!;
         if (w === 0) continue;
         const s = base + h.index[x * h.taps + k]! * channels;
-        for (let c = 0; c < channels; c++) row[x * channels + c]! += w * src.data[s + c]!;
+        for (let c = 0; c < channels; c++) row[x * channels + c]! += w * data[s + c]!;
       }
     }
-    rows.set(y, row);
     return row;
-  };
-  const acc = new Float64Array(width * channels);
-  for (let y = 0; y < height; y++) {
-    // Source rows only move forward with y: drop the ones behind this output row's window.
-    const lowest = v.index[y * v.taps]!;
-    for (const key of rows.keys()) if (key < lowest) rows.delete(key);
+  }
+
+  private outputRow(data: Uint8Array | Uint16Array, o: number): void {
+    const { v, acc, max } = this;
+    const y = this.next;
     acc.fill(0);
     for (let k = 0; k < v.taps; k++) {
       const w = v.weight[y * v.taps + k]!;
       if (w === 0) continue;
-      const row = filteredRow(v.index[y * v.taps + k]!);
+      const row = this.filtered.get(v.index[y * v.taps + k]!)!;
       for (let i = 0; i < acc.length; i++) acc[i]! += w * row[i]!;
     }
-    const o = y * width * channels;
     for (let i = 0; i < acc.length; i++) data[o + i] = Math.min(max, Math.max(0, roundHalfEven(acc[i]!)));
   }
-  return { width, height, channels, bitDepth: src.bitDepth, data };
 }
 
 /** INTER_LINEAR along one axis: for each destination index, two source indices and float32 weights. */

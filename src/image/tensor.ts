@@ -52,12 +52,21 @@ export function gatherTile(
 export type OutputMap = ((y: number) => number) | null;
 
 /**
+ * Where output rows are written: an image `height` rows high of which `data` holds the rows from
+ * `origin` on (all of them when the output is held whole, a band of rows when it is streamed;
+ * see rows.ts). Row Y is at `(Y - origin) · width · channels`.
+ */
+export interface OutputRows extends Image {
+  origin: number;
+}
+
+/**
  * Writes the kept part of one tile's network output into `out`: `output` [C, ph·s, pw·s] is the
  * network's result for `tile.padded`. Output pixels at or beyond out.width/out.height belong to the
  * pre-pad and mod-pad margins (Real-ESRGAN's post_process crops them) and are dropped.
  */
 export function scatterTile(
-  out: Image,
+  out: OutputRows,
   output: Float32Array,
   tile: Tile,
   scale: number,
@@ -75,7 +84,7 @@ export function scatterTile(
   const unit = toUnit ? (v: number) => clampUnit(Math.fround(toUnit(v))) : clampUnit;
   for (let Y = tile.output.y0; Y < y1; Y++) {
     const src = (tile.crop.y0 + Y - tile.output.y0) * tileW + tile.crop.x0 - x0;
-    const dst = Y * out.width * channels;
+    const dst = (Y - out.origin) * out.width * channels;
     if (sink.kind === 'gray') {
       for (let X = x0, i = src + x0; X < x1; X++, i++) {
         const gray = grayFromRgb(unit(output[i]!), unit(output[plane + i]!), unit(output[2 * plane + i]!));
