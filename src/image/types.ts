@@ -66,6 +66,17 @@ export interface SubmittedTile {
   discard(): Promise<void>;
 }
 
+/** Where a streamed output goes, band by band from the top (UpscaleOptions.rows). */
+export interface RowSink {
+  /**
+   * The output's size, before any rows. Called again, from row 0, when the image is started
+   * over (a retry with smaller tiles after the GPU ran out of memory): forget the rows so far.
+   */
+  begin(header: { width: number; height: number; channels: Image['channels']; bitDepth: 8 | 16 }): void | Promise<void>;
+  /** Rows [y0, y0 + band.height) of the output, in order; `band` is only valid during the call. */
+  rows(band: Image, y0: number): void | Promise<void>;
+}
+
 export interface UpscaleOptions {
   /** 0/undefined = automatic: whole image if it fits (maxTilePixels(), else maxTileSide()), else tiles of at most that size (see tileAlignment). */
   tile?: number;
@@ -99,4 +110,10 @@ export interface UpscaleOptions {
    * time through `forward` (the same bytes; for comparisons).
    */
   overlap?: boolean;
+  /**
+   * Stream the output: its rows go to this sink a band of tiles at a time (alpha and outscale
+   * applied band by band), and only about one row of tiles of output is ever held, instead of
+   * the whole image. The image handed back then has no samples (`data` is empty).
+   */
+  rows?: RowSink;
 }

@@ -35,7 +35,7 @@ export async function* upscaleImages(net: TileNetwork, images: Iterable<Image> |
   let inFlight: Running | undefined;
   /** Collects a tile; returns its image when that was the image's last tile. */
   const finish = async ({ job, work, started, progress }: Running): Promise<Image | undefined> => {
-    job.put(work, await started.collect());
+    await job.put(work, await started.collect());
     progress.done++;
     options.onProgress?.(progress.done, progress.total);
     if (progress.done < progress.total) return undefined;
@@ -45,6 +45,7 @@ export async function* upscaleImages(net: TileNetwork, images: Iterable<Image> |
   try {
     for await (const image of images) {
       const job = new ImageJob(net, image, options);
+      await job.begin();
       const submit = tileSubmitter(net, options.overlap ?? true, { tta: job.opts.tta });
       const progress = { done: 0, total: job.works.length };
       for (const work of job.works) {
