@@ -22,7 +22,7 @@ export type { SRVGGNetCompactInfo } from './models/srvgg.js';
 export type { EDSRInfo } from './models/edsr.js';
 export type { SRGANInfo } from './models/srgan.js';
 export { upscaleImage, type Image, type TileNetwork, type UpscaleOptions } from './image/upscale.js';
-export type { SubmittedTile } from './image/upscale.js';
+export type { RowSink, SubmittedTile } from './image/upscale.js';
 export {
   createUpscaler,
   DEFAULT_MAX_MEMORY,

@@ -5,7 +5,7 @@ import type { DeviceExecutors } from './engine/executors.js';
 import { WgsrError } from './errors.js';
 import type { AdapterDescription } from './gpu/device.js';
 import { profileLayers, type LayerTime } from './graph/profile.js';
-import type { Image, UpscaleOptions } from './image/types.js';
+import type { Image, RowSink, UpscaleOptions } from './image/types.js';
 import type { ModelOptions } from './models/architecture.js';
 import { loadModel } from './models/load.js';
 import type { ModelInfo } from './models/registry.js';
@@ -83,6 +83,12 @@ export interface Upscaler {
   /** The same, the result on a canvas: a <canvas> element where there is a document, else an OffscreenCanvas. */
   upscale(image: BrowserImageSource, options: UpscaleCallOptions & { output: 'canvas' }): Promise<HTMLCanvasElement | OffscreenCanvas>;
   /**
+   * upscale() with the output streamed: its rows go to `sink` a band at a time (see
+   * UpscaleOptions.rows; PngRowWriter writes them to a file), so a large output is never held
+   * whole. Resolves to the output's size.
+   */
+  upscaleRows(image: Image, sink: RowSink, options?: UpscaleCallOptions): Promise<{ width: number; height: number }>;
+  /**
    * upscale() over a sequence of images (video frames), with one set of options, handing each
    * result to `onImage` in order and awaiting it. The tiles of consecutive images share one
    * pipeline: a frame's upload and the read-back of the one before overlap the GPU's work,
@@ -114,7 +120,7 @@ export async function createUpscaler(bytes: ModelBytes, options: UpscalerOptions
   const { weights, info, dtype, model } = loadModel(bytes, options);
   const engine = await Engine.create(model.graph, { ...options, warn });
   const { adapter, main } = engine.current;
-  const run = async (images: Iterable<Image> | AsyncIterable<Image>, onImage: (image: Image, index: number) => void | Promise<void>, call: UpscaleCallOptions = {}) => {
+  const run = async (images: Iterable<Image> | AsyncIterable<Image>, onImage: (image: Image, index: number) => void | Promise<void>, call: UpscaleCallOptions & { rows?: RowSink } = {}) => {
     const { tile, tilePad, prePad, onProgress, signal, overlap, tta, tileBlend } = options;
     const settings = { tile, tilePad, prePad, onProgress, signal, overlap, tta, tileBlend, ...definedOnly(call) };
     const replay = new ImageReplay(images);
@@ -137,6 +143,11 @@ export async function createUpscaler(bytes: ModelBytes, options: UpscalerOptions
         input,
         call,
       )) as Upscaler['upscale'],
+    upscaleRows: async (image, sink, call = {}) => {
+      let size = { width: 0, height: 0 };
+      await run([image], (out) => void (size = { width: out.width, height: out.height }), { ...call, rows: sink });
+      return size;
+    },
     upscaleFrames: run,
     profile: (h, w) => engine.withDevice(({ main: executor }) => profileLayers(executor, h, w)),
     memory: (h, w) => engine.current.main.memory(h, w),

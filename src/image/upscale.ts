@@ -2,7 +2,7 @@ import { WgsrError } from '../errors.js';
 import { ImageJob, type TileWork } from './job.js';
 import type { Image, SubmittedTile, TileNetwork, TileRunOptions, UpscaleOptions } from './types.js';
 
-export type { Image, SubmittedTile, TileNetwork, TileRunOptions, UpscaleOptions } from './types.js';
+export type { Image, RowSink, SubmittedTile, TileNetwork, TileRunOptions, UpscaleOptions } from './types.js';
 
 /**
  * Upscales `image` with `net` exactly as Real-ESRGAN's RealESRGANer.enhance does (ImageJob has

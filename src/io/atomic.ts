@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { unlinkSync } from 'node:fs';
-import { rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { open, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ioError } from './fs-errors.js';
 
@@ -14,7 +14,7 @@ const pending = new Set<string>();
  * system allows for the output is also possible for its temp file.
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const temp = join(dirname(path), `.wgsr-${randomBytes(6).toString('hex')}.tmp`);
+  const temp = tempPath(path);
   pending.add(temp);
   try {
     await writeFile(temp, bytes, { flag: 'wx' });
@@ -25,6 +25,54 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
   } finally {
     pending.delete(temp);
   }
+}
+
+const tempPath = (path: string) => join(dirname(path), `.wgsr-${randomBytes(6).toString('hex')}.tmp`);
+
+/** A file written piece by piece (a streamed PNG): `commit` renames it over the path, `abort` removes it. */
+export interface AtomicFile {
+  readonly handle: FileHandle;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/**
+ * writeFileAtomic for a file written in pieces: the same temp name in the same folder, removed
+ * on a signal (removeTempFiles) and on abort, renamed over `path` on commit.
+ */
+export async function openAtomic(path: string): Promise<AtomicFile> {
+  const temp = tempPath(path);
+  pending.add(temp);
+  let handle: FileHandle;
+  try {
+    handle = await open(temp, 'wx');
+  } catch (e) {
+    pending.delete(temp);
+    throw ioError(e, `cannot write ${path}`);
+  }
+  let closed = false;
+  const close = async () => {
+    if (!closed) (closed = true), await handle.close();
+  };
+  return {
+    handle,
+    async commit() {
+      try {
+        await close();
+        await rename(temp, path);
+      } catch (e) {
+        await unlink(temp).catch(() => undefined);
+        throw ioError(e, `cannot write ${path}`);
+      } finally {
+        pending.delete(temp);
+      }
+    },
+    async abort() {
+      await close().catch(() => undefined);
+      await unlink(temp).catch(() => undefined);
+      pending.delete(temp);
+    },
+  };
 }
 
 /** Removes the temp files of writes still in progress; for a process about to exit. */

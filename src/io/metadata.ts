@@ -123,15 +123,24 @@ export function applyOrientation(image: Image, orientation: number): Image {
 
 /** A PNG with an iCCP chunk (the profile, deflated) right after IHDR. */
 export function pngWithIcc(png: Uint8Array, icc: Uint8Array): Uint8Array {
+  const ihdrEnd = 8 + 25;
+  return new Uint8Array(Buffer.concat([png.subarray(0, ihdrEnd), iccpChunk(icc), png.subarray(ihdrEnd)]));
+}
+
+/** The iCCP chunk of a profile: name "ICC Profile", compression 0, the profile deflated. */
+export function iccpChunk(icc: Uint8Array): Uint8Array {
   const name = Buffer.from('ICC Profile\0\0', 'latin1'); // name, NUL, compression method 0
-  const data = Buffer.concat([name, deflateSync(icc)]);
+  return pngChunk('iCCP', Buffer.concat([name, deflateSync(icc)]));
+}
+
+/** One PNG chunk: length, type, data, CRC of type and data. */
+export function pngChunk(type: string, data: Uint8Array): Uint8Array {
   const chunk = Buffer.alloc(12 + data.length);
   chunk.writeUInt32BE(data.length, 0);
-  chunk.write('iCCP', 4, 'latin1');
-  data.copy(chunk, 8);
+  chunk.write(type, 4, 'latin1');
+  chunk.set(data, 8);
   chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length);
-  const ihdrEnd = 8 + 25;
-  return new Uint8Array(Buffer.concat([png.subarray(0, ihdrEnd), chunk, png.subarray(ihdrEnd)]));
+  return chunk;
 }
 
 /** A JPEG with the profile in APP2 ICC_PROFILE segments (as many as it needs) after SOI/APP0. */

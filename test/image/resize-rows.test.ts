@@ -7,7 +7,8 @@ import { rng } from '../helpers/synthetic.js';
 function noise(width: number, height: number, channels: Image['channels'], bitDepth: 8 | 16, seed: number): Image {
   const random = rng(seed);
   const max = bitDepth === 8 ? 255 : 65535;
-  const data = (bitDepth === 8 ? Uint8Array : Uint16Array).from({ length: width * height * channels }, () => Math.floor(random() * (max + 1)));
+  const data = bitDepth === 8 ? new Uint8Array(width * height * channels) : new Uint16Array(width * height * channels);
+  for (let i = 0; i < data.length; i++) data[i] = Math.floor(random() * (max + 1));
   return { width, height, channels, bitDepth, data } as Image;
 }
 
