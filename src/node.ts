@@ -11,6 +11,7 @@ export {
   readImage,
   readImageWithMetadata,
   writeImage,
+  PngRowWriter,
   decodeImage,
   decodeImageAsync,
   encodeImage,

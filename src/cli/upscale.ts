@@ -1,17 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import { WgsrError, isWgsrError } from '../errors.js';
-import { readImageWithMetadata, writeImage, type ImageLimits } from '../io/index.js';
+import { readImageWithMetadata, type ImageLimits } from '../io/index.js';
 import { readModelFile } from '../io/model-file.js';
 import { probeAlpha } from '../io/probe.js';
 import { createServerDevice } from '../runtime/node.js';
-import { createUpscaler, type Upscaler } from '../upscaler.js';
+import { createUpscaler, type UpscaleCallOptions, type Upscaler } from '../upscaler.js';
 import { numberArg, parseCommandArgs, stringArg, type Command, type OptionSpec } from './command.js';
 import { defaultModelPath } from './default-model.js';
 import { EXIT } from './exit-codes.js';
 import { planBatch, type Plan } from './plan.js';
 import { Progress } from './progress.js';
 import { onSignals } from './signals.js';
+import { upscaleToFile } from './write-output.js';
 
 const USAGE = `Usage: wgsr upscale <input file|folder> [output] [options]
 
@@ -188,9 +189,8 @@ export const upscaleCommand: Command = {
           // A terminal gets a bar redrawn in place (raw writes); anything else whole lines.
           const write = io.interactive ? (t: string) => void process.stderr.write(t) : (t: string) => io.stderr(t.replace(/\n$/, ''));
           const progress = quiet ? undefined : new Progress(basename(job.input), io.interactive, write);
-          const result = await up!.upscale(image, { outscale, alpha, onProgress: progress && ((d, t) => progress.update(d, t)) });
-          if (controller.signal.aborted) throw new WgsrError('ABORTED', 'cancelled');
-          await writeImage(job.output, result, { quality, inputPath: job.input, icc: metadata.icc });
+          const call: UpscaleCallOptions = { outscale, alpha: alpha as UpscaleCallOptions['alpha'], signal: controller.signal, onProgress: progress && ((d: number, t: number) => progress.update(d, t)) };
+          const result = await upscaleToFile(up!, image, job, call, { quality, icc: metadata.icc });
           written++;
           const ms = Math.round(performance.now() - started);
           if (json) io.stdout(JSON.stringify({ input: job.input, output: job.output, width: result.width, height: result.height, model: basename(modelPath), ms }));

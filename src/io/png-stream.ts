@@ -32,6 +32,8 @@ export class PngRowWriter implements RowSink {
   /** The previous row's raw bytes (the Up, Average and Paeth filters look at it). */
   private previous = new Uint8Array(0);
   private rowsWritten = 0;
+  /** The band deflate is still compressing: awaited before the next one, so compression overlaps the next band's compute. */
+  private compressing: Promise<void> = Promise.resolve();
 
   constructor(
     readonly path: string,
@@ -79,8 +81,13 @@ export class PngRowWriter implements RowSink {
       this.previous = raw.slice();
     }
     this.rowsWritten += band.height;
-    await new Promise<void>((resolve, reject) => this.deflate!.write(filtered, (e) => (e ? reject(e) : resolve())));
+    // At most two bands are held: the one being compressed and this one.
+    await this.compressing;
     await this.flushIdat(false);
+    const deflate = this.deflate;
+    this.compressing = new Promise<void>((resolve, reject) => deflate.write(filtered, (e) => (e ? reject(e) : resolve())));
+    // A failure surfaces at the next rows() or finish(); until then it must not count as unhandled.
+    this.compressing.catch(() => undefined);
   }
 
   /** Ends the deflate stream, writes the last IDAT and IEND, and puts the file in place. */
@@ -88,6 +95,7 @@ export class PngRowWriter implements RowSink {
     const { header, deflate, file } = this;
     if (!header || !deflate || !file) throw new Error('PngRowWriter: finish before begin');
     if (this.rowsWritten !== header.height) throw new Error(`PngRowWriter: ${this.rowsWritten} of ${header.height} rows written`);
+    await this.compressing;
     await new Promise<void>((resolve, reject) => {
       deflate.once('end', resolve);
       deflate.once('error', reject);
@@ -104,6 +112,7 @@ export class PngRowWriter implements RowSink {
   async abort(): Promise<void> {
     this.deflate?.destroy();
     this.deflate = undefined;
+    this.compressing = Promise.resolve();
     this.compressed = [];
     this.compressedBytes = 0;
     const file = this.file;
