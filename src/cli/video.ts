@@ -6,6 +6,7 @@ import { upscaleVideo, type VideoProgress } from '../runtime/node-video.js';
 import { createUpscaler, type Upscaler } from '../upscaler.js';
 import type { ModelBytes } from '../weights/types.js';
 import { readModelPath } from '../runtime/model-path.js';
+import { checkVideoFile } from '../io/video/probe.js';
 import { numberArg, parseCommandArgs, stringArg, type Command, type CommandIO, type OptionSpec } from './command.js';
 import { defaultModelPath } from './default-model.js';
 import { EXIT } from './exit-codes.js';
@@ -98,6 +99,8 @@ export const videoCommand: Command = {
       segmentFrames: numberArg(s('segment'), '--segment', (n) => whole(n) && n >= 1, 'a whole number ≥ 1'),
       resume: v.resume === true,
     };
+    // The input is checked before the model is read and the GPU started (seconds): a bad path fails at once.
+    await checkVideoFile(positionals[0]!);
     const modelPath = s('model') ?? defaultModelPath();
     const model = readModel(modelPath);
     const controller = new AbortController();

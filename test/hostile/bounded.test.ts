@@ -108,6 +108,23 @@ describe('hostile files under a time and memory bound', () => {
     expectRefusal(batch, 'pipe.png', /named pipe \(FIFO\), not a regular file/, BOUNDS);
     expect(readdirSync(d.output)).toEqual(['a.png']); // the good image is still written
   });
+
+  // ffprobe on a FIFO waited for a writer until its time limit, after the model had been read
+  // and the GPU started; a device it read without end. Refused first now, before any of that.
+  it.runIf(posix)('wgsr video: a FIFO, a link to /dev/zero, and /dev/zero itself as the input video', async () => {
+    const d = folders({ 'pipe.mp4': (p) => execFileSync('mkfifo', [p]), 'z.mp4': (p) => symlinkSync('/dev/zero', p) });
+    const fast = { seconds: 10, mib: 512 };
+    for (const [input, problem] of [
+      [join(d.input, 'pipe.mp4'), /named pipe \(FIFO\), not a regular file/],
+      [join(d.input, 'z.mp4'), /character device \(\/dev\/zero\), not a regular file/],
+      ['/dev/zero', /character device, not a regular file/],
+    ] as const) {
+      const run = await runBounded(['video', input, '-o', join(d.output, 'o.mp4'), '-m', MODEL], fast);
+      expectRefusal(run, input, problem, fast);
+      expect(run.stderr, 'refused before the model and the GPU').not.toMatch(/wgsr: (model|adapter)/);
+    }
+    d.unchanged();
+  });
 });
 
 describe('options that used to crash the process', () => {

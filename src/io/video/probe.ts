@@ -1,3 +1,6 @@
+import { stat } from 'node:fs/promises';
+import { ioError } from '../fs-errors.js';
+import { notRegularFile } from '../read-file.js';
 import { WgsrError } from '../../errors.js';
 import { ffmpegTools, runTool } from './ffmpeg.js';
 
@@ -44,7 +47,19 @@ const rate = (r: string | undefined): number | undefined => {
   return n && d ? n / d : undefined;
 };
 
+/**
+ * The input must be a regular file: ffprobe on a FIFO waits for a writer (until its time limit),
+ * on a device it reads without end. Checked before any model or GPU work.
+ */
+export async function checkVideoFile(path: string): Promise<void> {
+  const stats = await stat(path).catch((e: unknown) => {
+    throw ioError(e, `cannot read ${path}`);
+  });
+  if (!stats.isFile()) throw new WgsrError('IO', notRegularFile(path, path, stats));
+}
+
 export async function probeVideo(path: string): Promise<VideoInfo> {
+  await checkVideoFile(path);
   const { ffprobe } = ffmpegTools();
   const json = await runTool(ffprobe, ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', path], `cannot read ${path}`);
   const parsed = JSON.parse(json) as { streams?: ProbeStream[]; format?: { duration?: string } };
