@@ -144,6 +144,7 @@ export class ImageJob {
     const { out, image, alphaChannel } = this;
     const { sink, resize } = this.stream!;
     const y0 = out.origin;
+    if (end <= y0) return;
     const stride = out.width * out.channels;
     const band = { width: out.width, height: end - y0, channels: out.channels, bitDepth: out.bitDepth, data: out.data.subarray(0, (end - y0) * stride) } as Image;
     if (alphaChannel >= 0) {
@@ -153,7 +154,7 @@ export class ImageJob {
     if (resize) {
       const done = resize.push(band, y0);
       if (done.image.height > 0) await sink.rows(done.image, done.y0);
-    } else if (band.height > 0) {
+    } else {
       await sink.rows(band, y0);
     }
     out.origin = end;
