@@ -162,4 +162,18 @@ describe('the command line around the work', () => {
       for (const name of readdirSync(d.output)) expect((await readImage(join(d.output, name))).width).toBe(384); // whole files only
     }
   });
+
+  // A 1024×1024 PNG output is streamed (cli/write-output.ts): by the 10th of 64 tiles its first
+  // band is in the temp file. The signal must remove that file too, and write nothing.
+  it.runIf(posix)('SIGTERM while a streamed PNG is half written: exit 143, no temp file, no output', async () => {
+    const big = craftPng({ width: 256, height: 256, colorType: 2, bitDepth: 8, pixel: (x, y) => [x, y, (x * y) % 256] });
+    const d = folders({ 'a.png': big });
+    const run = await runBounded(['upscale', join(d.input, 'a.png'), '-o', join(d.output, 'a.png'), '-m', MODEL, '--tile', '32'], {
+      ...BOUNDS,
+      interrupt: { when: /a\.png: [1-5]\d\/64 tiles/, signal: 'SIGTERM' },
+    });
+    expect(run.code, run.stderr).toBe(143);
+    expect(run.stderr).toMatch(/cancelled \(.* not written\)/);
+    d.unchanged();
+  });
 });
