@@ -142,6 +142,10 @@ export function setupFinetune(host) {
         await yieldToPage(); // repaint the curve, take clicks (Stop)
       }
       const seconds = (performance.now() - started) / 1000;
+      if (trainer.steps === 0) {
+        setState('stopped', 'Stopped before the first step: nothing was trained.');
+        return;
+      }
       const bytes = await trainer.save('safetensors');
       after = await createUpscaler(bytes, { device, source: 'the fine-tuned weights' });
       const afterImage = await after.upscale(heldOut.lr);
