@@ -49,7 +49,7 @@ export class LossChart {
     g.strokeRect(plot.x + 0.5, plot.y + 0.5, plot.w, plot.h);
     g.fillStyle = '#5b6475';
     g.textAlign = 'center';
-    g.fillText(`step (of ${this.steps})`, plot.x + plot.w / 2, height - 6);
+    g.fillText(this.values.length ? `step (of ${this.steps})` : 'step', plot.x + plot.w / 2, height - 6);
     if (this.values.length === 0) {
       g.fillText('The L1 loss of each step shows here while training runs.', plot.x + plot.w / 2, plot.y + plot.h / 2);
       return;
