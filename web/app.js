@@ -5,6 +5,7 @@
 import { createUpscaler, imageFromSource, imageToCanvas, isWgsrError, requestWgsrDevice } from '/dist/index.js';
 import { noWebGpuAdvice } from './advice.js';
 import { encodeResult, FORMATS, hasAlpha, resultName } from './download.js';
+import { setupFinetune } from './finetune.js';
 import { BUNDLED, fetchModel, modelEntry, modelFromFiles, NAMED_MODELS } from './models.js';
 import { CompareView } from './view.js';
 
@@ -22,7 +23,7 @@ const view = new CompareView({ viewport: $('viewport'), stage: $('stage'), befor
 
 const state = {
   gpu: undefined, // { device, adapter, features } from requestWgsrDevice
-  model: undefined, // { key, promise } of the upscaler built for the current choice
+  model: undefined, // { key, promise, file } of the upscaler built for the current choice (file: its { bytes, source })
   input: undefined, // { name, image, canvas }
   result: undefined, // { image, scale, name }
   running: undefined, // the AbortController of the run in progress
@@ -123,11 +124,13 @@ function currentModel() {
   const previous = state.model?.promise;
   previous?.then((up) => up.destroy()).catch(() => {});
   const precision = ui.precision.value;
+  const fromFile = ui.model.value === 'file';
+  const entry = fromFile ? undefined : modelEntry(ui.model.value);
+  // The file's bytes are kept: the fine-tune panel trains the very model the upscaler was built from.
+  const file = (async () => (fromFile ? modelFromFiles(ui.modelFile.files) : { bytes: await fetchModel(entry), source: entry.source }))();
   const promise = (async () => {
-    const fromFile = ui.model.value === 'file';
-    const entry = fromFile ? undefined : modelEntry(ui.model.value);
     setModelStatus('loading', `Loading ${entry?.label ?? 'the model file'}…`);
-    const { bytes, source } = fromFile ? await modelFromFiles(ui.modelFile.files) : { bytes: await fetchModel(entry), source: entry.source };
+    const { bytes, source } = await file;
     const up = await createUpscaler(bytes, { device: state.gpu.device, source, precision, onWarning: (m) => console.warn(`wgsr: ${m}`) });
     state.builds++;
     document.body.dataset.modelBuilds = String(state.builds);
@@ -136,7 +139,7 @@ function currentModel() {
     setModelStatus('ready', `${up.info.arch} ×${up.info.scale} (${up.precision}), ready`);
     return up;
   })();
-  state.model = { key, promise };
+  state.model = { key, promise, file };
   promise.catch((e) => {
     if (state.model?.key === key) state.model = undefined;
     setModelStatus('error', 'Not loaded — see the message below.');
@@ -278,12 +281,24 @@ function wire() {
 
 wire();
 updateFormatNote();
+const finetune = setupFinetune({
+  device: () => state.gpu?.device,
+  /** The model chosen above, built: { upscaler, bytes, source }; undefined while none is chosen. */
+  model: async () => {
+    const upscaler = currentModel();
+    if (!upscaler) return undefined;
+    const { file } = state.model;
+    return { upscaler: await upscaler, ...(await file) };
+  },
+});
 initGpu()
   .then(() => {
     modelChanged();
     updateButtons();
+    finetune.gpuChanged();
   })
   .catch((e) => {
+    finetune.gpuChanged('see the message above');
     ui.adapter.textContent = state.gpu ? state.gpu.adapter.summary : 'none';
     setModelStatus('none', '');
     showError(e);

@@ -9,7 +9,9 @@
 // - a model file of one's own: a cancelled tiled run, then the PNG against PyTorch's (±1 level);
 // - browsers without WebGPU get advice for that browser (simulated user agents);
 // - web/train-check.html trains the SRVGG training fixture for a few steps with createTrainer
-//   (losses within 1e-4 of PyTorch's).
+//   (losses within 1e-4 of PyTorch's);
+// - the fine-tune panel trains a tiny SRVGG for 20 steps on two photos: the loss falls, Stop
+//   stops, bad input is refused, and the .safetensors it downloads loads (finetune-checks.mjs).
 // Screenshots: bench/results/browser-<backend>-<step>.png (not in git): look at them.
 // `npm run test:browser` (after `npm run build`). WGSR_BROWSER_BACKEND=gles|swiftshader forces one.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +24,7 @@ import { startServer } from '../../web/serve.mjs';
 import { checkNoWebGpuAdvice } from './advice-checks.mjs';
 import { STEP_TIMEOUT_MS } from './downloads.mjs';
 import { checkAgainstPyTorch, checkCancel, chooseModelFile } from './model-file-checks.mjs';
+import { checkFinetune } from './finetune-checks.mjs';
 import { checkTraining } from './train-checks.mjs';
 import {
   checkDefaultModel,
@@ -174,6 +177,7 @@ async function main() {
       console.log(`chromium ${backend}: adapter ${opened.adapter} (${opened.details})`);
       await scenario(page, url, (step) => resolve(RESULTS, `browser-${backend}-${step}.png`), profiles[profiles.length - 1]);
       console.log(`ok   train: ${await checkTraining(context, url)}`);
+      for (const line of await checkFinetune(context, url, (step) => resolve(RESULTS, `browser-${backend}-${step}.png`))) ok('fine-tune', line);
     } catch (e) {
       if (consoleLines.length) console.log(`page console:\n  ${consoleLines.join('\n  ')}`);
       throw e;
