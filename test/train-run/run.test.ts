@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodePng } from '../../src/io/png.js';
+import { imageFolder } from './images.js';
 import { readImage } from '../../src/io/index.js';
 import { loadModel } from '../../src/models/load.js';
 import { runTraining, type LogEntry, type RunRequest } from '../../src/runtime/train-run/run.js';
@@ -14,26 +14,7 @@ const ROOT = resolve(__dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'wgsr-train-run-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** A textured 8-bit RGB image (sums of sinusoids, so crops differ and a network can learn). */
-function photo(width: number, height: number, seed: number) {
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      for (let c = 0; c < 3; c++) {
-        const v = 128 + 60 * Math.sin((x * (0.21 + 0.05 * c) + y * 0.13 * (seed + 1)) * (1 + seed * 0.3)) + 50 * Math.cos(x * 0.05 * seed - y * (0.31 + c * 0.02));
-        data[(y * width + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(v)));
-      }
-    }
-  }
-  return { width, height, channels: 3 as const, bitDepth: 8 as const, data };
-}
-
-function folder(name: string, images: { name: string; width: number; height: number; seed: number }[]): string {
-  const dir = join(work, name);
-  mkdirSync(dir, { recursive: true });
-  for (const i of images) writeFileSync(join(dir, i.name), encodePng(photo(i.width, i.height, i.seed)));
-  return dir;
-}
+const folder = (name: string, images: Parameters<typeof imageFolder>[2]) => imageFolder(work, name, images);
 
 const hr = folder('hr', [0, 1, 2].map((s) => ({ name: `p${s}.png`, width: 96, height: 80, seed: s + 1 })));
 const val = folder('val', [{ name: 'v.png', width: 64, height: 64, seed: 7 }]);
@@ -111,7 +92,7 @@ describe('wgsr train run machinery', () => {
 
   it('refuses to resume with different options, naming each difference', async () => {
     const dir = join(work, 'whole');
-    await expect(runTraining(request(dir, { resume: true, settings: { batch: 4, seed: 9, iters: 6 } }))).rejects.toThrow(/--batch: the run has 4?2, this command 4[\s\S]*--seed: the run has 3, this command 9/);
+    await expect(runTraining(request(dir, { resume: true, settings: { batch: 4, seed: 9, iters: 6 } }))).rejects.toThrow(/--batch: the run has 2, this command 4[\s\S]*--seed: the run has 3, this command 9/);
     await expect(runTraining(request(dir, { resume: true, settings: {} }))).rejects.toThrow(/already took 6 of its 6 steps; give a larger --iters/);
     await expect(runTraining(request(join(work, 'nothing'), { resume: true, settings: {} }))).rejects.toThrow(/no state.bin there/);
     await expect(runTraining(request(dir))).rejects.toThrow(/already holds a run .*--resume/);
@@ -128,12 +109,12 @@ describe('wgsr train run machinery', () => {
   });
 
   it('bad data: a patch larger than the images, mismatched pairs, an empty folder', async () => {
-    await expect(runTraining(request(join(work, 'big'), { settings: settings({ patch: 64 }) }))).rejects.toThrow(/64/);
+    await expect(runTraining(request(join(work, 'big'), { settings: settings({ patch: 64 }) }))).rejects.toThrow(/p0.png: 96×80 is too small for 64×64 LR patches at ×2/);
     const empty = join(work, 'empty');
     mkdirSync(empty);
     await expect(runTraining(request(join(work, 'e'), { settings: settings({ hr: empty }) }))).rejects.toThrow(/no .png, .jpg, .jpeg or .webp images/);
     const lr = folder('lr-mismatch', [{ name: 'p0.png', width: 40, height: 40, seed: 1 }]);
-    await expect(runTraining(request(join(work, 'm'), { settings: settings({ lr, degrade: 'none' }) }))).rejects.toThrow(/p1|40/);
+    await expect(runTraining(request(join(work, 'm'), { settings: settings({ lr, degrade: 'none' }) }))).rejects.toThrow(/no partner in the LR folder .* for p1.png, p2.png/);
   }, 60_000);
 
   it.skipIf(!existsSync(join(ROOT, 'dist/cli/main.js')))('the command saves a checkpoint on SIGINT and exits 130 (needs `npm run build`)', async () => {

@@ -112,12 +112,13 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
     mkdirSync(req.dir, { recursive: true });
   }
   const schedule = parseSchedule(settings.schedule);
+  // The network first: a wrong size option is reported before the images are read.
+  const start = saved ? { bytes: saved.model, modelOptions: (saved.state as RunState & { modelOptions?: ModelOptions }).modelOptions ?? {}, source: FILES.state } : initialModel(settings, req.sizes);
   const spec: TrainingSetSpec = { hr: settings.hr, lr: settings.lr, scale: settings.scale, patch: settings.patch, degrade: settings.degrade, onNote: hooks.onNote };
   const set = await openTrainingSet(spec);
   hooks.onNote?.(`training set: ${set.files.length} image${set.files.length === 1 ? '' : 's'} (${(set.bytes / 2 ** 20).toFixed(1)} MB decoded)`);
   const valSet: ValidationSet | undefined = settings.val ? await openValidationSet(settings.val, settings.scale, settings.degrade === 'realesrgan', settings.seed) : undefined;
 
-  const start = saved ? { bytes: saved.model, modelOptions: (saved.state as RunState & { modelOptions?: ModelOptions }).modelOptions ?? {}, source: FILES.state } : initialModel(settings, req.sizes);
   const { device, adapter } = await createServerDevice();
   hooks.onNote?.(`adapter ${adapter.summary}`);
   let trainer: Trainer | undefined;
@@ -135,6 +136,12 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
     });
     const t = trainer;
     if (saved && t.steps !== saved.state.step) throw new WgsrError('BAD_ARGUMENT', `${statePath}: its optimizer state counts ${t.steps} steps but the run ${saved.state.step}; the file is inconsistent`);
+    for (const prefix of settings.freeze) {
+      if (!t.frozen.some((k) => k.startsWith(prefix))) {
+        const keys = [...t.trainable, ...t.frozen];
+        throw new WgsrError('BAD_ARGUMENT', `--freeze ${prefix}: no tensor of this ${t.info.arch} starts with it; its keys are ${keys.slice(0, 4).join(', ')}${keys.length > 4 ? ', …' : ''} (wgsr info -m shows them all)`);
+      }
+    }
     hooks.onNote?.(`model ${t.info.arch} ×${t.info.scale}, ${t.info.params} parameters (${t.trainable.length} tensors trained${t.frozen.length ? `, ${t.frozen.length} frozen` : ''})`);
     if (t.info.scale !== settings.scale) throw new WgsrError('BAD_ARGUMENT', `--scale ${settings.scale} but the model is ×${t.info.scale}; give --scale ${t.info.scale} or another model`);
     const samplerOptions = { scale: settings.scale, patch: settings.patch, batchSize: settings.batch, seed: settings.seed, degrade: settings.degrade };
