@@ -63,6 +63,8 @@ const OPTIONS: OptionSpec[] = [
   { name: 'hr', kind: 'string' },
   { name: 'lr', kind: 'string' },
   { name: 'scale', kind: 'string', short: 's' },
+  // -m takes any file wgsr loads (readModelPath: .pth, .safetensors, ncnn's pair). Models by name (-n)
+  // belong here too, resolved by the same function upscale uses, to a file whose path and hash the run records.
   { name: 'model', kind: 'string', short: 'm', aliases: ['--model-path'] },
   { name: 'arch', kind: 'string' },
   { name: 'num-feat', kind: 'string' },
