@@ -6,6 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { imageFolder } from './images.js';
 import { readImage } from '../../src/io/index.js';
 import { loadModel } from '../../src/models/load.js';
+import { newNetwork } from '../../src/models/scratch/index.js';
+import { writeSafetensors } from '../../src/weights/safetensors.js';
 import { runTraining, type LogEntry, type RunRequest } from '../../src/runtime/train-run/run.js';
 import type { RunSettings } from '../../src/runtime/train-run/settings.js';
 import { decodeRunState, encodeRunState } from '../../src/runtime/train-run/state-file.js';
@@ -96,6 +98,17 @@ describe('wgsr train run machinery', () => {
     await expect(runTraining(request(dir, { resume: true, settings: {} }))).rejects.toThrow(/already took 6 of its 6 steps; give a larger --iters/);
     await expect(runTraining(request(join(work, 'nothing'), { resume: true, settings: {} }))).rejects.toThrow(/no state.bin there/);
     await expect(runTraining(request(dir))).rejects.toThrow(/already holds a run .*--resume/);
+  }, 60_000);
+
+  it('--freeze keeps the tensors under its prefixes as they were, and refuses a prefix that matches nothing', async () => {
+    const dir = join(work, 'frozen');
+    await runTraining(request(dir, { settings: settings({ iters: 2, freeze: ['body.0.'] }) }));
+    const before = loadModel(writeSafetensors(newNetwork('srvgg', 2, { numFeat: 8, numConv: 2 }, 3).stateDict)).weights.stateDict;
+    const after = loadModel(readFileSync(join(dir, 'last.safetensors'))).weights.stateDict;
+    expect(after.get('body.0.weight')!.data).toEqual(before.get('body.0.weight')!.data);
+    expect(after.get('body.0.bias')!.data).toEqual(before.get('body.0.bias')!.data);
+    expect(after.get('body.2.weight')!.data).not.toEqual(before.get('body.2.weight')!.data);
+    await expect(runTraining(request(join(work, 'frozen2'), { settings: settings({ iters: 2, freeze: ['conv_first.'] }) }))).rejects.toThrow(/--freeze conv_first\.: no tensor of this SRVGGNetCompact starts with it; its keys are body\.0\.weight/);
   }, 60_000);
 
   it('rejects a damaged state.bin with a clear message', () => {

@@ -90,7 +90,13 @@ function readLog(path: string, upTo: number): LogEntry[] {
   return readFileSync(path, 'utf8')
     .split('\n')
     .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as LogEntry)
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as LogEntry;
+      } catch {
+        throw new WgsrError('BAD_ARGUMENT', `${path}, line ${i + 1}: not a JSON line (the file was edited or damaged); restore it or delete the lines after the last good one`);
+      }
+    })
     .filter((e) => e.step <= upTo);
 }
 
