@@ -75,6 +75,20 @@ describe('wgsr train run machinery', () => {
     expect(readFileSync(join(parted, 'last.safetensors')).equals(readFileSync(join(whole, 'last.safetensors')))).toBe(true);
   }, 120_000);
 
+  it('resumes exactly with BatchNorm (SRGAN: running statistics go through state.bin) and Real-ESRGAN degradations', async () => {
+    const over = { settings: settings({ model: { arch: 'srgan', sizes: { numFeat: 4, numResidual: 1 } }, degrade: 'realesrgan', iters: 4, patch: 8 }), sizes: { numFeat: 4, numResidual: 1 } };
+    const whole = join(work, 'srgan-whole');
+    await runTraining(request(whole, over));
+    const parted = join(work, 'srgan-parted');
+    const controller = new AbortController();
+    await runTraining(request(parted, over), { signal: controller.signal, onStep: (step) => step === 2 && controller.abort() });
+    await runTraining(request(parted, { ...over, resume: true, settings: {} }));
+    expect(losses(parted)).toEqual(losses(whole));
+    expect(readFileSync(join(parted, 'last.pth')).equals(readFileSync(join(whole, 'last.pth')))).toBe(true);
+    const bn = loadModel(readFileSync(join(whole, 'last.pth'))).weights.stateDict.get('blocks.0.bn1.running_mean')!.data;
+    expect(bn.some((x) => x !== 0)).toBe(true);
+  }, 120_000);
+
   it('writes last/best in both formats, a plot, a log with validation and the bicubic baseline', async () => {
     const dir = join(work, 'validated');
     const result = await runTraining(request(dir, { settings: settings({ val, iters: 4 }), valEvery: 2 }));
@@ -130,18 +144,21 @@ describe('wgsr train run machinery', () => {
     await expect(runTraining(request(join(work, 'm'), { settings: settings({ lr, degrade: 'none' }) }))).rejects.toThrow(/no partner in the LR folder .* for p1.png, p2.png/);
   }, 60_000);
 
-  it.skipIf(!existsSync(join(ROOT, 'dist/cli/main.js')))('the command saves a checkpoint on SIGINT and exits 130 (needs `npm run build`)', async () => {
-    const dir = join(work, 'signal');
+  it.skipIf(!existsSync(join(ROOT, 'dist/cli/main.js'))).each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('the command saves a checkpoint on %s and exits %i (needs `npm run build`)', async (signal, exit) => {
+    const dir = join(work, `signal-${signal}`);
     const child = spawn(process.execPath, [join(ROOT, 'bin/wgsr.js'), 'train', '--hr', hr, '--arch', 'srvgg', '--num-feat', '8', '--num-conv', '2', '--scale', '2', '--patch', '8', '--batch', '2', '--iters', '100000', '-o', dir, '--json', '--log-every', '1'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
-      if (out.split('\n').length > 5 && !child.killed) child.kill('SIGINT');
+      if (out.split('\n').length > 5 && !child.killed) child.kill(signal);
     });
     const code = await new Promise<number | null>((r) => child.on('exit', r));
-    expect(code).toBe(130);
+    expect(code).toBe(exit);
     const state = decodeRunState(readFileSync(join(dir, 'state.bin')), 'state.bin').state;
     expect(state.step).toBeGreaterThanOrEqual(4);
     expect(losses(dir).at(-1)![0]).toBe(state.step);
