@@ -202,7 +202,13 @@ export const trainCommand: Command = {
     const dir = resumeDir ?? out;
     if (!dir) throw new WgsrError('BAD_ARGUMENT', 'give the run directory with -o <dir> (or --resume <dir>)');
     const { settings: given, sizes } = givenSettings(v, resumeDir !== undefined);
-    if (resumeDir !== undefined && (given.model && 'arch' in given.model)) delete given.model; // the run's network is in its state; --arch alone is no difference
+    if (resumeDir !== undefined) {
+      // The run's network (its sizes, res_scale, weights) is in its state.bin.
+      const sizeFlags = Object.entries(sizes).filter(([, x]) => x !== undefined).map(([k]) => `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`);
+      if (sizeFlags.length || (given.model && 'arch' in given.model)) {
+        throw new WgsrError('BAD_ARGUMENT', `--resume ${resumeDir} goes on with the run's own network; leave ${[...(given.model && 'arch' in given.model ? ['--arch'] : []), ...sizeFlags].join(', ')} out`);
+      }
+    }
     const settings = resumeDir !== undefined ? given : newRunSettings(given, sizes);
     const every = (name: string, d: number) => numberArg(stringArg(v, name), `--${name}`, whole(1), 'a whole number ≥ 1') ?? d;
     const maxMemoryMB = numberArg(stringArg(v, 'max-memory'), '--max-memory', (n) => n >= 16, 'at least 16 (MB)');

@@ -39,6 +39,7 @@ describe('wgsr train options', () => {
     expect(lines.filter((l) => 'loss' in l).map((l) => l.step)).toEqual([2]);
     expect(readFileSync(join(dir, 'log.jsonl'), 'utf8')).toContain('"step":2');
     await refused(['--resume', dir, '--iters', '4', '--patch', '12', '--loss', 'mse'], /differ from the run's[\s\S]*--patch: the run has 8, this command 12[\s\S]*--loss: the run has "l1", this command "mse"/);
+    await refused(['--resume', dir, '--num-feat', '8'], /goes on with the run's own network; leave --num-feat out/);
     const more = await run('train', '--resume', dir, '--iters', '3', '--workers', '0');
     expect(more.code, more.stderr.join('\n')).toBe(0);
     expect(more.stdout.join('\n')).toMatch(/trained 3 steps/);

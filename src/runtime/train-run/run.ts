@@ -119,7 +119,7 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
   }
   const schedule = parseSchedule(settings.schedule);
   // The network first: a wrong size option is reported before the images are read.
-  const start = saved ? { bytes: saved.model, modelOptions: (saved.state as RunState & { modelOptions?: ModelOptions }).modelOptions ?? {}, source: FILES.state } : initialModel(settings, req.sizes);
+  const start = saved ? { bytes: saved.model, modelOptions: saved.state.modelOptions ?? {}, source: FILES.state } : initialModel(settings, req.sizes);
   const spec: TrainingSetSpec = { hr: settings.hr, lr: settings.lr, scale: settings.scale, patch: settings.patch, degrade: settings.degrade, onNote: hooks.onNote };
   const set = await openTrainingSet(spec);
   hooks.onNote?.(`training set: ${set.files.length} image${set.files.length === 1 ? '' : 's'} (${(set.bytes / 2 ** 20).toFixed(1)} MB decoded)`);
@@ -195,7 +195,7 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
       const pth = await t.save('pth');
       await writeFileAtomic(join(req.dir, FILES.pth), pth);
       await writeFileAtomic(join(req.dir, FILES.safetensors), await t.save('safetensors'));
-      const state: RunState & { modelOptions: ModelOptions } = { step, sampler: sampler!.state(), settings: settings as unknown as Record<string, unknown>, best, seconds, modelOptions: start.modelOptions };
+      const state: RunState = { step, sampler: sampler!.state(), settings: settings as unknown as Record<string, unknown>, best, seconds, modelOptions: start.modelOptions };
       await writeFileAtomic(join(req.dir, FILES.log), new TextEncoder().encode(log.map((e) => JSON.stringify(e) + '\n').join('')));
       await writeFileAtomic(statePath, encodeRunState({ state, model: pth, optimizer: await t.saveState() }));
       await writePlot();
@@ -210,9 +210,8 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
     let smoothWeight = 0;
     let intervalSum = 0;
     let intervalCount = 0;
-    // it/s over the steps of the last two seconds of stepping (validation and checkpoints excluded).
-    let window = { seconds: 0, steps: 0 };
-    let its = 0;
+    // it/s over the last 50 steps' own times (validation and checkpoints excluded).
+    const recent: number[] = [];
     let interrupted = false;
     while (step < settings.iters) {
       if (hooks.signal?.aborted) {
@@ -234,10 +233,9 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
       smoothWeight = 0.98 * smoothWeight + 0.02;
       intervalSum += loss;
       intervalCount++;
-      window.seconds += (performance.now() - began) / 1000;
-      window.steps++;
-      its = window.steps / Math.max(1e-6, window.seconds);
-      if (window.seconds > 2) window = { seconds: 0, steps: 0 };
+      recent.push(performance.now() - began);
+      if (recent.length > 50) recent.shift();
+      const its = (recent.length * 1000) / Math.max(1e-3, recent.reduce((a, b) => a + b, 0));
       hooks.onProgress?.({ step, total: settings.iters, smoothLoss: smooth / smoothWeight, lr: rate, its, etaSeconds: (settings.iters - step) / Math.max(its, 1e-9) });
       if (step % req.logEvery === 0 || step === settings.iters) {
         record({ step, loss, loss_mean: intervalSum / intervalCount, lr: rate, its: +its.toFixed(3) });

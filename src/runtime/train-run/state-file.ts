@@ -1,4 +1,5 @@
 import { WgsrError } from '../../errors.js';
+import type { ModelOptions } from '../../models/architecture.js';
 
 /**
  * state.bin: everything a run needs to go on exactly, in one file written atomically after the
@@ -21,6 +22,8 @@ export interface RunState {
   best?: { step: number; psnr: number };
   /** Seconds spent training so far (for it/s over the whole run). */
   seconds: number;
+  /** Options the weights do not carry (EDSR's res_scale). */
+  modelOptions?: ModelOptions;
 }
 
 export interface RunCheckpoint {
