@@ -2,14 +2,17 @@ import type { Image } from '../../image/types.js';
 import { drawText, textWidth } from './font.js';
 
 /**
- * The run's plot, drawn here (no plotting library): the training loss (log scale, the raw
- * logged values faint and their running mean strong) above, validation PSNR-Y with the
+ * The run's plot, drawn here (no plotting library): the training loss (log scale, the logged
+ * steps' losses faint, the means over all steps strong) above, validation PSNR-Y with the
  * bicubic baseline (dashed) below, both against the step.
  */
 export interface PlotData {
-  loss: readonly { step: number; loss: number }[];
-  val: readonly { step: number; psnr: number }[];
+  /** Each log line's step loss, and the mean since the previous line when logged every few steps. */
+  loss: readonly { step: number; loss: number; loss_mean?: number }[];
+  val: readonly { step: number; psnr: number; degraded?: number }[];
   bicubic?: number;
+  /** Bicubic on the degraded LR (runs with --degrade realesrgan). */
+  bicubicDegraded?: number;
   totalSteps: number;
 }
 
@@ -23,6 +26,7 @@ const LOSS_RAW: Rgb = [170, 200, 235];
 const LOSS: Rgb = [30, 90, 180];
 const PSNR: Rgb = [200, 60, 30];
 const BICUBIC: Rgb = [110, 110, 110];
+const DEGRADED: Rgb = [120, 40, 150];
 
 class Canvas {
   readonly data = new Uint8Array(WIDTH * HEIGHT * 3).fill(255);
@@ -94,10 +98,12 @@ export function drawTrainingPlot(d: PlotData): Image {
     const lines = [...new Set([lo, hi].map((e) => 10 ** e))].map((v) => ({ at: y(v), text: label(+v.toPrecision(2)) }));
     const x = axes(cv, lossPanel, steps, yTicks.length >= 2 ? yTicks : lines, 'TRAINING LOSS (LOG SCALE)');
     for (let i = 1; i < finite.length; i++) cv.line(x(finite[i - 1]!.step), y(finite[i - 1]!.loss), x(finite[i]!.step), y(finite[i]!.loss), LOSS_RAW);
-    const window = Math.max(1, Math.round(finite.length / 25));
-    const mean = finite.map((_, i) => {
-      const part = finite.slice(Math.max(0, i - window + 1), i + 1);
-      return { step: finite[i]!.step, loss: part.reduce((a, b) => a + b.loss, 0) / part.length };
+    // The strong line: the logged means (over every step), smoothed further when there are many.
+    const means = finite.map((l) => ({ step: l.step, loss: l.loss_mean !== undefined && l.loss_mean > 0 ? l.loss_mean : l.loss }));
+    const window = Math.max(1, Math.round(means.length / 25));
+    const mean = means.map((_, i) => {
+      const part = means.slice(Math.max(0, i - window + 1), i + 1);
+      return { step: means[i]!.step, loss: part.reduce((a, b) => a + b.loss, 0) / part.length };
     });
     for (let i = 1; i < mean.length; i++) cv.line(x(mean[i - 1]!.step), y(mean[i - 1]!.loss), x(mean[i]!.step), y(mean[i]!.loss), LOSS);
   } else {
@@ -105,7 +111,7 @@ export function drawTrainingPlot(d: PlotData): Image {
   }
   // Validation PSNR-Y.
   const valPanel: Panel = { top: 320, bottom: HEIGHT - 40, left: 90, right: WIDTH - 30 };
-  const values = [...d.val.map((v) => v.psnr), ...(d.bicubic !== undefined ? [d.bicubic] : [])].filter(Number.isFinite);
+  const values = [...d.val.flatMap((v) => [v.psnr, v.degraded ?? NaN]), d.bicubic ?? NaN, d.bicubicDegraded ?? NaN].filter(Number.isFinite);
   const title = 'VALIDATION PSNR-Y (DB)';
   if (values.length) {
     let lo = Math.floor(Math.min(...values) * 2) / 2 - 0.5;
@@ -116,13 +122,22 @@ export function drawTrainingPlot(d: PlotData): Image {
       cv.line(valPanel.left, y(d.bicubic), valPanel.right, y(d.bicubic), BICUBIC, 6);
       cv.text(`BICUBIC ${d.bicubic.toFixed(2)}`, valPanel.right - textWidth(`BICUBIC ${d.bicubic.toFixed(2)}`, FONT), y(d.bicubic) - 14, BICUBIC);
     }
-    const pts = d.val.filter((v) => Number.isFinite(v.psnr));
-    for (let i = 1; i < pts.length; i++) {
-      for (const off of [-0.5, 0, 0.5]) cv.line(x(pts[i - 1]!.step), y(pts[i - 1]!.psnr) + off, x(pts[i]!.step), y(pts[i]!.psnr) + off, PSNR);
+    if (d.bicubicDegraded !== undefined) {
+      const text = `BICUBIC DEGRADED ${d.bicubicDegraded.toFixed(2)}`;
+      cv.line(valPanel.left, y(d.bicubicDegraded), valPanel.right, y(d.bicubicDegraded), DEGRADED, 6);
+      cv.text(text, valPanel.right - textWidth(text, FONT), y(d.bicubicDegraded) - 14, DEGRADED);
     }
-    for (const p of pts) for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) cv.set(x(p.step) + dx, y(p.psnr) + dy, PSNR);
-    const last = pts[pts.length - 1];
-    if (last) cv.text(`LAST ${last.psnr.toFixed(2)}`, valPanel.left + 8, valPanel.top + 4, PSNR);
+    const series = (points: { step: number; v: number }[], colour: Rgb, name: string, row: number) => {
+      const pts = points.filter((p) => Number.isFinite(p.v));
+      for (let i = 1; i < pts.length; i++) {
+        for (const off of [-0.5, 0, 0.5]) cv.line(x(pts[i - 1]!.step), y(pts[i - 1]!.v) + off, x(pts[i]!.step), y(pts[i]!.v) + off, colour);
+      }
+      for (const p of pts) for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) cv.set(x(p.step) + dx, y(p.v) + dy, colour);
+      const last = pts[pts.length - 1];
+      if (last) cv.text(`${name} ${last.v.toFixed(2)}`, valPanel.left + 8, valPanel.top + 4 + row * 14, colour);
+    };
+    series(d.val.map((v) => ({ step: v.step, v: v.psnr })), PSNR, 'LAST', 0);
+    if (d.val.some((v) => v.degraded !== undefined)) series(d.val.map((v) => ({ step: v.step, v: v.degraded ?? NaN })), DEGRADED, 'LAST ON DEGRADED LR', 1);
   } else {
     axes(cv, valPanel, steps, [], `${title}: NO --VAL SET`);
   }

@@ -187,7 +187,13 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
     const writePlot = async () => {
       const losses = log.filter((e): e is Extract<LogEntry, { loss: number }> => 'loss' in e);
       const vals = log.filter((e): e is Extract<LogEntry, { val: ValidationScore }> => 'val' in e);
-      const image = drawTrainingPlot({ loss: losses, val: vals.map((v) => ({ step: v.step, psnr: v.val.psnr })), bicubic: bicubic?.psnr, totalSteps: settings.iters });
+      const image = drawTrainingPlot({
+        loss: losses,
+        val: vals.map((v) => ({ step: v.step, psnr: v.val.psnr, degraded: v.val.degraded?.psnr })),
+        bicubic: bicubic?.psnr,
+        bicubicDegraded: bicubic?.degraded?.psnr,
+        totalSteps: settings.iters,
+      });
       await writeFileAtomic(join(req.dir, FILES.plot), encodePng(image));
     };
 
