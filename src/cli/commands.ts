@@ -4,9 +4,10 @@ import { benchCommand } from './bench.js';
 import { convertCommand } from './convert.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
+import { trainCommand } from './train.js';
 import { infoCommand } from './info.js';
 import { upscaleCommand } from './upscale.js';
 import { videoCommand } from './video.js';
 
 /** Every subcommand, in the order `wgsr --help` lists them. */
-export const COMMANDS: readonly Command[] = [upscaleCommand, videoCommand, infoCommand, convertCommand, evalCommand, exportCommand, benchCommand, adapterCommand];
+export const COMMANDS: readonly Command[] = [upscaleCommand, videoCommand, infoCommand, convertCommand, evalCommand, trainCommand, exportCommand, benchCommand, adapterCommand];

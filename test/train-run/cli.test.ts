@@ -1,0 +1,47 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run } from '../cli/run.js';
+import { imageFolder } from './images.js';
+
+const work = mkdtempSync(join(tmpdir(), 'wgsr-train-cli-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const HR = imageFolder(work, 'hr', [{ name: 'a.png', width: 48, height: 40, seed: 1 }, { name: 'b.png', width: 40, height: 48, seed: 2 }]);
+
+describe('wgsr train options', () => {
+  const refused = async (argv: string[], message: RegExp) => {
+    const r = await run('train', ...argv);
+    expect(r.code).toBe(2);
+    expect(r.stderr.join('\n')).toMatch(message);
+  };
+
+  it('refuses unknown or misplaced architecture options and bad values by name, before any work', async () => {
+    const base = ['--hr', HR, '-o', join(work, 'r'), '--scale', '2', '--patch', '8'];
+    await refused([...base, '--arch', 'srvgg', '--num-block', '4'], /--num-block does not apply to --arch srvgg \(it is for edsr, rrdbnet\)/);
+    await refused([...base, '--arch', 'srvgg', '--num-feat', '0'], /--num-feat must be a whole number ≥ 1, got "0"/);
+    await refused([...base, '--arch', 'srvgg', '--num-fet', '8'], /unknown option '--num-fet'; did you mean --num-feat\?/);
+    await refused([...base, '--arch', 'unet'], /--arch unet: unknown; choose one of srvgg, edsr, rrdbnet, srgan/);
+    await refused(base, /give the network: -m <model file> to fine-tune, or --arch/);
+    await refused([...base, '--arch', 'srvgg', '--schedule', 'cosine:x'], /--schedule cosine:x: η_min must be one number/);
+    await refused([...base, '--arch', 'srvgg', '--betas', '0.9'], /--betas 0.9: give two numbers in \[0, 1\)/);
+    await refused([...base, '--arch', 'srvgg', '--precision', 'f16'], /training runs in f32 only/);
+    await refused([...base, '--arch', 'srvgg', '-m', 'x.pth'], /either -m <model> \(fine-tune\) or --arch <name>/);
+    await refused(['--hr', join(work, 'missing'), '--arch', 'srvgg', '-o', join(work, 'r')], /--hr .*missing: no such folder/);
+    await refused(['--arch', 'srvgg', '--hr', HR], /give the run directory with -o/);
+  });
+
+  it('--resume refuses options that differ from the run, saying what differs', async () => {
+    const dir = join(work, 'short');
+    const ok = await run('train', '--hr', HR, '--arch', 'srvgg', '--num-feat', '4', '--num-conv', '1', '--scale', '2', '--patch', '8', '--batch', '2', '--iters', '2', '-o', dir, '--workers', '0', '--json');
+    expect(ok.code, ok.stderr.join('\n')).toBe(0);
+    const lines = ok.stdout.map((l) => JSON.parse(l));
+    expect(lines.filter((l) => 'loss' in l).map((l) => l.step)).toEqual([2]);
+    expect(readFileSync(join(dir, 'log.jsonl'), 'utf8')).toContain('"step":2');
+    await refused(['--resume', dir, '--iters', '4', '--patch', '12', '--loss', 'mse'], /differ from the run's[\s\S]*--patch: the run has 8, this command 12[\s\S]*--loss: the run has "l1", this command "mse"/);
+    await refused(['--resume', dir, '--num-feat', '8'], /goes on with the run's own network; leave --num-feat out/);
+    const more = await run('train', '--resume', dir, '--iters', '3', '--workers', '0');
+    expect(more.code, more.stderr.join('\n')).toBe(0);
+    expect(more.stdout.join('\n')).toMatch(/trained 3 steps/);
+  }, 60_000);
+});
