@@ -5,8 +5,9 @@ import { convertCommand } from './convert.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { infoCommand } from './info.js';
+import { modelsCommand } from './models.js';
 import { upscaleCommand } from './upscale.js';
 import { videoCommand } from './video.js';
 
 /** Every subcommand, in the order `wgsr --help` lists them. */
-export const COMMANDS: readonly Command[] = [upscaleCommand, videoCommand, infoCommand, convertCommand, evalCommand, exportCommand, benchCommand, adapterCommand];
+export const COMMANDS: readonly Command[] = [upscaleCommand, videoCommand, infoCommand, modelsCommand, convertCommand, evalCommand, exportCommand, benchCommand, adapterCommand];
