@@ -7,7 +7,7 @@
 // Part of npm run bench:compare (BENCH_REAL=0 leaves it out; BENCH_SYNTHETIC=0 runs only this).
 //   BENCH_REAL_SIZES=ref,96,200x150,512   which inputs: ref = the two reference crops (64² photo
 //       for x4plus, 128² for general-x4v3; with PSNR), N or WxH = centre crops of the shared
-//       photos (no reference). Default: ref.
+//       photo OST_009.png, 448×640 (no reference). Default: ref.
 //   BENCH_REAL_MODELS=x4plus,general       BENCH_REAL_TILES=image,auto
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -21,7 +21,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const REAL = path.join(ROOT, 'test/fixtures/real');
 const PHOTOS = process.env.WGSR_SHARED_IMAGES ?? '/work/shared/fixtures/images';
 const MODELS = {
-  x4plus: { ncnn: 'realesrgan-x4plus', name: 'RealESRGAN_x4plus', ref: 'x4plus_0014_64', photo: '0014.jpg' },
+  x4plus: { ncnn: 'realesrgan-x4plus', name: 'RealESRGAN_x4plus', ref: 'x4plus_0014_64', photo: 'OST_009.png' },
   general: { ncnn: 'realesrgan-x4fast', name: 'realesr-general-x4v3', ref: 'x4fast_ost_128', photo: 'OST_009.png' },
 };
 
@@ -69,7 +69,10 @@ async function inputsFor(model, sizes, work) {
       continue;
     }
     const image = await readImage(photo);
-    if (image.width < w || image.height < h) throw new Error(`${photo} is ${image.width}×${image.height}, smaller than ${w}×${h}`);
+    if (image.width < w || image.height < h) {
+      console.log(`  ${photo} is ${image.width}×${image.height}, smaller than ${w}×${h}: skipped (set WGSR_SHARED_IMAGES to a folder with a larger ${model.photo})`);
+      continue;
+    }
     const x0 = (image.width - w) >> 1;
     const y0 = (image.height - h) >> 1;
     const data = new Uint8Array(w * h * image.channels);

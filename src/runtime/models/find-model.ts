@@ -1,5 +1,5 @@
 import { WgsrError } from '../../errors.js';
-import { editDistance } from '../../cli/suggest.js';
+import { editDistance } from '../../edit-distance.js';
 import { normalModelName, type CatalogEntry } from './catalog.js';
 import { namesOf } from './user-catalog.js';
 
