@@ -122,3 +122,28 @@ describe('wgsr upscale -n NAME (a catalogue served from 127.0.0.1)', () => {
     expect(r.stderr.filter((l) => l.includes('tip:'))).toEqual([expect.stringContaining('-n realesrgan-x4plus')]);
   });
 });
+
+describe('wgsr models', () => {
+  it('lists the catalogue as a table, with the cache folder; --list-models is the same', async () => {
+    const r = await run('models');
+    expect(r.code).toBe(0);
+    expect(r.stdout[0]).toMatch(/^name\s+arch\s+scale\s+size\s+cached\s+for$/);
+    expect(r.stdout.find((l) => l.startsWith('RealESRGAN_x4plus '))).toMatch(/^RealESRGAN_x4plus\s+RRDBNet\s+×4\s+~66\.8 MB\s+no\s+general photos/);
+    expect(r.stdout.at(-1)).toContain(`cache: ${process.env.WGSR_CACHE_DIR}`);
+    expect((await run('--list-models')).stdout).toEqual(r.stdout);
+  });
+
+  it('a bad WGSR_MODELS_CATALOG is one clear line', async () => {
+    const saved = process.env.WGSR_MODELS_CATALOG;
+    const file = join(dir, 'broken-catalog.json');
+    writeFileSync(file, '[{"name": "x"}]');
+    process.env.WGSR_MODELS_CATALOG = file;
+    try {
+      const r = await run('models');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toEqual([`wgsr models: ${file}: entry 1 needs "url" as a non-empty string`]);
+    } finally {
+      process.env.WGSR_MODELS_CATALOG = saved;
+    }
+  });
+});
