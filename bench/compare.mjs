@@ -179,5 +179,11 @@ async function main() {
   process.exitCode = disagree.length ? 1 : 0;
 }
 
-if (process.env.BENCH_SYNTHETIC === '0') await runRealModels();
+if (process.env.BENCH_SYNTHETIC === '0') {
+  const real = await runRealModels();
+  const out = path.resolve(import.meta.dirname, 'results', `compare-real-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify({ real }, null, 2));
+  console.log(`wrote ${path.relative(process.cwd(), out)}`);
+}
 else await main();
