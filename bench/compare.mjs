@@ -11,12 +11,15 @@
 // Run: npm run build && npm run bench:compare
 //   BENCH_SIZES=32,64  input sizes        BENCH_BLOCKS=23  RRDB blocks (2 for a quick check)
 //   BENCH_REPS=3       warm forwards      BENCH_ENGINES=wgsr,tfjs,ort-webgpu (wgsr-f16 and ort-wasm also exist)
+// Then Real-ESRGAN's own weights against realesrgan-ncnn-vulkan, whole process (bench/real-models.mjs,
+// its own settings there); BENCH_REAL=0 leaves that out, BENCH_SYNTHETIC=0 runs only that.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { printTable } from './lib/table.mjs';
 import { distImport } from './lib/dist.mjs';
+import { runRealModels } from './real-models.mjs';
 
 const { rrdbnetFlopsPerPixel } = await distImport('models/synthetic.js');
 
@@ -170,9 +173,17 @@ async function main() {
 
   const out = path.resolve(import.meta.dirname, 'results', `compare-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ network: { arch: 'RRDBNet', numBlock, numFeat: 64, numGrowCh: 32, precision: 'f32' }, flopsPerPixel, adapters, agreementBudget: AGREEMENT, timeoutS: timeoutMs / 1000, notes, rows }, null, 2));
+  const real = process.env.BENCH_REAL === '0' ? [] : await runRealModels();
+  writeFileSync(out, JSON.stringify({ real, network: { arch: 'RRDBNet', numBlock, numFeat: 64, numGrowCh: 32, precision: 'f32' }, flopsPerPixel, adapters, agreementBudget: AGREEMENT, timeoutS: timeoutMs / 1000, notes, rows }, null, 2));
   console.log(`wrote ${path.relative(process.cwd(), out)}`);
   process.exitCode = disagree.length ? 1 : 0;
 }
 
-await main();
+if (process.env.BENCH_SYNTHETIC === '0') {
+  const real = await runRealModels();
+  const out = path.resolve(import.meta.dirname, 'results', `compare-real-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify({ real }, null, 2));
+  console.log(`wrote ${path.relative(process.cwd(), out)}`);
+}
+else await main();

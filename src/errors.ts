@@ -10,6 +10,8 @@ export type WgsrErrorCode =
   | 'UNSUPPORTED_MODEL'
   | 'BAD_IMAGE'
   | 'IO'
+  /** A model could not be downloaded (offline, an HTTP error, a stall, a short body). */
+  | 'NETWORK'
   | 'NO_GPU'
   | 'GPU_SELF_TEST'
   | 'GPU_OUT_OF_MEMORY'

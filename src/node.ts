@@ -28,3 +28,14 @@ export { openTrainingSet, createPrefetchingSampler, type TrainingSet, type Train
 export { jpegRoundTrip } from './io/jpeg-roundtrip.js';
 export { createTrainer } from './runtime/node-trainer.js';
 export { upscaleVideo, type VideoOptions, type VideoProgress, type VideoResult } from './runtime/node-video.js';
+export {
+  loadModelByName,
+  modelCatalog,
+  modelCacheDir,
+  cachedModelPath,
+  findModel,
+  BUILTIN_CATALOG,
+  type CatalogEntry,
+  type LoadByNameOptions,
+  type ModelByName,
+} from './runtime/models/index.js';

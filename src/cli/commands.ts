@@ -6,8 +6,9 @@ import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { trainCommand } from './train.js';
 import { infoCommand } from './info.js';
+import { modelsCommand } from './models.js';
 import { upscaleCommand } from './upscale.js';
 import { videoCommand } from './video.js';
 
 /** Every subcommand, in the order `wgsr --help` lists them. */
-export const COMMANDS: readonly Command[] = [upscaleCommand, videoCommand, infoCommand, convertCommand, evalCommand, trainCommand, exportCommand, benchCommand, adapterCommand];
+export const COMMANDS: readonly Command[] = [upscaleCommand, videoCommand, infoCommand, modelsCommand, convertCommand, evalCommand, trainCommand, exportCommand, benchCommand, adapterCommand];

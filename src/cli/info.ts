@@ -4,7 +4,7 @@ import { architectureOf } from '../models/registry.js';
 import type { WeightsFormat } from '../weights/types.js';
 import { parseCommandArgs, type Command } from './command.js';
 import { defaultModelPath } from './default-model.js';
-import { readModelFile } from '../io/model-file.js';
+import { readModelPath } from '../runtime/model-path.js';
 
 const FORMAT_NAMES: Record<WeightsFormat, string> = {
   'pth-zip': 'PyTorch zip (torch.save, torch ≥ 1.6)',
@@ -17,7 +17,7 @@ export const infoCommand: Command = {
   name: 'info',
   summary: 'show a model file\'s architecture, scale, sizes, parameter count, stored dtype and format',
   usage: [
-    'Usage: wgsr info [model.pth|.pt|.safetensors] [--json]',
+    'Usage: wgsr info [model.pth|.pt|.safetensors|.param] [--json]',
     '',
     'Reads the weights (nothing in the file is executed), detects the architecture and prints it.',
     'Without a file: the bundled default model, which wgsr upscale uses when it gets no -m.',
@@ -29,7 +29,7 @@ export const infoCommand: Command = {
     if (positionals.length > 1) throw new WgsrError('BAD_ARGUMENT', `wgsr info takes one model file, got ${positionals.length} (see wgsr info --help)`);
     const bundled = positionals.length === 0;
     const file = bundled ? defaultModelPath() : positionals[0]!;
-    const { weights: loaded, info, dtype } = loadModel(readModelFile(file), { source: file });
+    const { weights: loaded, info, dtype } = loadModel(readModelPath(file), { source: file });
     if (values.json) {
       io.stdout(JSON.stringify({ ...info, dtype, format: loaded.format, wrapperKey: loaded.wrapperKey ?? null, tensors: loaded.stateDict.size, bundled }));
       return 0;

@@ -38,7 +38,8 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
     io.stdout(VERSION);
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  // Real-ESRGAN-style habit: `wgsr --list-models` is `wgsr models`.
+  const command = COMMANDS.find((c) => c.name === (name === '--list-models' ? 'models' : name));
   if (!command) {
     io.stderr(`wgsr: unknown command "${name}". Commands: ${COMMANDS.map((c) => c.name).join(', ')}.`);
     return EXIT.usage;
@@ -51,12 +52,12 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
     return await command.run(rest, io);
   } catch (e) {
     if (isWgsrError(e)) {
-      io.stderr(`wgsr ${name}: ${e.message}`);
+      io.stderr(`wgsr ${command.name}: ${e.message}`);
       if (verbose && e.stack) io.stderr(e.stack);
       return e.code === 'BAD_ARGUMENT' ? EXIT.usage : EXIT.failure;
     }
     const message = e instanceof Error ? e.message : String(e);
-    io.stderr(`wgsr ${name}: unexpected error: ${message}${verbose ? '' : ' (run with --verbose for details)'}`);
+    io.stderr(`wgsr ${command.name}: unexpected error: ${message}${verbose ? '' : ' (run with --verbose for details)'}`);
     if (verbose && e instanceof Error && e.stack) io.stderr(e.stack);
     return EXIT.unexpected;
   }

@@ -2,12 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import { WgsrError, isWgsrError } from '../errors.js';
 import { readImageWithMetadata, type ImageLimits } from '../io/index.js';
-import { readModelFile } from '../io/model-file.js';
 import { probeAlpha } from '../io/probe.js';
 import { createServerDevice } from '../runtime/node.js';
 import { createUpscaler, type UpscaleCallOptions, type Upscaler } from '../upscaler.js';
 import { numberArg, parseCommandArgs, stringArg, type Command, type OptionSpec } from './command.js';
-import { defaultModelPath } from './default-model.js';
+import { BUNDLED_HINT, checkModelChoice, resolveModel } from './model-source.js';
 import { EXIT } from './exit-codes.js';
 import { planBatch, type Plan } from './plan.js';
 import { Progress } from './progress.js';
@@ -19,7 +18,12 @@ const USAGE = `Usage: wgsr upscale <input file|folder> [output] [options]
   -i, --input PATH        the input file or folder (or the first argument)
   -o, --output PATH       the output file, or a folder (default: next to the input); a folder
                           and its parents are made; a path ending in / is always a folder
-  -m, --model FILE        .pth or .safetensors weights (default: the bundled model)
+  -m, --model FILE        .pth, .safetensors or ncnn .param (its .bin beside it) (default: the
+                          bundled model)
+  -n, --model-name NAME   a released model by name, downloaded once and cached (wgsr models
+                          lists them): realesrgan-x4plus, realesr-general-x4v3, …
+  --model-dir DIR         where models by name are kept (default: $WGSR_CACHE_DIR, else
+                          $XDG_CACHE_HOME/wgsr, else ~/.cache/wgsr)
   -s, --outscale X        final scale (default: the model's); other values are resampled (Lanczos3)
   -t, --tile N            tile size in input pixels (default: automatic, from --max-memory)
   --tile-pad N            overlap around each tile (default 10)
@@ -32,8 +36,9 @@ const USAGE = `Usage: wgsr upscale <input file|folder> [output] [options]
   --alpha network|resize  how an alpha channel is upscaled (default network)
   --max-memory MB         GPU memory budget for activations (default 1024)
   --res-scale X           EDSR residual scaling (not stored in its weights)
-  --denoise-strength S    with --dni-model: run S·model + (1 − S)·dni-model (Real-ESRGAN's
-  --dni-model FILE        denoise strength: realesr-general-x4v3 with realesr-general-wdn-x4v3)
+  --denoise-strength S    run S·model + (1 − S)·its denoising variant (Real-ESRGAN's denoise
+                          strength): with -n realesr-general-x4v3 the wdn variant is fetched too
+  --dni-model FILE        the second model of that blend, as a file (with -m)
   -f, --ext png|jpg|webp  output format (default: the input's; auto = the input's)
   --suffix S              output names are NAME_S.EXT (default: "out" when the output folder
                           is the input's folder, else none)
@@ -62,6 +67,8 @@ const OPTIONS: OptionSpec[] = [
   { name: 'input', kind: 'string', short: 'i' },
   { name: 'output', kind: 'string', short: 'o' },
   { name: 'model', kind: 'string', short: 'm', aliases: ['--model-path'] },
+  { name: 'model-name', kind: 'string', short: 'n' },
+  { name: 'model-dir', kind: 'string' },
   { name: 'tile', kind: 'string', short: 't' },
   { name: 'tile-pad', kind: 'string' },
   { name: 'tile-blend', kind: 'flag' },
@@ -121,10 +128,8 @@ export const upscaleCommand: Command = {
       throw new WgsrError('BAD_ARGUMENT', `--alpha must be network or resize (--alpha_upsampler: realesrgan or bicubic), got "${alpha}"`);
     }
     const strength = numberArg(v['denoise-strength'], '--denoise-strength', (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
-    const dniModel = stringArg(v, 'dni-model');
-    if ((strength === undefined) !== (dniModel === undefined)) {
-      throw new WgsrError('BAD_ARGUMENT', '--denoise-strength and --dni-model go together (the second model is the "wdn" variant)');
-    }
+    const modelChoice = { file: stringArg(v, 'model'), name: stringArg(v, 'model-name'), modelDir: stringArg(v, 'model-dir'), denoiseStrength: strength, dniFile: stringArg(v, 'dni-model'), quiet: v.quiet === true };
+    checkModelChoice(modelChoice);
     const extArg = stringArg(v, 'ext');
     const ext = extArg === 'auto' ? undefined : extArg;
     const limits: ImageLimits = {
@@ -142,9 +147,7 @@ export const upscaleCommand: Command = {
     // alpha into JPEG, the model file. Nothing is created until all of it passed.
     const plan = planBatch({ input: inputs[0]!, output, ext, suffix: stringArg(v, 'suffix'), recursive: v.recursive === true });
     await refuseAlphaInJpeg(plan);
-    const modelPath = stringArg(v, 'model') ?? defaultModelPath();
-    const modelBytes = readModelFile(modelPath);
-    const dniBytes = dniModel === undefined ? undefined : readModelFile(dniModel);
+    const model = await resolveModel(modelChoice, io);
     if (plan.skipped.length) say(`wgsr upscale: skipped ${plan.skipped.length} file${plan.skipped.length > 1 ? 's' : ''}: ${listed(plan.skipped.map((s) => `${basename(s.path)} (${s.why})`))}`);
     if (plan.subfolders) say(`wgsr upscale: ${plan.subfolders} subfolder${plan.subfolders > 1 ? 's' : ''} not searched (add --recursive)`);
     for (const folder of plan.folders) mkdirSync(folder, { recursive: true });
@@ -163,7 +166,7 @@ export const upscaleCommand: Command = {
     try {
       if (plan.jobs.length) {
         // The upscaler owns its device, so a lost device is replaced and the batch goes on.
-        up = await createUpscaler(modelBytes, {
+        up = await createUpscaler(model.bytes, {
           deviceFactory: createServerDevice,
           precision,
           tile,
@@ -173,13 +176,13 @@ export const upscaleCommand: Command = {
           tta: v.tta === true,
           maxMemory: maxMemoryMB === undefined ? undefined : maxMemoryMB * 1024 * 1024,
           modelOptions: { resScale },
-          source: basename(modelPath),
-          dni: dniBytes === undefined ? undefined : { bytes: dniBytes, strength: strength!, source: basename(dniModel!) },
+          source: model.label,
+          dni: model.dni,
           signal: controller.signal,
           onWarning: (message) => io.stderr(`wgsr: warning: ${message}`),
         });
         if (up.adapter) say(`wgsr: adapter ${up.adapter.summary}`);
-        say(`wgsr: model ${basename(modelPath)}: ${up.info.arch} ×${up.info.scale}, ${up.precision} activations`);
+        say(`wgsr: model ${model.label}${model.dni ? ` (denoise strength ${model.dni.strength}, with ${model.dni.source})` : ''}: ${up.info.arch} ×${up.info.scale}, ${up.precision} activations`);
       }
       for (const job of plan.jobs) {
         const started = performance.now();
@@ -193,7 +196,7 @@ export const upscaleCommand: Command = {
           const result = await upscaleToFile(up!, image, job, call, { quality, icc: metadata.icc });
           written++;
           const ms = Math.round(performance.now() - started);
-          if (json) io.stdout(JSON.stringify({ input: job.input, output: job.output, width: result.width, height: result.height, model: basename(modelPath), ms }));
+          if (json) io.stdout(JSON.stringify({ input: job.input, output: job.output, width: result.width, height: result.height, model: model.label, ms }));
           else if (!quiet) io.stdout(`${job.input} -> ${job.output} (${result.width}×${result.height})`);
         } catch (e) {
           if (isWgsrError(e) && e.code === 'ABORTED') {
@@ -211,6 +214,7 @@ export const upscaleCommand: Command = {
       signals.dispose();
       up?.destroy();
     }
+    if (model.bundled && written > 0 && !quiet && !json) io.stderr(BUNDLED_HINT);
     if (failures) {
       io.stderr(`wgsr upscale: ${failures} of ${total} images failed`);
       return written > 0 ? EXIT.partial : EXIT.failure;

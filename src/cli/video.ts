@@ -5,16 +5,17 @@ import { createServerDevice } from '../runtime/node.js';
 import { upscaleVideo, type VideoProgress } from '../runtime/node-video.js';
 import { createUpscaler, type Upscaler } from '../upscaler.js';
 import type { ModelBytes } from '../weights/types.js';
-import { readModelPath } from '../runtime/model-path.js';
 import { checkVideoFile } from '../io/video/probe.js';
 import { numberArg, parseCommandArgs, stringArg, type Command, type CommandIO, type OptionSpec } from './command.js';
-import { defaultModelPath } from './default-model.js';
+import { resolveModel } from './model-source.js';
 import { EXIT } from './exit-codes.js';
 import { onSignals } from './signals.js';
 
 const USAGE = `Usage: wgsr video <input video> -o <output video> [options]
 
   -m, --model FILE        .pth, .safetensors or ncnn .param (its .bin beside it) (default: the bundled model)
+  -n, --model-name NAME   a released model by name, downloaded once and cached (wgsr models)
+  --model-dir DIR         where models by name are kept (default: the cache, see wgsr models)
   --outscale X            final scale (default: the model's); other values are resampled (Lanczos3)
   --codec NAME            ffmpeg encoder (default libx264)
   --crf N                 quality for libx264/libx265/libvpx-vp9 (default 18)
@@ -43,6 +44,8 @@ partial file is written under the output name.`;
 const OPTIONS: OptionSpec[] = [
   { name: 'output', kind: 'string', short: 'o' },
   { name: 'model', kind: 'string', short: 'm', aliases: ['--model-path'] },
+  { name: 'model-name', kind: 'string', short: 'n' },
+  { name: 'model-dir', kind: 'string' },
   { name: 'outscale', kind: 'string', short: 's' },
   { name: 'codec', kind: 'string' },
   { name: 'crf', kind: 'string' },
@@ -101,8 +104,8 @@ export const videoCommand: Command = {
     };
     // The input is checked before the model is read and the GPU started (seconds): a bad path fails at once.
     await checkVideoFile(positionals[0]!);
-    const modelPath = s('model') ?? defaultModelPath();
-    const model = readModel(modelPath);
+    const resolved = await resolveModel({ file: s('model'), name: s('model-name'), modelDir: s('model-dir') }, io);
+    const model = { bytes: resolved.bytes, id: modelId(resolved.bytes) };
     const controller = new AbortController();
     const signals = onSignals(() => controller.abort());
     let up: Upscaler | undefined;
@@ -111,11 +114,11 @@ export const videoCommand: Command = {
         deviceFactory: createServerDevice,
         precision,
         maxMemory: maxMemoryMB === undefined ? undefined : maxMemoryMB * 1024 * 1024,
-        source: basename(modelPath),
+        source: resolved.label,
         onWarning: (message) => io.stderr(`wgsr: warning: ${message}`),
       });
       if (up.adapter) io.stderr(`wgsr: adapter ${up.adapter.summary}`);
-      io.stderr(`wgsr: model ${basename(modelPath)}: ${up.info.arch} ×${up.info.scale}, ${up.precision} activations${options.tta ? ', TTA ×8' : ''}`);
+      io.stderr(`wgsr: model ${resolved.label}: ${up.info.arch} ×${up.info.scale}, ${up.precision} activations${options.tta ? ', TTA ×8' : ''}`);
       const show = progressLine(io, basename(positionals[0]!));
       const result = await upscaleVideo(up, positionals[0]!, output, {
         ...options,
@@ -141,14 +144,13 @@ export const videoCommand: Command = {
   },
 };
 
-/** The model's bytes (a file, or an ncnn pair) and a hash of them that tells --resume whether the model changed. */
-function readModel(path: string): { bytes: ModelBytes; id: string } {
-  const bytes = readModelPath(path);
+/** A hash of the model's bytes (a file, or an ncnn pair) that tells --resume whether the model changed. */
+function modelId(bytes: ModelBytes): string {
   const hash = createHash('sha256');
   for (const part of ArrayBuffer.isView(bytes) || bytes instanceof ArrayBuffer ? [bytes] : [bytes.param, bytes.bin]) {
     hash.update(part instanceof ArrayBuffer ? new Uint8Array(part) : new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
   }
-  return { bytes, id: hash.digest('hex') };
+  return hash.digest('hex');
 }
 
 /** Frames done / total, fps and ETA on stderr: redrawn on a terminal, a line every few seconds otherwise. */

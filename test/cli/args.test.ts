@@ -58,7 +58,7 @@ describe('wgsr upscale takes the flags people already type', () => {
     const r = await run('upscale', ...habits, '-o', 'o.png');
     expect(r.stderr).toEqual(['wgsr upscale: in.png: no such file or folder']);
     const dn = await run('upscale', 'in.png', '-dn', '0.5', '--denoise_strength', '0.5', '--alpha_upsampler', 'bicubic', '--half');
-    expect(dn.stderr[0]).toMatch(/--denoise-strength and --dni-model go together/);
+    expect(dn.stderr[0]).toMatch(/--denoise-strength blends two models: give -n realesr-general-x4v3/);
   });
 
   it('usage errors exit 2 and say so once', async () => {

@@ -115,7 +115,7 @@ describe('wgsr convert', () => {
     const input = path.join(work, 'copy.pth');
     copyFileSync(fixture('edsr_x2_tiny'), input);
     await expectOneLineError(['convert', input], 'needs -o');
-    await expectOneLineError(['convert', input, '-o', path.join(work, 'x.pth')], 'must be a .safetensors file');
+    await expectOneLineError(['convert', input, '-o', path.join(work, 'x.onnx')], 'must be a .pth (or .pt) or .safetensors file');
     await expectOneLineError(['convert', input, '-o', path.join(work, 'missing-dir', 'x.safetensors')], 'cannot write');
     await expectOneLineError(['convert', input, '-o', path.join(work, 'y.safetensors'), '--fp16'], "unknown option '--fp16'");
     expect(readdirSync(work).filter((f) => f.endsWith('.tmp'))).toEqual([]);
