@@ -20,8 +20,10 @@ import { defineKernel, type KernelVariant } from './program.js';
  * arbitrary element offsets, so they are staged one scalar per invocation and load.
  *
  * With `math: 'f16'` (shader-f16) the tiles are staged as f16 and the FMAs run in f16 on
- * partial sums that are added into the f32 accumulators after every channel block: f16
- * arithmetic on the CB·k² products of a block, f32 across blocks.
+ * partial sums that are added into the f32 accumulators after every input channel (every
+ * kernel row above 3×3): f16 arithmetic on at most 9 products (k ≤ 3) or k, f32 across them.
+ * Flushing once per staged block of 8 channels (72 products) missed the f16 budget on the
+ * fixtures (RRDBNet ×2: 1.4× over; SRGAN's 9×9 convs: 4.5× over).
  *
  * Not done: double-buffered channel blocks (one barrier pair per block instead; staging is
  * CB·k² weights and a halo tile against CB·k²·64 FMAs per invocation).
@@ -149,8 +151,15 @@ function generateGemm(s: GemmVariantSpec, key: string): KernelVariant {
   emit(6, half ? `ws[i] = vec4h(clamp(w, vec4f(-65504.0), vec4f(65504.0)));` : `ws[i] = w;`);
   emit(4, `}`);
   emit(4, `workgroupBarrier();`);
-  if (half) for (const gi of range(G)) for (const p of range(P)) emit(4, `var ${part(gi, p)} = vec4h(0.0);`);
   emit(4, `for (var ci = 0u; ci < ${cb}u; ci++) {`);
+  // f16 math: partial sums start at zero for every input channel (every kernel row above
+  // 3×3), so no f16 sum runs over more than 3·k products, and are added into f32 after it.
+  const partials = (at: number) => {
+    if (half) for (const gi of range(G)) for (const p of range(P)) emit(at, `var ${part(gi, p)} = vec4h(0.0);`);
+  };
+  const flush = (at: number) => {
+    if (half) for (const gi of range(G)) for (const p of range(P)) emit(at, `${acc(gi, p)} += vec4f(${part(gi, p)});`);
+  };
   const taps = (at: number, ky: string) => {
     emit(at, `let xb = (ci * ${th}u + ly + ${ky}) * ${tw}u + lx * ${P}u;`);
     for (const j of range(P + k - 1)) emit(at, `let x${j} = xt[xb + ${j}u];`);
@@ -163,18 +172,21 @@ function generateGemm(s: GemmVariantSpec, key: string): KernelVariant {
     }
   };
   if (unrollRows) {
+    partials(6);
     for (const ky of range(k)) {
       emit(6, `{`);
       taps(8, `${ky}u`);
       emit(6, `}`);
     }
+    flush(6);
   } else {
     emit(6, `for (var ky = 0u; ky < ${k}u; ky++) {`);
+    partials(8);
     taps(8, 'ky');
+    flush(8);
     emit(6, `}`);
   }
   emit(4, `}`);
-  if (half) for (const gi of range(G)) for (const p of range(P)) emit(4, `${acc(gi, p)} += vec4f(${part(gi, p)});`);
   emit(2, `}`);
 
   // Epilogue: activation, residuals, stores (a loop, as in the register tile).

@@ -1,0 +1,78 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createUpscaler } from '../../src/upscaler.js';
+import { expectWithinRange } from '../helpers/compare.js';
+import { offeredConvKernels } from '../helpers/conv-kernels.js';
+import { testDevice } from '../helpers/gpu.js';
+import { readNpy } from '../helpers/npy.js';
+
+/**
+ * Whole networks through every conv kernel variant the test adapter offers, against PyTorch:
+ * a representative subset (RRDBNet with its unshuffle read and nested residuals, EDSR with its
+ * scaled residuals and pixel shuffle, SRGAN with 9×9 kernels, PReLU and tanh). The full conv
+ * fixture set runs per variant in test/kernels/conv2d.test.ts.
+ *
+ * Budgets as in fixtures.test.ts (f32: 1e-4 of the output's range) and f16.test.ts (f16
+ * activations: 2e-3 of the range, within one 8-bit level, which also bounds f16 math).
+ */
+const FIXTURES = resolve(__dirname, '../fixtures/models');
+const SUBSET = ['realesrgan_x2_tiny', 'edsr_x2_tiny', 'srgan_x4_tiny'];
+const BUDGET = { f32: 1e-4, f16: 2e-3 } as const;
+
+for (const precision of ['f32', 'f16'] as const) {
+  const kernels = await offeredConvKernels(precision);
+  for (const kernel of kernels) {
+    describe(`${kernel} with ${precision} activations against PyTorch`, () => {
+      for (const name of SUBSET) {
+        const dir = resolve(FIXTURES, name);
+        it.skipIf(!existsSync(dir))(`${name}: forward within ${BUDGET[precision]} of the output's range`, async () => {
+          const { device } = await testDevice();
+          const input = readNpy(resolve(dir, 'input.npy'));
+          const want = readNpy(resolve(dir, 'output.npy'));
+          const warnings: string[] = [];
+          const up = await createUpscaler(readFileSync(resolve(dir, 'model.pth')), { device, precision, kernels: kernel, onWarning: (m) => warnings.push(m) });
+          try {
+            expect(up.kernels).toBe(kernel);
+            const got = await up.forward({ shape: input.shape as [number, number, number, number], data: input.data });
+            expectWithinRange(got.data, want.data, BUDGET[precision], `${name} ${kernel} ${precision}`);
+            expect(warnings).toEqual([]);
+          } finally {
+            up.destroy();
+          }
+        });
+      }
+    });
+  }
+}
+
+describe('choosing conv kernels', () => {
+  const model = () => readFileSync(resolve(FIXTURES, 'srvgg_x4_tiny/model.pth'));
+
+  it('rejects an unknown name, listing the accepted ones', async () => {
+    const { device } = await testDevice();
+    await expect(createUpscaler(model(), { device, kernels: 'fastest' as never })).rejects.toThrow(
+      /kernels must be one of "auto", "heuristic", "register-tile", "gemm", "gemm-f16"; got "fastest"/,
+    );
+  });
+
+  it('rejects a variant the precision cannot run, listing what runs here', async () => {
+    const { device } = await testDevice();
+    await expect(createUpscaler(model(), { device, kernels: 'gemm-f16' })).rejects.toMatchObject({
+      code: 'BAD_ARGUMENT',
+      message: expect.stringMatching(/"gemm-f16" cannot run here: it runs with f16 activations only, not f32; accepted here: "auto", "heuristic", "register-tile", "gemm"/),
+    });
+  });
+
+  it('keeps the register tile on this CPU adapter by default, and auto says it uses the heuristic', async () => {
+    const { device } = await testDevice();
+    const up = await createUpscaler(model(), { device });
+    expect(up.kernels).toBe('heuristic: register-tile');
+    up.destroy();
+    const warnings: string[] = [];
+    const auto = await createUpscaler(model(), { device, kernels: 'auto', onWarning: (m) => warnings.push(m) });
+    expect(auto.kernels).toBe('heuristic (CPU adapter): register-tile');
+    expect(warnings).toEqual([expect.stringMatching(/"auto" on a CPU adapter uses the heuristic \(register-tile\)/)]);
+    auto.destroy();
+  });
+});
