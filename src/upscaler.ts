@@ -140,9 +140,7 @@ export async function createUpscaler(bytes: ModelBytes, options: UpscalerOptions
     info: { ...info, format: weights.format, dtype, wrapperKey: weights.wrapperKey },
     adapter,
     precision: main.element,
-    get kernels() {
-      return engine.current.kernels.how;
-    },
+    kernels: engine.current.kernels.how,
     forward: (input, call = {}) => engine.withDevice((executors) => forward(executors, input, call)),
     upscale: ((input: Image | BrowserImageSource, call: UpscaleCallOptions = {}): Promise<Image | BrowserImageResult> =>
       upscaleAnyImage(

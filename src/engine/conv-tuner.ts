@@ -175,8 +175,10 @@ export async function timeConvKernels(
 }
 
 /** One dispatch's time: from timestamp queries where the device has them, else submit → done. */
-class PassTimer {
+export class PassTimer {
   private readonly query?: { set: GPUQuerySet; resolve: GPUBuffer; read: GPUBuffer };
+  /** 'timestamp-query' (GPU time of the pass) or 'wall-clock' (submit to done). */
+  readonly method: string;
 
   constructor(private readonly device: GPUDevice) {
     if (device.features.has('timestamp-query')) {
@@ -186,13 +188,18 @@ class PassTimer {
         read: device.createBuffer({ size: 16, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST }),
       };
     }
+    this.method = this.query ? 'timestamp-query' : 'wall-clock';
   }
 
-  async time(call: Parameters<typeof encodeCall>[1]): Promise<number> {
+  time(call: Parameters<typeof encodeCall>[1]): Promise<number> {
+    return this.timeEncoded((pass) => encodeCall(pass, call));
+  }
+
+  async timeEncoded(encode: (pass: GPUComputePassEncoder) => void): Promise<number> {
     const { device, query } = this;
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass(query ? { timestampWrites: { querySet: query.set, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
-    encodeCall(pass, call);
+    encode(pass);
     pass.end();
     if (query) {
       encoder.resolveQuerySet(query.set, 0, 2, query.resolve, 0);
