@@ -23,6 +23,7 @@ import { checkNoWebGpuAdvice } from './advice-checks.mjs';
 import { STEP_TIMEOUT_MS } from './downloads.mjs';
 import { checkAgainstPyTorch, checkCancel, chooseModelFile } from './model-file-checks.mjs';
 import { checkTraining } from './train-checks.mjs';
+import { checkKernels } from './kernel-checks.mjs';
 import {
   checkDefaultModel,
   checkDownloads,
@@ -174,6 +175,7 @@ async function main() {
       console.log(`chromium ${backend}: adapter ${opened.adapter} (${opened.details})`);
       await scenario(page, url, (step) => resolve(RESULTS, `browser-${backend}-${step}.png`), profiles[profiles.length - 1]);
       console.log(`ok   train: ${await checkTraining(context, url)}`);
+      console.log(`ok   kernels: ${await checkKernels(context, url)}`);
     } catch (e) {
       if (consoleLines.length) console.log(`page console:\n  ${consoleLines.join('\n  ')}`);
       throw e;
