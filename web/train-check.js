@@ -30,7 +30,8 @@ window.trainCheck = async (job) => {
  * @param {{ model: number[], shape: number[], input: number[] }} job
  */
 window.kernelCheck = async (job) => {
-  const adapter = await navigator.gpu.requestAdapter();
+  // As the library asks: a core adapter, else a compatibility one (OpenGL ES backends).
+  const adapter = (await navigator.gpu.requestAdapter()) ?? (await navigator.gpu.requestAdapter({ featureLevel: 'compatibility' }));
   const features = adapter.features;
   const results = [];
   for (const precision of features.has('shader-f16') ? ['f32', 'f16'] : ['f32']) {
