@@ -6,6 +6,7 @@ import { expectWithinRange } from '../helpers/compare.js';
 import { offeredConvKernels } from '../helpers/conv-kernels.js';
 import { testDevice } from '../helpers/gpu.js';
 import { readNpy } from '../helpers/npy.js';
+import { overflowingSrvgg } from '../helpers/overflowing-model.js';
 
 /**
  * Whole networks through every conv kernel variant the test adapter offers, against PyTorch:
@@ -45,6 +46,28 @@ for (const precision of ['f32', 'f16'] as const) {
     });
   }
 }
+
+const f16Kernels = await offeredConvKernels('f16');
+describe('f16 overflow with every f16 variant', () => {
+  // The f32 redo of an overflowing f16-math run uses the f32-math sibling (gemm-f16 → gemm).
+  for (const kernel of f16Kernels) {
+    it(`${kernel}: activations beyond f16's range are redone in f32 and match PyTorch`, async () => {
+      const { device } = await testDevice();
+      const dir = resolve(FIXTURES, 'srvgg_x4_tiny');
+      const input = readNpy(resolve(dir, 'input.npy'));
+      const want = readNpy(resolve(dir, 'output.npy'));
+      const warnings: string[] = [];
+      const up = await createUpscaler(overflowingSrvgg(), { device, precision: 'f16', kernels: kernel, source: 'big.safetensors', onWarning: (m) => warnings.push(m) });
+      try {
+        const got = await up.forward({ shape: input.shape as [number, number, number, number], data: input.data });
+        expectWithinRange(got.data, want.data, 1e-4, `overflowing SRVGG with ${kernel}`);
+        expect(warnings).toEqual([expect.stringMatching(/^big\.safetensors: an activation exceeded f16's range .*finishing in f32$/)]);
+      } finally {
+        up.destroy();
+      }
+    });
+  }
+});
 
 describe('choosing conv kernels', () => {
   const model = () => readFileSync(resolve(FIXTURES, 'srvgg_x4_tiny/model.pth'));
