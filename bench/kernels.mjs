@@ -1,7 +1,9 @@
 // Kernel benchmark: every conv shape of Real-ESRGAN x4plus (RRDBNet, nf 64, gc 32) at 64×64 and
 // 128×128 inputs, with the epilogue and fused read the network uses, against the adapter's
 // vec4-FMA peak measured in the same run, with activations stored as f32 and/or f16.
-//   npm run bench:kernels [-- --sizes 64,128 --only 192 --rounds 3 --precision f32,f16]
+//   npm run bench:kernels [-- --sizes 64,128 --only 192 --rounds 3 --precision f32,f16 --kernels register-tile,gemm]
+// --kernels: the conv kernel variants to time (default register-tile; `all`: every variant the
+// adapter offers at each precision).
 // Prints a table and writes bench/results/kernels-<time>.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +18,7 @@ const { conv2d, conv2dFlops, packConv2dWeights } = await distImport('kernels/con
 const { createTensorBuffer } = await distImport('gpu/buffers.js');
 const { PipelineCache, prepareCall, encodeCall, releaseCall } = await distImport('kernels/program.js');
 const { float32ToFloat16Bits } = await distImport('half.js');
+const { offeredConvVariants } = await distImport('kernels/conv2d-variants.js');
 
 const { values: args } = parseArgs({
   options: {
@@ -23,6 +26,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     rounds: { type: 'string', default: '3' },
     precision: { type: 'string', default: 'f32' },
+    kernels: { type: 'string', default: 'register-tile' },
   },
 });
 
@@ -74,7 +78,8 @@ function tensor(precision, channels, height, seed) {
 
 const benches = [];
 for (const size of args.sizes.split(',').map(Number)) {
-  for (const [spec, precision] of CONVS.flatMap((c) => precisions.map((p) => [c, p]))) {
+  const kernelsAt = (p) => offeredConvVariants(device, p).map((v) => v.name).filter((n) => args.kernels === 'all' || args.kernels.split(',').includes(n));
+  for (const [spec, precision, kernel] of CONVS.flatMap((c) => precisions.flatMap((p) => kernelsAt(p).map((k) => [c, p, k])))) {
     if (args.only && !spec.name.includes(args.only)) continue;
     const inH = size * spec.at;
     const outH = spec.upsample ? inH * spec.upsample : inH;
@@ -97,10 +102,10 @@ for (const size of args.sizes.split(',').map(Number)) {
       residual,
       label: spec.name,
     };
-    const call = conv2d(desc, device.limits);
+    const call = conv2d(desc, device.limits, kernel);
     const prepared = await prepareCall(cache, call);
     const buffers = [input.buffer, output.buffer, weights.buffer, residual?.r1.buffer];
-    benches.push({ size, spec, precision, outH, call, prepared, flops: conv2dFlops(desc), buffers, times: [] });
+    benches.push({ size, spec, precision, kernel, outH, call, prepared, flops: conv2dFlops(desc), buffers, times: [] });
   }
 }
 
@@ -125,6 +130,7 @@ const rows = benches.map((b) => {
     input: b.size,
     conv: b.spec.name,
     precision: b.precision,
+    kernel: b.kernel,
     outSize: `${b.outH}×${b.outH}`,
     ms,
     bestMs,
@@ -140,6 +146,7 @@ printTable(rows, [
   { key: 'input', title: 'input' },
   { key: 'conv', title: 'conv', align: 'left' },
   { key: 'precision', title: 'storage' },
+  { key: 'kernel', title: 'kernel', align: 'left' },
   { key: 'outSize', title: 'size' },
   { key: 'ms', title: 'ms (median)', format: (v) => v.toFixed(2) },
   { key: 'bestMs', title: 'ms (best)', format: (v) => v.toFixed(2) },

@@ -10,6 +10,10 @@ export {
   type RequestDeviceOptions,
 } from './gpu/device.js';
 export { runSelfTest } from './gpu/self-test.js';
+export { CONV_VARIANTS, CONV_KERNEL_NAMES, offeredConvVariants, type ConvVariant, type ConvKernelName, type ConvShape } from './kernels/conv2d-variants.js';
+export { KERNELS_OPTIONS, isCpuAdapter, tuneConvKernels, graphConvShapes, type KernelsOption, type TuneResult } from './engine/kernels.js';
+export { forgetKernelChoices, type KernelChoiceStore } from './engine/kernel-cache.js';
+export { WGSR_VERSION } from './version.js';
 export * from './weights/index.js';
 export { ARCHITECTURES, detectArchitecture, SUPPORTED_ARCHITECTURES, type ModelInfo, type ArchitectureName, type BuiltModel } from './models/registry.js';
 export type { Graph } from './graph/ir.js';

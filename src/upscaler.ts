@@ -3,6 +3,8 @@ import type { BrowserImageSource } from './browser/sources.js';
 import { Engine, type DeviceFactory } from './engine/engine.js';
 import type { DeviceExecutors } from './engine/executors.js';
 import { WgsrError } from './errors.js';
+import type { KernelChoiceStore } from './engine/kernel-cache.js';
+import { checkKernelsOption, type KernelsOption } from './engine/kernels.js';
 import type { AdapterDescription } from './gpu/device.js';
 import { profileLayers, type LayerTime } from './graph/profile.js';
 import type { Image, RowSink, UpscaleOptions } from './image/types.js';
@@ -42,6 +44,15 @@ export interface UpscalerOptions extends Omit<UpscaleOptions, 'outscale' | 'alph
    * failing call is tried once more on a new one, and later calls use the new one.
    */
   deviceFactory?: DeviceFactory;
+  /**
+   * Which conv kernel variant computes the convs: 'heuristic' (default: the register tile on
+   * CPU adapters, the implicit GEMM on GPUs), 'auto' (measured on this adapter within ~2 s on
+   * first use and cached; the heuristic on CPU adapters) or a variant's name ('register-tile',
+   * 'gemm', 'gemm-f16').
+   */
+  kernels?: KernelsOption;
+  /** Where 'auto' keeps its measurements (wgsr/node passes a JSON file in the cache dir). */
+  kernelCache?: KernelChoiceStore;
 }
 
 export type UpscalerInfo = ModelInfo & {
@@ -71,6 +82,8 @@ export interface Upscaler {
   readonly adapter?: AdapterDescription;
   /** How activations are stored: the precision asked for, or f32 where f16 is unavailable. */
   readonly precision: 'f32' | 'f16';
+  /** How the conv kernels were chosen and which: "heuristic: register-tile", "auto (measured)", "gemm". */
+  readonly kernels: string;
   /** Raw network output for an NCHW float32 input (batch 1), no clamp. */
   forward(input: Tensor4, options?: ForwardOptions): Promise<Tensor4>;
   /** The image pipeline (tiling, padding, alpha, 8/16-bit) around the network. */
@@ -116,9 +129,10 @@ export async function createUpscaler(bytes: ModelBytes, options: UpscalerOptions
   if (options.precision !== undefined && options.precision !== 'f32' && options.precision !== 'f16') {
     throw new WgsrError('BAD_ARGUMENT', `precision must be "f32" or "f16", got "${String(options.precision)}"`);
   }
+  const kernels = checkKernelsOption(options.kernels);
   const warn = options.onWarning ?? ((message: string) => console.warn(`wgsr: ${message}`));
   const { weights, info, dtype, model } = loadModel(bytes, options);
-  const engine = await Engine.create(model.graph, { ...options, warn });
+  const engine = await Engine.create(model.graph, { ...options, kernels, warn });
   const { adapter, main } = engine.current;
   const run = async (images: Iterable<Image> | AsyncIterable<Image>, onImage: (image: Image, index: number) => void | Promise<void>, call: UpscaleCallOptions & { rows?: RowSink } = {}) => {
     const { tile, tilePad, prePad, onProgress, signal, overlap, tta, tileBlend } = options;
@@ -132,6 +146,7 @@ export async function createUpscaler(bytes: ModelBytes, options: UpscalerOptions
     info: { ...info, format: weights.format, dtype, wrapperKey: weights.wrapperKey },
     adapter,
     precision: main.element,
+    kernels: engine.current.kernels.how,
     forward: (input, call = {}) => engine.withDevice((executors) => forward(executors, input, call)),
     upscale: ((input: Image | BrowserImageSource, call: UpscaleCallOptions = {}): Promise<Image | BrowserImageResult> =>
       upscaleAnyImage(

@@ -1,6 +1,7 @@
 import type { Command } from './command.js';
 import { adapterCommand } from './adapter.js';
 import { benchCommand } from './bench.js';
+import { tuneCommand } from './tune.js';
 import { convertCommand } from './convert.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
@@ -11,4 +12,4 @@ import { upscaleCommand } from './upscale.js';
 import { videoCommand } from './video.js';
 
 /** Every subcommand, in the order `wgsr --help` lists them. */
-export const COMMANDS: readonly Command[] = [upscaleCommand, videoCommand, infoCommand, modelsCommand, convertCommand, evalCommand, trainCommand, exportCommand, benchCommand, adapterCommand];
+export const COMMANDS: readonly Command[] = [upscaleCommand, videoCommand, infoCommand, modelsCommand, convertCommand, evalCommand, trainCommand, exportCommand, benchCommand, tuneCommand, adapterCommand];

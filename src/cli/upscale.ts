@@ -5,6 +5,8 @@ import { readImageWithMetadata, type ImageLimits } from '../io/index.js';
 import { probeAlpha } from '../io/probe.js';
 import { createServerDevice } from '../runtime/node.js';
 import { createUpscaler, type UpscaleCallOptions, type Upscaler } from '../upscaler.js';
+import { checkKernelsOption } from '../engine/kernels.js';
+import { kernelCacheFile } from '../runtime/kernel-cache-file.js';
 import { numberArg, parseCommandArgs, stringArg, type Command, type OptionSpec } from './command.js';
 import { BUNDLED_HINT, checkModelChoice, resolveModel } from './model-source.js';
 import { EXIT } from './exit-codes.js';
@@ -33,6 +35,8 @@ const USAGE = `Usage: wgsr upscale <input file|folder> [output] [options]
   --pre-pad N             reflect padding added before and cropped after (default 0)
   --precision f32|f16     activation storage (default f32); f16 halves GPU memory, math stays f32;
                           overflowing images finish in f32, with a warning (--fp32, --half)
+  --kernels K             conv kernels: heuristic (default), auto (measured, cached; see
+                          wgsr tune), register-tile, gemm or gemm-f16
   --alpha network|resize  how an alpha channel is upscaled (default network)
   --max-memory MB         GPU memory budget for activations (default 1024)
   --res-scale X           EDSR residual scaling (not stored in its weights)
@@ -76,6 +80,7 @@ const OPTIONS: OptionSpec[] = [
   { name: 'pre-pad', kind: 'string' },
   { name: 'outscale', kind: 'string', short: 's' },
   { name: 'precision', kind: 'string', presets: { '--fp32': 'f32', '--half': 'f16' } },
+  { name: 'kernels', kind: 'string' },
   {
     name: 'alpha',
     kind: 'string',
@@ -123,6 +128,7 @@ export const upscaleCommand: Command = {
     const quality = numberArg(v.quality, '--quality', (n) => positive(n) && n <= 100, 'a whole number in 1..100');
     const precision = stringArg(v, 'precision') ?? 'f32';
     if (precision !== 'f32' && precision !== 'f16') throw new WgsrError('BAD_ARGUMENT', `--precision must be f32 or f16, got "${precision}"`);
+    const kernels = checkKernelsOption(stringArg(v, 'kernels'));
     const alpha = stringArg(v, 'alpha') ?? 'network';
     if (alpha !== 'network' && alpha !== 'resize') {
       throw new WgsrError('BAD_ARGUMENT', `--alpha must be network or resize (--alpha_upsampler: realesrgan or bicubic), got "${alpha}"`);
@@ -169,6 +175,8 @@ export const upscaleCommand: Command = {
         up = await createUpscaler(model.bytes, {
           deviceFactory: createServerDevice,
           precision,
+          kernels,
+          kernelCache: kernelCacheFile(),
           tile,
           tilePad,
           prePad,

@@ -3,6 +3,8 @@ import type { ElementType } from '../gpu/buffers.js';
 import { navigatorGpu, requestWgsrDevice, type AdapterDescription } from '../gpu/device.js';
 import type { Graph } from '../graph/ir.js';
 import { DeviceExecutors } from './executors.js';
+import type { KernelChoiceStore } from './kernel-cache.js';
+import type { KernelsOption } from './kernels.js';
 
 export type DeviceFactory = () => Promise<{ device: GPUDevice; adapter?: AdapterDescription }>;
 
@@ -20,6 +22,10 @@ export interface EngineOptions {
   warn: (message: string) => void;
   /** A name for warnings about the work (the model file's name). */
   source?: string;
+  /** Which conv kernels run (default: the heuristic); see engine/kernels.ts. */
+  kernels?: KernelsOption;
+  /** Where `kernels: 'auto'` keeps its measurements between runs (none: in memory only). */
+  kernelCache?: KernelChoiceStore;
 }
 
 /**
@@ -47,7 +53,7 @@ export class Engine {
           options.warn('this GPU device has no shader-f16 feature; computing in f32');
           element = 'f32';
         }
-        return await DeviceExecutors.create(made, graph, element, named);
+        return await DeviceExecutors.create(made, graph, element, named, { option: options.kernels, store: options.kernelCache });
       } catch (e) {
         if (ownsDevice) made.device.destroy();
         throw e;

@@ -5,6 +5,9 @@ import { GraphExecutor, type RunOptions } from '../graph/executor.js';
 import type { Graph } from '../graph/ir.js';
 import { PipelineCache } from '../kernels/program.js';
 import type { SubmittedTile } from '../image/types.js';
+import type { ConvKernelChoice } from '../kernels/conv2d-variants.js';
+import type { KernelChoiceStore } from './kernel-cache.js';
+import { forF32, selectConvKernels, type KernelsOption } from './kernels.js';
 
 /** Runs tiles for one call (one image or one forward); see DeviceExecutors.beginCall. */
 export interface TileRunner {
@@ -29,6 +32,8 @@ export class DeviceExecutors {
     /** The executor at the precision asked for. */
     readonly main: GraphExecutor,
     private readonly warn: (message: string) => void,
+    /** Which conv kernel runs each conv shape, and how that was decided. */
+    readonly kernels: { choice: ConvKernelChoice; how: string },
   ) {}
 
   static async create(
@@ -36,10 +41,12 @@ export class DeviceExecutors {
     graph: Graph,
     element: ElementType,
     warn: (message: string) => void,
+    kernels: { option?: KernelsOption; store?: KernelChoiceStore } = {},
   ): Promise<DeviceExecutors> {
     const pipelines = new PipelineCache(made.device);
-    const main = await GraphExecutor.create(pipelines, graph, element);
-    return new DeviceExecutors(made.device, made.adapter, pipelines, graph, main, warn);
+    const selection = await selectConvKernels({ option: kernels.option ?? 'heuristic', pipelines, graph, element, adapter: made.adapter, store: kernels.store, warn });
+    const main = await GraphExecutor.create(pipelines, graph, element, selection.choice);
+    return new DeviceExecutors(made.device, made.adapter, pipelines, graph, main, warn, selection);
   }
 
   /**
@@ -103,7 +110,7 @@ export class DeviceExecutors {
   /** The f32 executor: the main one, or one made on the first f16 overflow. */
   private f32Executor(): Promise<GraphExecutor> {
     if (this.main.element === 'f32') return Promise.resolve(this.main);
-    this.f32 ??= GraphExecutor.create(this.pipelines, this.graph, 'f32');
+    this.f32 ??= GraphExecutor.create(this.pipelines, this.graph, 'f32', forF32(this.kernels.choice));
     return this.f32;
   }
 }

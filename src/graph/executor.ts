@@ -14,6 +14,7 @@ import { fuseGraph } from './fuse.js';
 import type { Graph, ValueId } from './ir.js';
 import { valueSize } from './ir.js';
 import { lowerStep } from './lower.js';
+import type { ConvKernelChoice } from '../kernels/conv2d-variants.js';
 import { lcm } from './rational.js';
 import { allocateGraphWeights, type PackedWeights } from './weights.js';
 import { planMemory, plannedBytes, type MemoryPlan } from './plan.js';
@@ -106,18 +107,20 @@ export class GraphExecutor {
     readonly element: ElementType,
     /** When to ask for results without a core polling the whole time (undefined: plain mapAsync). */
     private readonly pacer: GpuPacer | undefined,
+    /** Which conv kernel computes each conv shape (default: the register tile). */
+    readonly kernels: ConvKernelChoice | undefined,
   ) {
     if (element === 'f16') this.overflowFlag = createTensorBuffer(device, 4, 'f16 overflow flag');
     this.staging = new StagingPool(device);
   }
 
-  static async create(pipelines: PipelineCache, graph: Graph, element: ElementType = 'f32'): Promise<GraphExecutor> {
+  static async create(pipelines: PipelineCache, graph: Graph, element: ElementType = 'f32', kernels?: ConvKernelChoice): Promise<GraphExecutor> {
     if (element === 'f16' && !pipelines.device.features.has('shader-f16')) {
       throw new WgsrError('BAD_ARGUMENT', 'f16 activations need the shader-f16 feature, which this device was not created with');
     }
     const plan = planMemory(fuseGraph(foldBatchNorms(graph)));
     const weights = allocateGraphWeights(pipelines.device, plan.graph);
-    const executor = new GraphExecutor(pipelines.device, pipelines, plan, weights.weights, element, await pacerFor(pipelines.device));
+    const executor = new GraphExecutor(pipelines.device, pipelines, plan, weights.weights, element, await pacerFor(pipelines.device), kernels);
     deviceLoss(pipelines.device); // subscribe now, so a later loss is known when a call fails
     // Compile every pipeline now (in parallel), on the smallest valid input, and dispatch each
     // once before the weights are packed: see dispatchEachPipelineOnce.
@@ -389,7 +392,7 @@ export class GraphExecutor {
     const ref = (id: ValueId): TensorRef => this.tensorRef(id, height, width);
     const limits = this.device.limits;
     const calls = await Promise.all(
-      this.plan.steps.map((step) => prepareCall(this.pipelines, lowerStep(step, ref, this.weights, limits))),
+      this.plan.steps.map((step) => prepareCall(this.pipelines, lowerStep(step, ref, this.weights, limits, this.kernels))),
     );
     const prepared = { calls, input: ref(this.plan.graph.input), output: ref(this.plan.graph.output) };
     this.shapes.set(key, prepared);

@@ -1,6 +1,7 @@
 import { activation } from '../kernels/activation.js';
 import { concat } from '../kernels/concat.js';
 import { conv2d } from '../kernels/conv2d.js';
+import { convShapeOf, type ConvKernelChoice } from '../kernels/conv2d-variants.js';
 import type { KernelCall } from '../kernels/program.js';
 import { pixelShuffle, pixelUnshuffle, upsampleNearest } from '../kernels/rearrange.js';
 import { scaledAdd } from '../kernels/scaled-add.js';
@@ -10,7 +11,7 @@ import type { Step } from './plan.js';
 import type { PackedWeights } from './weights.js';
 
 /** One planned step as a kernel call, with every value resolved to its place in a buffer. */
-export function lowerStep(step: Step, ref: (id: ValueId) => TensorRef, weights: PackedWeights, limits: GPUSupportedLimits): KernelCall {
+export function lowerStep(step: Step, ref: (id: ValueId) => TensorRef, weights: PackedWeights, limits: GPUSupportedLimits, kernels?: ConvKernelChoice): KernelCall {
   if (step.kind === 'copy') {
     const into = ref(step.into);
     const from = ref(step.from);
@@ -38,6 +39,7 @@ export function lowerStep(step: Step, ref: (id: ValueId) => TensorRef, weights: 
           label: node.weights.name,
         },
         limits,
+        kernels?.(convShapeOf(node.weights.shape, node.inputTransform)) ?? 'register-tile',
       );
     }
     case 'activation': {

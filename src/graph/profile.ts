@@ -1,5 +1,6 @@
 import { WgsrError } from '../errors.js';
 import { convFlops } from '../kernels/conv2d.js';
+import { convShapeOf } from '../kernels/conv2d-variants.js';
 import { encodeCall } from '../kernels/program.js';
 import { BufferUsage } from '../gpu/constants.js';
 import type { GraphExecutor } from './executor.js';
@@ -13,6 +14,8 @@ export interface LayerTime {
   ms: number;
   /** Multiply-adds × 2 (convs only; 0 for memory-bound ops). */
   flops: number;
+  /** The conv kernel variant that ran it (convs only). */
+  kernel?: string;
 }
 
 /**
@@ -48,7 +51,9 @@ export async function profileLayers(executor: GraphExecutor, height: number, wid
       const step = steps[i]!;
       const node = step.kind === 'node' ? step.node : undefined;
       let flops = 0;
+      let kernel: string | undefined;
       if (node?.op === 'conv2d') {
+        kernel = executor.kernels?.(convShapeOf(node.weights.shape, node.inputTransform)) ?? 'register-tile';
         const [cout, cin, k] = node.weights.shape;
         const out = valueSize(executor.plan.graph.values[node.output]!, height, width);
         flops = convFlops(cin, cout, k, out.height * out.width);
@@ -58,6 +63,7 @@ export async function profileLayers(executor: GraphExecutor, height: number, wid
         op: node?.op ?? 'copy',
         ms: Number(stamps[2 * i + 1]! - stamps[2 * i]!) / 1e6,
         flops,
+        ...(kernel ? { kernel } : {}),
       };
     });
   } finally {

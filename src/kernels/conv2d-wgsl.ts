@@ -81,7 +81,7 @@ export const CONV2D_PARAMS = uniformStruct('Conv2dParams', [
 ] as const);
 
 /** Where a conv-space input coordinate lives in the source tensor, per transform. */
-const TRANSFORM_WGSL: Record<ConvTransformKind, string> = {
+export const TRANSFORM_WGSL: Record<ConvTransformKind, string> = {
   // The conv reads upsample(input): conv pixel (y, x) is source pixel (y / f, x / f); f = 1
   // for a plain conv.
   nearest: `
@@ -99,13 +99,22 @@ fn row_off(y: u32) -> u32 { return y * u.factor * u.in_w; }
 fn col_off(x: u32) -> u32 { return x * u.factor; }`,
 };
 
+/** alpha·v + beta·r1 (+ gamma·r2) for the residuals there are: every conv variant's epilogue. */
+export const WITH_RESIDUALS_WGSL = `
+fn with_residuals(v: f32, o: u32) -> f32 {
+  if (u.residuals == 0u) { return v; }
+  let y = u.alpha * v + u.beta * f32(res1[u.r1_offset + o]);
+  if (u.residuals == 1u) { return y; }
+  return y + u.gamma * f32(res2[u.r2_offset + o]);
+}`;
+
 export function conv2dVariantKey(s: ConvVariantSpec): string {
   const t = s.tile;
   return `conv2d k${s.k} ${s.transform} ${s.activation} ${t.cv * 4}x${t.py}x${t.px} wg${t.wgX}x${t.wgY} sg${t.subgroup} ${s.element}`;
 }
 
 /** input, weights, output, residuals r1 and r2, then (f16) the overflow flag. */
-function conv2dBindings(element: ElementType): StorageBinding[] {
+export function conv2dBindings(element: ElementType): StorageBinding[] {
   return [
     tensorBinding('src'),
     { name: 'wts', type: 'array<vec4f>', kind: 'read-only-storage' },
@@ -116,7 +125,7 @@ function conv2dBindings(element: ElementType): StorageBinding[] {
   ];
 }
 
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+export const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /**
  * Generated variants by key: every conv of a network is lowered again for each tile shape, and
@@ -135,7 +144,7 @@ export function conv2dVariant(s: ConvVariantSpec): KernelVariant {
 }
 
 /** Lines of WGSL at a given indent. */
-class Lines {
+export class Lines {
   readonly lines: string[] = [];
   emit(indent: number, text: string): void {
     this.lines.push(' '.repeat(indent) + text);
@@ -156,14 +165,7 @@ function generateConv2dVariant(s: ConvVariantSpec): KernelVariant {
   const body = /* wgsl */ `${elementWgsl(s.element, true)}
 ${TRANSFORM_WGSL[s.transform]}
 
-// alpha·v + beta·r1 (+ gamma·r2) for the residuals there are.
-fn with_residuals(v: f32, o: u32) -> f32 {
-  if (u.residuals == 0u) { return v; }
-  let y = u.alpha * v + u.beta * f32(res1[u.r1_offset + o]);
-  if (u.residuals == 1u) { return y; }
-  return y + u.gamma * f32(res2[u.r2_offset + o]);
-}
-
+${WITH_RESIDUALS_WGSL}
 @compute @workgroup_size(${tile.wgX}, ${tile.wgY}, 1)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u${laneBuiltin}) {
   let x0 = gid.x * ${px}u;

@@ -1,5 +1,7 @@
 import { WgsrError } from '../errors.js';
 import type { Activation } from './activations.js';
+import { chooseGemmTile, GEMM_GROUPS, GEMM_PIXELS, gemmConv2dVariant } from './conv2d-gemm-wgsl.js';
+import { convVariant, type ConvKernelName } from './conv2d-variants.js';
 import { CONV2D_PARAMS, conv2dVariant, type ConvActivationKind } from './conv2d-wgsl.js';
 import type { PackedConv2dWeights } from './conv2d-weights.js';
 import { dispatchElements } from './element.js';
@@ -44,7 +46,12 @@ export function convInputShape(input: TensorRef, transform: InputTransform | und
   }
 }
 
-export function conv2d(desc: Conv2dDesc, limits: GPUSupportedLimits): KernelCall {
+/**
+ * One conv as a kernel call, computed by `kernel` (default: the register tile). A variant that
+ * cannot run this conv (its storage precision, its workgroup memory) is a BAD_ARGUMENT: the
+ * choice is made ahead, by engine/kernels.ts, from the same checks.
+ */
+export function conv2d(desc: Conv2dDesc, limits: GPUSupportedLimits, kernel: ConvKernelName = 'register-tile'): KernelCall {
   const name = desc.label ? `conv2d "${desc.label}"` : 'conv2d';
   const { input, weights: w, output } = desc;
   const transform = desc.inputTransform ?? { kind: 'none' };
@@ -87,13 +94,27 @@ export function conv2d(desc: Conv2dDesc, limits: GPUSupportedLimits): KernelCall
 
   const elements = dispatchElements(name, [input, output, ...residuals]);
   const tile = w.tile;
-  const variant = conv2dVariant({
+  const common = {
     element: elements.type,
     k: w.kernelSize,
-    transform: transform.kind === 'pixel_unshuffle' ? 'pixel_unshuffle' : 'nearest',
+    transform: transform.kind === 'pixel_unshuffle' ? ('pixel_unshuffle' as const) : ('nearest' as const),
     activation: epilogueActivation(activation),
-    tile,
-  });
+  };
+  let variant;
+  let workgroups: [number, number, number];
+  if (kernel === 'register-tile') {
+    variant = conv2dVariant({ ...common, tile });
+    workgroups = [ceilDiv(ceilDiv(conv.width, tile.px), tile.wgX), ceilDiv(ceilDiv(conv.height, tile.py), tile.wgY), w.coutGroups / tile.cv];
+  } else {
+    const family = convVariant(kernel);
+    if (!family) throw new WgsrError('BAD_ARGUMENT', `${name}: no conv kernel "${String(kernel)}"`);
+    if (!family.storage.includes(elements.type)) throw new WgsrError('BAD_ARGUMENT', `${name}: the ${kernel} kernel runs with ${family.storage.join('/')} activations, not ${elements.type}`);
+    const groups = Math.ceil(w.cout / 4);
+    const gemm = chooseGemmTile(w.kernelSize, groups, family.math, limits);
+    if (!gemm) throw new WgsrError('BAD_ARGUMENT', `${name}: ${family.layerUnsupported(w.kernelSize, groups, limits)}`);
+    variant = gemmConv2dVariant({ ...common, math: family.math, tile: gemm, packCv: tile.cv });
+    workgroups = [ceilDiv(conv.width, GEMM_PIXELS * gemm.tx), ceilDiv(conv.height, gemm.ty), ceilDiv(groups, GEMM_GROUPS * gemm.tc)];
+  }
   // Unused residual bindings get the output's buffer: it shares the output's binding then.
   const [r1 = output, r2 = output] = residuals;
   const uniforms = CONV2D_PARAMS.pack({
@@ -121,7 +142,7 @@ export function conv2d(desc: Conv2dDesc, limits: GPUSupportedLimits): KernelCall
     variant,
     storage: [input.buffer, w.buffer, output.buffer, r1.buffer, r2.buffer, ...elements.overflow],
     uniforms,
-    workgroups: [ceilDiv(ceilDiv(conv.width, tile.px), tile.wgX), ceilDiv(ceilDiv(conv.height, tile.py), tile.wgY), w.coutGroups / tile.cv],
+    workgroups,
     label: desc.label,
   };
 }

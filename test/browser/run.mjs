@@ -26,6 +26,7 @@ import { STEP_TIMEOUT_MS } from './downloads.mjs';
 import { checkAgainstPyTorch, checkCancel, chooseModelFile } from './model-file-checks.mjs';
 import { checkFinetune } from './finetune-checks.mjs';
 import { checkTraining } from './train-checks.mjs';
+import { checkKernels } from './kernel-checks.mjs';
 import {
   checkDefaultModel,
   checkDownloads,
@@ -178,6 +179,7 @@ async function main() {
       await scenario(page, url, (step) => resolve(RESULTS, `browser-${backend}-${step}.png`), profiles[profiles.length - 1]);
       console.log(`ok   train: ${await checkTraining(context, url)}`);
       for (const line of await checkFinetune(context, url, (step) => resolve(RESULTS, `browser-${backend}-${step}.png`))) ok('fine-tune', line);
+      console.log(`ok   kernels: ${await checkKernels(context, url)}`);
     } catch (e) {
       if (consoleLines.length) console.log(`page console:\n  ${consoleLines.join('\n  ')}`);
       throw e;

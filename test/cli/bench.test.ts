@@ -24,5 +24,8 @@ describe('wgsr bench', () => {
     const hr = result.layers.find((l: { label: string }) => l.label === 'conv_hr');
     expect(hr.flops).toBe(2 * 16 * 16 * 9 * 48 * 48);
     expect(result.layers.every((l: { ms: number }) => l.ms >= 0)).toBe(true);
+    // Each conv layer names the kernel variant that ran it: the heuristic's on this CPU adapter.
+    expect(result.kernels).toBe('heuristic: register-tile');
+    expect(result.layers.every((l: { op: string; kernel?: string }) => (l.op === 'conv2d' ? l.kernel === 'register-tile' : l.kernel === undefined))).toBe(true);
   });
 });

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { conv2d, conv2dFlops, packConv2dWeights, type Activation, type Conv2dDesc, type InputTransform } from '../../src/kernels/conv2d.js';
 import { packConv2dArray } from '../../src/kernels/conv2d-weights.js';
 import { expectClose } from '../helpers/compare.js';
+import { offeredConvKernels } from '../helpers/conv-kernels.js';
+import { offeredConvVariants, type ConvKernelName } from '../../src/kernels/conv2d-variants.js';
 import { testDevice } from '../helpers/gpu.js';
 import { readNpy } from '../helpers/npy.js';
 import { activationRef, type ActivationRef } from '../reference/activation.js';
@@ -15,6 +17,12 @@ import { upsampleNearestRef } from '../reference/upsample-nearest.js';
 import { download, downloadAll, empty, limits, placeTensors, randomArray, randomTensor, rng, run, SENTINEL, upload } from './harness.js';
 
 const OPS = path.resolve(import.meta.dirname, '../fixtures/ops');
+
+/** Every conv kernel the test adapter offers for f32 activations: each runs the fixtures, the sweep and the fused paths. */
+const KERNELS = await offeredConvKernels('f32');
+it('the test adapter offers the register tile and the implicit GEMM for f32', async () => {
+  expect(offeredConvVariants((await testDevice()).device, 'f32').map((v) => v.name)).toEqual(['register-tile', 'gemm']);
+});
 
 /**
  * Tolerance for an f32 conv: |Δ| ≤ 1e-6·sqrt(cin·k²) + 1e-5·|ref|. The kernel sums cin·k²
@@ -54,10 +62,10 @@ const LOADING = [
   { name: 'per-invocation weights', subgroups: false },
 ] as const;
 
-async function gpuConv(c: ConvCase, subgroups = true): Promise<Tensor3> {
+async function gpuConv(c: ConvCase, subgroups: boolean, kernel: ConvKernelName): Promise<Tensor3> {
   const input = await upload(c.x);
   const output = await empty(c.cout, c.x.height, c.x.width);
-  await run(conv2d({ input, weights: await pack(c, undefined, subgroups), output }, await limits()));
+  await run(conv2d({ input, weights: await pack(c, undefined, subgroups), output }, await limits(), kernel));
   return download(output);
 }
 
@@ -67,7 +75,7 @@ it('the test device shares weight loads over subgroups (so both paths below are 
 
 const refConv = (c: ConvCase) => conv2dRef(c.x, c.weight, [c.cout, c.cin, c.k, c.k], c.bias);
 
-describe('conv2d against PyTorch fixtures', () => {
+for (const kernel of KERNELS) describe(`conv2d against PyTorch fixtures [${kernel}]`, () => {
   const cases = readdirSync(OPS).filter((d) => d.startsWith('conv2d_'));
   it('has the fixture cases', () => expect(cases.length).toBeGreaterThanOrEqual(8));
   for (const name of cases) {
@@ -82,12 +90,12 @@ describe('conv2d against PyTorch fixtures', () => {
       // The reference agrees with PyTorch (so the sweeps below, checked against it, mean something)…
       expectClose(refConv(c).data, want.data, atol, rtol, `${name} reference`);
       // …and so does the kernel, with either way of loading weights.
-      for (const { name: how, subgroups } of LOADING) expectClose((await gpuConv(c, subgroups)).data, want.data, atol, rtol, `${name}, ${how}`);
+      for (const { name: how, subgroups } of LOADING) expectClose((await gpuConv(c, subgroups, kernel)).data, want.data, atol, rtol, `${name}, ${how}`);
     });
   }
 });
 
-describe('conv2d against the reference on odd, non-square shapes', () => {
+for (const kernel of KERNELS) describe(`conv2d against the reference on odd, non-square shapes [${kernel}]`, () => {
   const shapes: [number, number, number, number, number][] = [
     // cin, cout, k, H, W
     [3, 64, 3, 7, 5],
@@ -112,14 +120,14 @@ describe('conv2d against the reference on odd, non-square shapes', () => {
       it(`${cin}→${cout} k${k} ${h}×${w}, ${how}`, async () => {
         const c = randomConv(100 + i, cin, cout, k, h, w, i % 3 !== 1);
         const { atol, rtol } = convTolerance(cin, k);
-        expectClose((await gpuConv(c, subgroups)).data, refConv(c).data, atol, rtol);
+        expectClose((await gpuConv(c, subgroups, kernel)).data, refConv(c).data, atol, rtol);
       });
     });
   }
 });
 
 /** Runs one fused conv on the GPU, the CPU composition it replaces, and compares. */
-async function checkFused(opts: {
+async function checkFused(kernel: ConvKernelName, opts: {
   c: ConvCase;
   source: Tensor3; // what the GPU kernel reads (before its input transform)
   transform?: InputTransform;
@@ -137,7 +145,7 @@ async function checkFused(opts: {
     const r = opts.residual;
     residual = { alpha: r.alpha, beta: r.beta, gamma: r.gamma, r1: await upload(r.r1), r2: r.r2 && (await upload(r.r2)) };
   }
-  await run(conv2d({ input, inputTransform: opts.transform, weights, output, activation: opts.activation, residual }, await limits()));
+  await run(conv2d({ input, inputTransform: opts.transform, weights, output, activation: opts.activation, residual }, await limits(), kernel));
   let want = activationRef(refConv(c), opts.actRef ?? { kind: 'none' });
   if (opts.residual) {
     const r = opts.residual;
@@ -148,7 +156,7 @@ async function checkFused(opts: {
   expectClose((await download(output)).data, want.data, atol, rtol);
 }
 
-describe('conv2d fused paths against the unfused composition', () => {
+for (const kernel of KERNELS) describe(`conv2d fused paths against the unfused composition [${kernel}]`, () => {
   it('reads a channel prefix of a larger buffer, ignoring the channels after it', async () => {
     const c = randomConv(1, 64, 32, 3, 7, 9);
     const rest = randomTensor(rng(2), 32, 7, 9, 1e6); // would wreck the result if read
@@ -157,7 +165,7 @@ describe('conv2d fused paths against the unfused composition', () => {
       { t: rest, offset: 64 * 63 },
     ]);
     const output = await empty(32, 7, 9);
-    await run(conv2d({ input: refs[0]!, weights: await pack(c), output }, await limits()));
+    await run(conv2d({ input: refs[0]!, weights: await pack(c), output }, await limits(), kernel));
     const { atol, rtol } = convTolerance(64, 3);
     expectClose((await download(output)).data, refConv(c).data, atol, rtol);
   });
@@ -171,7 +179,7 @@ describe('conv2d fused paths against the unfused composition', () => {
       { t: c.x, offset: 5 },
       { t: { channels: 32, height: 5, width: 11 }, offset: 5 + 64 * plane },
     ]);
-    await run(conv2d({ input: refs[0]!, weights: await pack(c), output: refs[1]! }, await limits()));
+    await run(conv2d({ input: refs[0]!, weights: await pack(c), output: refs[1]! }, await limits(), kernel));
     const all = await downloadAll(buffer, total);
     const { atol, rtol } = convTolerance(64, 3);
     expectClose(all.subarray(5 + 64 * plane, 5 + 96 * plane), refConv(c).data, atol, rtol, 'slice');
@@ -189,7 +197,7 @@ describe('conv2d fused paths against the unfused composition', () => {
     const weights = packConv2dWeights(device, { weight: c.weight, shape: [3, 64, 3, 3], bias: c.bias, padToWidestTile: true });
     expect(weights.coutGroups).toBe(weights.tile.cv);
     expect(weights.tile.cv).toBeGreaterThan(1);
-    await run(conv2d({ input: await upload(c.x), weights, output: refs[0]! }, await limits()));
+    await run(conv2d({ input: await upload(c.x), weights, output: refs[0]! }, await limits(), kernel));
     const all = await downloadAll(buffer, total);
     const { atol, rtol } = convTolerance(64, 3);
     expectClose(all.subarray(5, 5 + 3 * plane), refConv(c).data, atol, rtol, 'output');
@@ -201,7 +209,7 @@ describe('conv2d fused paths against the unfused composition', () => {
       const rand = rng(10 + f);
       const source = randomTensor(rand, 64, 5, 7);
       const c = { ...randomConv(20 + f, 64, 48, 3, 1, 1), x: upsampleNearestRef(source, f) };
-      await checkFused({ c, source, transform: { kind: 'upsample_nearest', factor: f }, activation: { kind: 'leaky_relu', slope: 0.2 }, actRef: { kind: 'leaky_relu', slope: 0.2 } });
+      await checkFused(kernel, { c, source, transform: { kind: 'upsample_nearest', factor: f }, activation: { kind: 'leaky_relu', slope: 0.2 }, actRef: { kind: 'leaky_relu', slope: 0.2 } });
     });
   }
 
@@ -209,7 +217,7 @@ describe('conv2d fused paths against the unfused composition', () => {
     it(`reads a pixel-unshuffled (r=${r}) input without materialising it`, async () => {
       const source = randomTensor(rng(30 + r), 3, 4 * r, 3 * r);
       const c = { ...randomConv(40 + r, 3 * r * r, 64, 3, 1, 1), x: pixelUnshuffleRef(source, r) };
-      await checkFused({ c, source, transform: { kind: 'pixel_unshuffle', factor: r } });
+      await checkFused(kernel, { c, source, transform: { kind: 'pixel_unshuffle', factor: r } });
     });
   }
 
@@ -227,18 +235,18 @@ describe('conv2d fused paths against the unfused composition', () => {
       const c = randomConv(60, 12, 10, 3, 6, 7);
       // Scale the input so tanh sees saturated values too.
       c.x.data.forEach((v, i) => (c.x.data[i] = v * 4));
-      await checkFused({ c, source: c.x, activation, actRef, preluSlopes: slopes });
+      await checkFused(kernel, { c, source: c.x, activation, actRef, preluSlopes: slopes });
     });
   }
 
   it('adds one residual: 0.2·y + x (RRDB)', async () => {
     const c = randomConv(70, 48, 64, 3, 5, 6);
-    await checkFused({ c, source: c.x, residual: { alpha: 0.2, beta: 1, r1: randomTensor(rng(71), 64, 5, 6) } });
+    await checkFused(kernel, { c, source: c.x, residual: { alpha: 0.2, beta: 1, r1: randomTensor(rng(71), 64, 5, 6) } });
   });
 
   it('adds two residuals after an activation: 0.04·act(y) + 0.2·x3 + x0 (nested RRDB)', async () => {
     const c = randomConv(72, 96, 64, 3, 4, 9);
-    await checkFused({
+    await checkFused(kernel, {
       c,
       source: c.x,
       activation: { kind: 'leaky_relu', slope: 0.2 },
@@ -252,7 +260,7 @@ describe('conv2d fused paths against the unfused composition', () => {
     const x0 = randomTensor(rng(76), 16, 5, 5);
     const input = await upload(c.x);
     const output = await upload(x0);
-    await run(conv2d({ input, weights: await pack(c), output, residual: { alpha: 0.2, beta: 1, r1: output } }, await limits()));
+    await run(conv2d({ input, weights: await pack(c), output, residual: { alpha: 0.2, beta: 1, r1: output } }, await limits(), kernel));
     const { atol, rtol } = convTolerance(32, 3);
     expectClose((await download(output)).data, scaledAddRef(0.2, refConv(c), 1, x0).data, atol, rtol);
   });

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTrainer, createUpscaler } from '../../dist/index.js';
+import { createTrainer, createUpscaler, offeredConvVariants } from '../../dist/index.js';
 import { createServerDevice, readImage } from '../../dist/node.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -47,14 +47,18 @@ function readNpy(path) {
   return { shape, data };
 }
 
-/** forward() against PyTorch's output: max |Δ| ≤ 1e-4 of the output's range (the issue's budget). */
-async function checkForward(device, name) {
+/**
+ * forward() against PyTorch's output: max |Δ| ≤ 1e-4 of the output's range (the issue's budget);
+ * with f16 activations 2e-3 (test/models/f16.test.ts). `options` picks the conv kernel variant.
+ */
+async function checkForward(device, name, options = {}) {
   const dir = resolve(FIXTURES, 'models', name);
   const meta = JSON.parse(readFileSync(resolve(dir, 'meta.json'), 'utf8'));
   const input = readNpy(resolve(dir, 'input.npy'));
   const want = readNpy(resolve(dir, 'output.npy'));
-  const up = await createUpscaler(readFileSync(resolve(dir, 'model.pth')), { device, source: `${name}/model.pth` });
+  const up = await createUpscaler(readFileSync(resolve(dir, 'model.pth')), { device, source: `${name}/model.pth`, onWarning: () => {}, ...options });
   try {
+    if (options.kernels && options.kernels !== 'auto' && up.kernels !== options.kernels) throw new Error(`ran ${up.kernels}, asked for ${options.kernels}`);
     if (up.info.arch !== 'RRDBNet' || up.info.scale !== meta.scale) {
       throw new Error(`detected ${up.info.arch} x${up.info.scale}, fixture is RRDBNet x${meta.scale}`);
     }
@@ -68,8 +72,8 @@ async function checkForward(device, name) {
       const d = Math.abs(got.data[i] - want.data[i]);
       maxAbs = Number.isNaN(d) ? Infinity : Math.max(maxAbs, d);
     }
-    const budget = 1e-4 * (max - min);
-    const detail = `max |Δ| ${maxAbs.toExponential(2)} (budget ${budget.toExponential(2)})`;
+    const budget = (options.precision === 'f16' ? 2e-3 : 1e-4) * (max - min);
+    const detail = `max |Δ| ${maxAbs.toExponential(2)} (budget ${budget.toExponential(2)}; kernels ${up.kernels})`;
     if (!(maxAbs <= budget)) throw new Error(detail);
     return detail;
   } finally {
@@ -140,6 +144,15 @@ async function main() {
     ...MODEL_CASES.map((name) => [`forward ${name}`, () => checkForward(device, name)]),
     [`upscale ${PIPELINE_CASE}`, () => checkPipeline(device, PIPELINE_CASE)],
     [`train ${TRAIN_CASE}`, () => checkTraining(device)],
+    // Every conv kernel variant this adapter offers, and what kernels: 'auto' picks here.
+    ...['f32', 'f16']
+      .filter((precision) => precision === 'f32' || device.features.has('shader-f16'))
+      .flatMap((precision) =>
+        [...offeredConvVariants(device, precision).map((v) => v.name), 'auto'].map((kernels) => [
+          `forward realesrgan_x2_tiny, kernels ${kernels}, ${precision}`,
+          () => checkForward(device, 'realesrgan_x2_tiny', { kernels, precision }),
+        ]),
+      ),
   ];
   try {
     for (const [label, check] of checks) {
