@@ -9,8 +9,10 @@ import { parseSchedule, scheduleText } from '../train/schedule.js';
 import { numberArg, parseCommandArgs, stringArg, type Command, type CommandIO, type OptionSpec } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { onSignals } from './signals.js';
+import { loadModelByName } from '../runtime/models/by-name.js';
+import { downloadProgress } from './download-progress.js';
 
-const USAGE = `Usage: wgsr train --hr <dir> [--lr <dir>] --scale N (-m model | --arch NAME [sizes]) -o <run dir> [options]
+const USAGE = `Usage: wgsr train --hr <dir> [--lr <dir>] --scale N (-m model | -n name | --arch NAME [sizes]) -o <run dir> [options]
        wgsr train --resume <run dir> [--iters N]
 
 Data
@@ -26,6 +28,8 @@ Data
                           bicubic baseline (and on fixed degraded LR with --degrade realesrgan)
 Model
   -m, --model FILE        fine-tune this .pth / .safetensors / ncnn model
+  -n, --model-name NAME   fine-tune a model of the catalogue (wgsr models), downloaded once
+  --model-dir DIR         where models by name are kept (default: the cache folder)
   --arch NAME             a new network: ${SCRATCH_ARCHS.join(', ')} (PyTorch's default init, seeded)
   --num-feat N            srvgg, edsr, rrdbnet, srgan (default 64)
   --num-conv N            srvgg (default 16)
@@ -63,9 +67,11 @@ const OPTIONS: OptionSpec[] = [
   { name: 'hr', kind: 'string' },
   { name: 'lr', kind: 'string' },
   { name: 'scale', kind: 'string', short: 's' },
-  // -m takes any file wgsr loads (readModelPath: .pth, .safetensors, ncnn's pair). Models by name (-n)
-  // belong here too, resolved by the same function upscale uses, to a file whose path and hash the run records.
+  // -m takes any file wgsr loads (readModelPath: .pth, .safetensors, ncnn's pair). -n resolves a
+  // catalogue name to its cached file (downloaded once), whose path and hash the run records.
   { name: 'model', kind: 'string', short: 'm', aliases: ['--model-path'] },
+  { name: 'model-name', kind: 'string', short: 'n' },
+  { name: 'model-dir', kind: 'string' },
   { name: 'arch', kind: 'string' },
   { name: 'num-feat', kind: 'string' },
   { name: 'num-conv', kind: 'string' },
@@ -201,6 +207,11 @@ export const trainCommand: Command = {
     if (resumeDir !== undefined && out !== undefined && resolve(out) !== resolve(resumeDir)) throw new WgsrError('BAD_ARGUMENT', `--resume ${resumeDir} goes on in that directory; leave -o out (or give the same one)`);
     const dir = resumeDir ?? out;
     if (!dir) throw new WgsrError('BAD_ARGUMENT', 'give the run directory with -o <dir> (or --resume <dir>)');
+    const name = stringArg(v, 'model-name');
+    if (name !== undefined) {
+      if (stringArg(v, 'model') !== undefined) throw new WgsrError('BAD_ARGUMENT', 'give either -m <model file> or -n <model name>, not both');
+      v.model = (await loadModelByName(name, { cacheDir: stringArg(v, 'model-dir'), ...downloadProgress(io, false) })).path;
+    }
     const { settings: given, sizes } = givenSettings(v, resumeDir !== undefined);
     if (resumeDir !== undefined) {
       // The run's network (its sizes, res_scale, weights) is in its state.bin.

@@ -12,6 +12,7 @@ import { startModelServer, type ModelServer } from '../helpers/model-server.js';
 import { randomArray, rng } from '../helpers/synthetic.js';
 import { hashSample, makeImage } from '../image/images.js';
 import { run } from './run.js';
+import { imageFolder } from '../train-run/images.js';
 
 const tiny = new Uint8Array(readFileSync(resolve(__dirname, '../fixtures/models/srvgg_x4_tiny/model.pth')));
 /** The tiny model with every weight nudged, saved as Real-ESRGAN saves (params_ema): a stand-in "wdn" variant. */
@@ -121,6 +122,24 @@ describe('wgsr upscale -n NAME (a catalogue served from 127.0.0.1)', () => {
     expect(r.code).toBe(0);
     expect(r.stderr.filter((l) => l.includes('tip:'))).toEqual([expect.stringContaining('-n realesrgan-x4plus')]);
   });
+});
+
+describe('wgsr train -n NAME', () => {
+  it('fine-tunes the catalogue model from its cached file, and refuses -m with -n', async () => {
+    const hr = imageFolder(dir, 'hr', [{ name: 'a.png', width: 64, height: 48, seed: 1 }]);
+    const runDir = join(dir, 'run');
+    const r = await run('train', '--hr', hr, '-n', 'tiny-x4', '--patch', '8', '--batch', '2', '--iters', '1', '--workers', '0', '-o', runDir, '--json');
+    expect(r.code, r.stderr.join('\n')).toBe(0);
+    expect(existsSync(join(runDir, 'last.safetensors'))).toBe(true);
+    const trained = loadWeights(new Uint8Array(readFileSync(join(runDir, 'last.safetensors')))).stateDict;
+    expect([...trained.keys()].sort()).toEqual([...loadWeights(tiny).stateDict.keys()].sort());
+    const both = await run('train', '--hr', hr, '-n', 'tiny-x4', '-m', 'x.pth', '-o', join(dir, 'run2'));
+    expect(both.code).toBe(2);
+    expect(both.stderr.join('\n')).toMatch(/either -m <model file> or -n <model name>, not both/);
+    const unknown = await run('train', '--hr', hr, '-n', 'tiny-x5', '-o', join(dir, 'run3'));
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.join('\n')).toMatch(/tiny-x5/);
+  }, 60_000);
 });
 
 describe('wgsr models', () => {
