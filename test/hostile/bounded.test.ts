@@ -166,11 +166,14 @@ describe('the command line around the work', () => {
   // A 1024×1024 PNG output is streamed (cli/write-output.ts): by the 10th of 64 tiles its first
   // band is in the temp file. The signal must remove that file too, and write nothing.
   it.runIf(posix)('SIGTERM while a streamed PNG is half written: exit 143, no temp file, no output', async () => {
-    const big = craftPng({ width: 256, height: 256, colorType: 2, bitDepth: 8, pixel: (x, y) => [x, y, (x * y) % 256] });
+    // 16×16 tiles: progress lines come at most once a second, so the image must take a few seconds
+    // even on a fast adapter; the signal goes once a line shows a done count between the first
+    // finished band (16 tiles) and the last tile, so rows have been streamed and more are to come.
+    const big = craftPng({ width: 512, height: 512, colorType: 2, bitDepth: 8, pixel: (x, y) => [x % 256, y % 256, (x * y) % 256] });
     const d = folders({ 'a.png': big });
     const run = await runBounded(['upscale', join(d.input, 'a.png'), '-o', join(d.output, 'a.png'), '-m', MODEL, '--tile', '32'], {
       ...BOUNDS,
-      interrupt: { when: /a\.png: [1-5]\d\/64 tiles/, signal: 'SIGTERM' },
+      interrupt: { when: /a\.png: (1[6-9]|[2-9]\d|1\d\d|2[0-4]\d|25[0-5])\/256 tiles/, signal: 'SIGTERM' },
     });
     expect(run.code, run.stderr).toBe(143);
     expect(run.stderr).toMatch(/cancelled \(.* not written\)/);
