@@ -7,7 +7,7 @@ export { createUpscaler } from './runtime/node-upscaler.js';
 export { loadServerGpu, createServerDevice } from './runtime/node.js';
 export { defaultModel, defaultModelPath } from './runtime/default-model.js';
 export { readModelPath } from './runtime/model-path.js';
-export { kernelCacheFile, wgsrCacheDir } from './runtime/kernel-cache-file.js';
+export { kernelCacheFile } from './runtime/kernel-cache-file.js';
 export {
   readImage,
   readImageWithMetadata,
@@ -32,7 +32,7 @@ export { upscaleVideo, type VideoOptions, type VideoProgress, type VideoResult }
 export {
   loadModelByName,
   modelCatalog,
-  modelCacheDir,
+  wgsrCacheDir,
   cachedModelPath,
   findModel,
   BUILTIN_CATALOG,

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { cachedModelPath } from '../runtime/models/by-name.js';
-import { modelCacheDir } from '../runtime/models/cache-dir.js';
+import { wgsrCacheDir } from '../runtime/cache-dir.js';
 import { modelCatalog } from '../runtime/models/user-catalog.js';
 import { parseCommandArgs, stringArg, type Command } from './command.js';
 
@@ -30,7 +30,7 @@ export const modelsCommand: Command = {
       { name: 'json', kind: 'flag' },
       { name: 'model-dir', kind: 'string' },
     ]);
-    const cacheDir = stringArg(values, 'model-dir') ?? modelCacheDir();
+    const cacheDir = stringArg(values, 'model-dir') ?? wgsrCacheDir();
     const rows = modelCatalog().map((entry) => {
       const path = cachedModelPath(entry, cacheDir);
       const cached = existsSync(path);

@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { forgetKernelChoices, loadKernelChoices, saveKernelChoices, type KernelChoiceStore } from '../../src/engine/kernel-cache.js';
 import { isCpuAdapter } from '../../src/engine/kernels.js';
-import { kernelCacheFile, wgsrCacheDir } from '../../src/runtime/kernel-cache-file.js';
+import { kernelCacheFile } from '../../src/runtime/kernel-cache-file.js';
+import { wgsrCacheDir } from '../../src/runtime/cache-dir.js';
 import { WGSR_VERSION } from '../../src/version.js';
+
+const savedCacheDir = process.env.WGSR_CACHE_DIR;
 
 const GPU = { vendor: 'nvidia', architecture: 'hopper', device: '0x2330', description: 'NVIDIA H100' };
 const OTHER = { vendor: 'amd', architecture: 'rdna-3', device: '', description: '' };
@@ -66,10 +69,15 @@ describe('the kernel choice cache', () => {
     expect(r.warnings).toEqual([expect.stringMatching(/unknown kernel "warp-speed" for 64->64 k3; tuning again/)]);
   });
 
-  it('lives under $WGSR_CACHE_DIR, else $XDG_CACHE_HOME/wgsr, else ~/.cache/wgsr', () => {
-    expect(wgsrCacheDir({ WGSR_CACHE_DIR: '/c', XDG_CACHE_HOME: '/x' })).toBe('/c');
-    expect(wgsrCacheDir({ XDG_CACHE_HOME: '/x' })).toBe('/x/wgsr');
-    expect(wgsrCacheDir({})).toMatch(/\.cache\/wgsr$/);
+  it('lives in the same cache folder as downloaded models', () => {
+    process.env.WGSR_CACHE_DIR = '/c';
+    try {
+      expect(kernelCacheFile().where).toBe(join(wgsrCacheDir(), 'kernels.json'));
+      expect(kernelCacheFile().where).toBe(join('/c', 'kernels.json'));
+    } finally {
+      if (savedCacheDir === undefined) delete process.env.WGSR_CACHE_DIR;
+      else process.env.WGSR_CACHE_DIR = savedCacheDir;
+    }
   });
 
   it('tells CPU adapters from GPUs by their info', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detectArchitecture } from '../../src/models/registry.js';
-import { modelCacheDir } from '../../src/runtime/models/cache-dir.js';
+import { wgsrCacheDir } from '../../src/runtime/cache-dir.js';
 import { BUILTIN_CATALOG } from '../../src/runtime/models/catalog.js';
 import { findModel } from '../../src/runtime/models/find-model.js';
 import { modelCatalog } from '../../src/runtime/models/user-catalog.js';
@@ -56,9 +56,9 @@ describe('the built-in catalogue', () => {
 
 describe('cache folder, mirror and catalogue of one’s own', () => {
   it('cache: $WGSR_CACHE_DIR, else $XDG_CACHE_HOME/wgsr, else ~/.cache/wgsr', () => {
-    expect(modelCacheDir({ WGSR_CACHE_DIR: '/a', XDG_CACHE_HOME: '/b' })).toBe('/a');
-    expect(modelCacheDir({ XDG_CACHE_HOME: '/b' })).toBe(join('/b', 'wgsr'));
-    expect(modelCacheDir({})).toMatch(/[\\/]\.cache[\\/]wgsr$/);
+    expect(wgsrCacheDir({ WGSR_CACHE_DIR: '/a', XDG_CACHE_HOME: '/b' })).toBe('/a');
+    expect(wgsrCacheDir({ XDG_CACHE_HOME: '/b' })).toBe(join('/b', 'wgsr'));
+    expect(wgsrCacheDir({})).toMatch(/[\\/]\.cache[\\/]wgsr$/);
   });
 
   it('WGSR_MODELS_URL moves the built-in files to a mirror under their own names', () => {

@@ -4,14 +4,14 @@ import { isWgsrError, WgsrError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { readModelFile } from '../../io/model-file.js';
 import { fileNameOf, type CatalogEntry } from './catalog.js';
-import { modelCacheDir } from './cache-dir.js';
+import { wgsrCacheDir } from '../cache-dir.js';
 import { download, type FetchLike } from './download.js';
 import { findModel } from './find-model.js';
 import { modelCatalog } from './user-catalog.js';
 import { verifyModel } from './verify.js';
 
 export interface LoadByNameOptions {
-  /** The folder models by name are kept in (default: modelCacheDir(): $WGSR_CACHE_DIR, …). */
+  /** The folder models by name are kept in (default: wgsrCacheDir(): $WGSR_CACHE_DIR, …). */
   cacheDir?: string;
   /** The catalogue to look names up in (default: the built-in one with WGSR_MODELS_URL / WGSR_MODELS_CATALOG applied). */
   catalog?: readonly CatalogEntry[];
@@ -37,7 +37,7 @@ export interface ModelByName {
 }
 
 /** Where a catalogue entry's file is kept in `cacheDir`. */
-export function cachedModelPath(entry: CatalogEntry, cacheDir: string = modelCacheDir()): string {
+export function cachedModelPath(entry: CatalogEntry, cacheDir: string = wgsrCacheDir()): string {
   return join(cacheDir, fileNameOf(entry.url));
 }
 
@@ -48,7 +48,7 @@ export function cachedModelPath(entry: CatalogEntry, cacheDir: string = modelCac
  */
 export async function loadModelByName(name: string, options: LoadByNameOptions = {}): Promise<ModelByName> {
   const entry = findModel(name, options.catalog ?? modelCatalog());
-  const cacheDir = options.cacheDir ?? modelCacheDir();
+  const cacheDir = options.cacheDir ?? wgsrCacheDir();
   const path = cachedModelPath(entry, cacheDir);
   if (existsSync(path)) {
     const bytes = readModelFile(path);
