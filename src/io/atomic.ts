@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { unlinkSync } from 'node:fs';
-import { open, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ioError } from './fs-errors.js';
 
@@ -14,17 +14,14 @@ const pending = new Set<string>();
  * system allows for the output is also possible for its temp file.
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const temp = tempPath(path);
-  pending.add(temp);
+  const file = await openAtomic(path);
   try {
-    await writeFile(temp, bytes, { flag: 'wx' });
-    await rename(temp, path);
+    await file.handle.writeFile(bytes);
   } catch (e) {
-    await unlink(temp).catch(() => undefined);
+    await file.abort();
     throw ioError(e, `cannot write ${path}`);
-  } finally {
-    pending.delete(temp);
   }
+  await file.commit();
 }
 
 const tempPath = (path: string) => join(dirname(path), `.wgsr-${randomBytes(6).toString('hex')}.tmp`);
