@@ -16,7 +16,7 @@ export interface CatalogSources {
   catalogFile?: string;
 }
 
-export function catalogSourcesFromEnv(env: NodeJS.ProcessEnv = process.env): CatalogSources {
+export function catalogSourcesFromEnv(env: Record<string, string | undefined> = process.env): CatalogSources {
   return { baseUrl: env.WGSR_MODELS_URL || undefined, catalogFile: env.WGSR_MODELS_CATALOG || undefined };
 }
 
