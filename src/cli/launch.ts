@@ -12,7 +12,7 @@ import { SIGNAL_EXIT } from './signals.js';
  */
 export const DAWN_NOISE = /^Warning: max\w+ artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.$/;
 
-const GPU_COMMANDS = new Set(['upscale', 'video', 'eval', 'bench', 'tune', 'adapter']);
+const GPU_COMMANDS = new Set(['upscale', 'video', 'eval', 'train', 'bench', 'tune', 'adapter']);
 const CHILD = 'WGSR_LAUNCHED';
 
 export async function launch(argv: string[]): Promise<number> {
