@@ -6,32 +6,8 @@ import { distImport } from './lib/dist.mjs';
 import { GpuTimer } from './lib/timer.mjs';
 
 const { BufferUsage } = await distImport('gpu/constants.js');
-
-const WORKGROUP = 64;
+const { fmaPeakShader, FMA_WORKGROUP: WORKGROUP, FMA_UNROLL: UNROLL } = await distImport('gpu/fma-peak.js');
 const ITERATIONS = 512;
-// FMAs per chain per loop iteration: enough that the loop's own overhead does not count.
-const UNROLL = 8;
-
-function shader(chains) {
-  const ids = Array.from({ length: chains }, (_, i) => i);
-  return /* wgsl */ `
-struct Params { iterations: u32, seed: f32 }
-@group(0) @binding(0) var<storage, read_write> out: array<vec4f>;
-@group(0) @binding(1) var<uniform> p: Params;
-
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  // Values depend on the invocation and a uniform, so nothing can be folded at compile time.
-  let s = f32(gid.x) * 1e-7 + p.seed;
-${ids.map((i) => `  var a${i} = vec4f(s + ${i}.0, s + ${i}.25, s + ${i}.5, s + ${i}.75);`).join('\n')}
-  let m = vec4f(0.999999, 0.999998, 0.999997, 0.999996) + p.seed;
-  let c = vec4f(1e-6) * p.seed;
-  for (var i = 0u; i < p.iterations; i++) {
-${Array.from({ length: UNROLL }, () => ids.map((i) => `    a${i} = fma(a${i}, m, c);`).join('\n')).join('\n')}
-  }
-  out[gid.x] = ${ids.map((i) => `a${i}`).join(' + ')};
-}`;
-}
 
 /**
  * Best GFLOPS over a few chain counts (enough independent chains to hide FMA latency, few
@@ -46,7 +22,7 @@ export async function measurePeak(device, { workgroups = 512 } = {}) {
   device.queue.writeBuffer(uniforms, 0, new Uint32Array([ITERATIONS, 0]));
   const results = [];
   for (const chains of [1, 2, 4, 6, 8, 12, 16]) {
-    const module = device.createShaderModule({ code: shader(chains) });
+    const module = device.createShaderModule({ code: fmaPeakShader(chains) });
     const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
     const bindGroup = device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
