@@ -10,10 +10,11 @@
 //       photo OST_009.png, 448×640 (no reference). Default: ref.
 //   BENCH_REAL_MODELS=x4plus,general       BENCH_REAL_TILES=image,auto
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { distImport } from './lib/dist.mjs';
+import { readNpy } from '../test/helpers/npy.mjs';
 import { printTable } from './lib/table.mjs';
 import { HAVE_NCNN, NCNN_MODELS, ncnnArgs, ncnnBinary } from './engines/ncnn-vulkan.mjs';
 
@@ -26,15 +27,6 @@ const MODELS = {
 };
 
 /** A float32 .npy (little-endian, C order). */
-function readNpy(file) {
-  const b = readFileSync(file);
-  const headerLength = b.readUInt16LE(8);
-  const header = b.subarray(10, 10 + headerLength).toString('latin1');
-  if (!header.includes("'<f4'") || header.includes("'fortran_order': True")) throw new Error(`${file}: expected little-endian float32 in C order`);
-  const start = 10 + headerLength;
-  return new Float32Array(b.buffer.slice(b.byteOffset + start, b.byteOffset + b.length));
-}
-
 function psnr(image, reference) {
   let se = 0;
   for (let i = 0; i < reference.length; i++) se += (image.data[i] / 255 - reference[i]) ** 2;
@@ -59,7 +51,7 @@ async function inputsFor(model, sizes, work) {
   for (const size of sizes) {
     if (size === 'ref') {
       const dir = path.join(REAL, model.ref);
-      inputs.push({ label: model.ref, file: path.join(dir, 'input.png'), reference: readNpy(path.join(dir, 'expected_float.npy')) });
+      inputs.push({ label: model.ref, file: path.join(dir, 'input.png'), reference: readNpy(path.join(dir, 'expected_float.npy')).data });
       continue;
     }
     const [w, h = w] = size.split('x').map(Number);

@@ -6,18 +6,10 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { STEP_TIMEOUT_MS } from './downloads.mjs';
 import { fail } from './page-checks.mjs';
+import { readNpy } from '../helpers/npy.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CASE = resolve(ROOT, 'test/fixtures/models/realesrgan_x2_tiny');
-
-function readNpy(path) {
-  const bytes = readFileSync(path);
-  const headerLength = bytes.readUInt16LE(8);
-  const header = bytes.toString('latin1', 10, 10 + headerLength);
-  const shape = (/'shape': \(([^)]*)\)/.exec(header)?.[1] ?? '').split(',').map((x) => x.trim()).filter(Boolean).map(Number);
-  const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset + 10 + headerLength, bytes.byteOffset + bytes.length));
-  return { shape, data };
-}
 
 export async function checkKernels(context, url) {
   const page = await context.newPage();

@@ -5,20 +5,11 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { STEP_TIMEOUT_MS } from './downloads.mjs';
 import { fail } from './page-checks.mjs';
+import { readNpy } from '../helpers/npy.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const TRAIN_CASE = resolve(ROOT, 'test/fixtures/train/models/srvgg_x4_train');
 const TRAIN_STEPS = 3;
-
-/** Reads a little-endian float32 .npy (the fixtures' format): shape and values. */
-function readNpy(path) {
-  const bytes = readFileSync(path);
-  const headerLength = bytes.readUInt16LE(8);
-  const header = bytes.toString('latin1', 10, 10 + headerLength);
-  const shape = (/'shape': \(([^)]*)\)/.exec(header)?.[1] ?? '').split(',').map((x) => x.trim()).filter(Boolean).map(Number);
-  const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset + 10 + headerLength, bytes.byteOffset + bytes.length));
-  return { shape, data };
-}
 
 /** A few training steps in a page of their own: every loss within 1e-4 relative of PyTorch's. */
 export async function checkTraining(context, url) {

@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTrainer, createUpscaler, offeredConvVariants } from '../../dist/index.js';
 import { createServerDevice, readImage } from '../../dist/node.js';
+import { readNpy } from '../helpers/npy.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FIXTURES = resolve(here, '../fixtures');
@@ -21,30 +22,6 @@ function runtimeName() {
   if (typeof globalThis.Bun !== 'undefined') return `bun ${globalThis.Bun.version}`;
   if (typeof globalThis.Deno !== 'undefined') return `deno ${globalThis.Deno.version.deno}`;
   return `node ${process.versions.node}`;
-}
-
-/** Reads a little-endian float32 C-order .npy file (the fixtures' format). */
-function readNpy(path) {
-  const bytes = readFileSync(path);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const magic = new TextDecoder('latin1').decode(bytes.subarray(1, 6));
-  if (magic !== 'NUMPY') throw new Error(`${path}: not a .npy file`);
-  const major = bytes[6];
-  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
-  const start = major === 1 ? 10 : 12;
-  const header = new TextDecoder('latin1').decode(bytes.subarray(start, start + headerLen));
-  if (!header.includes("'descr': '<f4'")) throw new Error(`${path}: expected float32, header ${header}`);
-  if (header.includes("'fortran_order': True")) throw new Error(`${path}: Fortran order is not supported`);
-  const shape = (/'shape': \(([^)]*)\)/.exec(header)?.[1] ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map(Number);
-  const count = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(count);
-  const offset = start + headerLen;
-  new Uint8Array(data.buffer).set(bytes.subarray(offset, offset + count * 4));
-  return { shape, data };
 }
 
 /**
