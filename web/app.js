@@ -4,7 +4,7 @@
 // from the built package (dist/).
 import { createUpscaler, imageFromSource, imageToCanvas, isWgsrError, requestWgsrDevice } from '/dist/index.js';
 import { noWebGpuAdvice } from './advice.js';
-import { encodeResult, FORMATS, hasAlpha, resultName } from './download.js';
+import { acceptDrops, encodeResult, FORMATS, hasAlpha, resultName, saveBlob } from './download.js';
 import { setupFinetune } from './finetune.js';
 import { BUNDLED, fetchModel, modelEntry, modelFromFiles, NAMED_MODELS } from './models.js';
 import { CompareView } from './view.js';
@@ -221,12 +221,7 @@ async function download() {
   const format = ui.format.value;
   const quality = Number(ui.quality.value);
   if (!Number.isInteger(quality) || quality < 1 || quality > 100) throw new Error(`Quality must be a whole number from 1 to 100, got "${ui.quality.value}".`);
-  const blob = await encodeResult(image, format, quality);
-  const link = document.createElement('a');
-  link.href = URL.createObjectURL(blob);
-  link.download = resultName(name, scale, format);
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+  saveBlob(await encodeResult(image, format, quality), resultName(name, scale, format));
 }
 
 /** Dropped files: model files (.pth, .pt, .safetensors, .param, .bin) choose "a file of my own"; an image is the image. */
@@ -256,16 +251,7 @@ function wire() {
   for (const entry of NAMED_MODELS) ui.namedModels.append(new Option(entry.label, entry.id));
   ui.namedModels.hidden = NAMED_MODELS.length === 0;
   ui.model.options[0].textContent = BUNDLED.label;
-  ui.drop.addEventListener('dragover', (e) => {
-    e.preventDefault();
-    ui.drop.classList.add('over');
-  });
-  ui.drop.addEventListener('dragleave', () => ui.drop.classList.remove('over'));
-  ui.drop.addEventListener('drop', (e) => {
-    e.preventDefault();
-    ui.drop.classList.remove('over');
-    takeDroppedFiles(e.dataTransfer.files);
-  });
+  acceptDrops(ui.drop, takeDroppedFiles);
   ui.imageFile.addEventListener('change', () => ui.imageFile.files[0] && takeImage(ui.imageFile.files[0]).catch(showError));
   ui.model.addEventListener('change', modelChanged);
   ui.modelFile.addEventListener('change', modelChanged);

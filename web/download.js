@@ -1,5 +1,6 @@
-// The result as a file: PNG (lossless, the image's own channels), JPEG or WebP at a quality.
-// Alpha is kept only where the result has it; JPEG, which has none, gets it flattened onto white.
+// Files in and out of the page. Out: the result as PNG (lossless, the image's own channels), JPEG
+// or WebP at a quality (alpha kept only where the result has it; JPEG, which has none, gets it
+// flattened onto white), and any bytes as a download. In: files dropped on a zone.
 import { imageToImageData } from '/dist/index.js';
 import { encodePng } from './png.js';
 
@@ -34,6 +35,30 @@ export async function encodeResult(image, format, quality) {
   // A browser that cannot write the format hands back a PNG instead: say so rather than mislabel it.
   if (blob.type !== spec.type) throw new Error(`this browser cannot write ${format.toUpperCase()} (it produced ${blob.type}); choose PNG`);
   return blob;
+}
+
+/** Hands `blob` to the browser as a download named `name`. */
+export function saveBlob(blob, name) {
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(blob);
+  link.download = name;
+  link.click();
+  // The URL must outlive the click, which starts the download asynchronously.
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+}
+
+/** Files dropped on `zone` go to `take` (a FileList); the zone is marked while files hover over it. */
+export function acceptDrops(zone, take) {
+  zone.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    zone.classList.add('over');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('over');
+    take(e.dataTransfer.files);
+  });
 }
 
 /** "photo.jpg" → "photo_x4.webp". */

@@ -5,6 +5,7 @@
 // between them, so the page stays responsive and Stop takes effect after the current step.
 import { createPatchSampler, createTrainer, createUpscaler, imageFromSource, imageToCanvas, isWgsrError, memorySource, WgsrError } from '/dist/index.js';
 import { bicubicUp, heldOutPsnr, preparePhotos } from './finetune-data.js';
+import { acceptDrops, saveBlob } from './download.js';
 import { LossChart } from './loss-chart.js';
 
 /** Fixed, so the same photos and settings give the same batches (the sampler is seeded). */
@@ -164,22 +165,11 @@ export function setupFinetune(host) {
   }
 
   function download() {
-    const link = document.createElement('a');
-    link.href = URL.createObjectURL(new Blob([state.trained.bytes], { type: 'application/octet-stream' }));
-    link.download = state.trained.name;
-    link.click();
-    setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+    saveBlob(new Blob([state.trained.bytes], { type: 'application/octet-stream' }), state.trained.name);
   }
 
-  ui.drop.addEventListener('dragover', (e) => {
-    e.preventDefault();
-    ui.drop.classList.add('over');
-  });
-  ui.drop.addEventListener('dragleave', () => ui.drop.classList.remove('over'));
-  ui.drop.addEventListener('drop', (e) => {
-    e.preventDefault();
-    ui.drop.classList.remove('over');
-    if (!state.running) takePhotos(e.dataTransfer.files).catch(sayError);
+  acceptDrops(ui.drop, (files) => {
+    if (!state.running) takePhotos(files).catch(sayError);
   });
   ui.files.addEventListener('change', () => takePhotos(ui.files.files).catch(sayError));
   ui.train.addEventListener('click', () => train().catch(sayError));
