@@ -7,6 +7,7 @@ import { packConv2dWeights } from '../kernels/conv2d-weights.js';
 import { convShapeKey, type ConvKernelName, type ConvShape } from '../kernels/conv2d-variants.js';
 import { encodeCall, prepareCall, releaseCall, type PipelineCache } from '../kernels/program.js';
 import type { TensorRef } from '../kernels/tensor.js';
+import { Rng } from '../train/data/rng.js';
 
 /**
  * Measures conv kernels on the device: a correctness probe per variant (against the register
@@ -14,19 +15,8 @@ import type { TensorRef } from '../kernels/tensor.js';
  * a model's conv shapes.
  */
 
-/** A deterministic stream in [-1, 1) (mulberry32). */
-function stream(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
-}
-
-const randomValues = (rand: () => number, n: number, scale = 1) => Float32Array.from({ length: n }, () => rand() * scale);
+/** `n` values uniform in [-scale, scale) from the project's seeded generator. */
+const randomValues = (rng: Rng, n: number, scale = 1) => Float32Array.from({ length: n }, () => rng.uniform(-scale, scale));
 
 /** One conv's buffers on the device, at a storage precision, and a way to build its call per kernel. */
 interface ConvBench {
@@ -43,20 +33,20 @@ function tensorOn(device: GPUDevice, c: number, h: number, w: number, element: E
 }
 
 function convBench(device: GPUDevice, shape: ConvShape, h: number, w: number, element: ElementType, seed: number, epilogue: boolean): ConvBench {
-  const rand = stream(seed);
+  const rng = Rng.derive(seed);
   const { cin, cout, k } = shape;
   const overflow = element === 'f16' ? createTensorBuffer(device, 4, 'conv tuner overflow flag') : undefined;
   const read = /^(up|unshuffle)(\d+)$/.exec(shape.read);
   const factor = read ? Number(read[2]) : 1;
   const transform: Conv2dDesc['inputTransform'] = !read ? { kind: 'none' } : read[1] === 'up' ? { kind: 'upsample_nearest', factor } : { kind: 'pixel_unshuffle', factor: factor as 2 | 4 };
   const [ic, ih, iw] = !read ? [cin, h, w] : read[1] === 'up' ? [cin, h / factor, w / factor] : [cin / (factor * factor), h * factor, w * factor];
-  const input = tensorOn(device, ic, ih, iw, element, overflow, randomValues(rand, ic * ih * iw));
+  const input = tensorOn(device, ic, ih, iw, element, overflow, randomValues(rng, ic * ih * iw));
   const output = tensorOn(device, cout, h, w, element, overflow);
-  const residual = epilogue ? tensorOn(device, cout, h, w, element, overflow, randomValues(rand, cout * h * w)) : undefined;
+  const residual = epilogue ? tensorOn(device, cout, h, w, element, overflow, randomValues(rng, cout * h * w)) : undefined;
   const weights = packConv2dWeights(device, {
-    weight: randomValues(rand, cout * cin * k * k, Math.sqrt(3 / (cin * k * k))),
+    weight: randomValues(rng, cout * cin * k * k, Math.sqrt(3 / (cin * k * k))),
     shape: [cout, cin, k, k],
-    bias: randomValues(rand, cout),
+    bias: randomValues(rng, cout),
     label: `tuner ${convShapeKey(shape)}`,
   });
   const buffers = [input.buffer, output.buffer, weights.buffer, residual?.buffer, overflow].filter((b): b is GPUBuffer => b !== undefined);
