@@ -1,11 +1,9 @@
-import { basename } from 'node:path';
 import { WgsrError } from '../errors.js';
-import { rrdbnetFlopsPerPixel, syntheticRRDBNet } from '../models/synthetic.js';
+import { rrdbnetFlopsPerPixel } from '../models/synthetic.js';
 import { createServerDevice } from '../runtime/node.js';
 import { createUpscaler } from '../upscaler.js';
-import { writeSafetensors } from '../weights/safetensors.js';
+import { benchModel } from './bench-model.js';
 import { numberArg, parseCommandArgs, type Command } from './command.js';
-import { readModelFile } from '../io/model-file.js';
 import { checkKernelsOption } from '../engine/kernels.js';
 import { kernelCacheFile } from '../runtime/kernel-cache-file.js';
 
@@ -32,14 +30,13 @@ export const benchCommand: Command = {
     ]);
     const size = numberArg(v.size as string | undefined, '--size', (n) => Number.isInteger(n) && n >= 4, 'a whole number ≥ 4') ?? 64;
     const runs = numberArg(v.runs as string | undefined, '--runs', (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1') ?? 3;
-    const modelPath = v.model as string | undefined;
-    const bytes = modelPath ? readModelFile(modelPath) : writeSafetensors(syntheticRRDBNet());
+    const { bytes, source } = benchModel(v.model as string | undefined);
     const { device, adapter } = await createServerDevice();
     try {
       const started = performance.now();
       const up = await createUpscaler(bytes, {
         device,
-        source: modelPath ? basename(modelPath) : 'x4plus-sized RRDBNet',
+        source,
         kernels: checkKernelsOption(v.kernels),
         kernelCache: kernelCacheFile(),
         onWarning: (m) => io.stderr(`wgsr: ${m}`),
@@ -68,7 +65,7 @@ export const benchCommand: Command = {
       times.sort((a, b) => a - b);
       const ms = times[Math.floor(times.length / 2)]!;
       const layers = v.profile ? await up.profile(side, side) : undefined;
-      const flops = modelPath ? layers?.reduce((s, l) => s + l.flops, 0) : rrdbnetFlopsPerPixel() * side * side;
+      const flops = v.model ? layers?.reduce((s, l) => s + l.flops, 0) : rrdbnetFlopsPerPixel() * side * side;
       const memory = up.memory(side, side);
       up.destroy();
       const result = { adapter: adapter.summary, model: up.info.arch, kernels: up.kernels, size: side, coldMs, ms, gflops: flops ? flops / (ms * 1e6) : undefined, plannedBytes: memory.planned, naiveBytes: memory.naive, layers };

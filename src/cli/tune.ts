@@ -1,17 +1,14 @@
-import { basename } from 'node:path';
 import { WgsrError } from '../errors.js';
 import { PassTimer } from '../engine/conv-tuner.js';
 import { saveKernelChoices } from '../engine/kernel-cache.js';
 import { adapterIdentityOf, graphConvShapes, heuristicKernel, isCpuAdapter, tuneConvKernels } from '../engine/kernels.js';
 import { measureFmaPeak } from '../gpu/fma-peak.js';
-import { readModelFile } from '../io/model-file.js';
 import { convShapeKey, type ConvKernelName } from '../kernels/conv2d-variants.js';
 import { PipelineCache } from '../kernels/program.js';
 import { loadModel } from '../models/load.js';
-import { syntheticRRDBNet } from '../models/synthetic.js';
 import { kernelCacheFile } from '../runtime/kernel-cache-file.js';
 import { createServerDevice } from '../runtime/node.js';
-import { writeSafetensors } from '../weights/safetensors.js';
+import { benchModel } from './bench-model.js';
 import { numberArg, parseCommandArgs, type Command } from './command.js';
 
 const USAGE = `Usage: wgsr tune [-m model] [--precision f32|f16] [--size N] [--json]
@@ -38,9 +35,8 @@ export const tuneCommand: Command = {
     ]);
     const precision = (v.precision as string | undefined) ?? 'f32';
     if (precision !== 'f32' && precision !== 'f16') throw new WgsrError('BAD_ARGUMENT', `--precision must be f32 or f16, got "${precision}"`);
-    const modelPath = v.model as string | undefined;
-    const bytes = modelPath ? readModelFile(modelPath) : writeSafetensors(syntheticRRDBNet());
-    const { model } = loadModel(bytes, { source: modelPath ? basename(modelPath) : 'x4plus-sized RRDBNet' });
+    const { bytes, source } = benchModel(v.model as string | undefined);
+    const { model } = loadModel(bytes, { source });
     const shapes = graphConvShapes(model.graph);
     const { device, adapter } = await createServerDevice();
     try {
