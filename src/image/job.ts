@@ -141,16 +141,13 @@ export class ImageJob {
 
   /** Streaming: finishes output rows [origin, end) (alpha, outscale), hands them on, reuses the band. */
   private async emitRows(end: number): Promise<void> {
-    const { out, image, alphaChannel } = this;
+    const { out } = this;
     const { sink, resize } = this.stream!;
     const y0 = out.origin;
     if (end <= y0) return;
     const stride = out.width * out.channels;
     const band = { width: out.width, height: end - y0, channels: out.channels, bitDepth: out.bitDepth, data: out.data.subarray(0, (end - y0) * stride) } as Image;
-    if (alphaChannel >= 0) {
-      if (this.alphaOpaque) fillChannel(band, alphaChannel, maxValue(image.bitDepth));
-      else if (this.opts.alpha === 'resize') resizeAlphaLinear(image, alphaChannel, out, y0, end);
-    }
+    this.finishAlpha(band, y0, end);
     if (resize) {
       const done = resize.push(band, y0);
       if (done.image.height > 0) await sink.rows(done.image, done.y0);
@@ -160,19 +157,24 @@ export class ImageJob {
     out.origin = end;
   }
 
+  /** The alpha channel of output rows [y0, y1), held in `rows`: opaque, or resized from the input's, as asked. */
+  private finishAlpha(rows: Image, y0: number, y1: number): void {
+    const { alphaChannel, image } = this;
+    if (alphaChannel < 0) return;
+    if (this.alphaOpaque) fillChannel(rows, alphaChannel, maxValue(image.bitDepth));
+    else if (this.opts.alpha === 'resize') resizeAlphaLinear(image, alphaChannel, this.out, y0, y1);
+  }
+
   /** The image, once every work was put: alpha as asked, then outscale (streaming: its size, without samples). */
   finish(): Image {
-    const { out, image, alphaChannel } = this;
+    const { out } = this;
     if (this.stream) {
       if (out.origin !== out.height) throw new Error(`streamed output ended at row ${out.origin} of ${out.height}`);
       const { width, height } = this.target ?? out;
       return { width, height, channels: out.channels, bitDepth: out.bitDepth, data: out.bitDepth === 8 ? new Uint8Array(0) : new Uint16Array(0) } as Image;
     }
-    if (alphaChannel >= 0) {
-      if (this.alphaOpaque) fillChannel(out, alphaChannel, maxValue(image.bitDepth));
-      else if (this.opts.alpha === 'resize') resizeAlphaLinear(image, alphaChannel, out);
-    }
     const whole: Image = { width: out.width, height: out.height, channels: out.channels, bitDepth: out.bitDepth, data: out.data } as Image;
+    this.finishAlpha(whole, 0, out.height);
     return this.target ? resizeLanczos(whole, this.target.width, this.target.height) : whole;
   }
 }
