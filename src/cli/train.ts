@@ -21,6 +21,8 @@ Data
                           needs --degrade none
   --degrade MODE          none (train on --lr), bicubic (LR = MATLAB bicubic of HR; the default
                           without --lr), realesrgan (Real-ESRGAN's degradations, made per crop)
+  --clean-prob P          with realesrgan: the share of samples given the clean bicubic LR
+                          instead (default 0, Real-ESRGAN's own: all degraded)
   --patch N               LR patch side (default 32); HR patches are N·scale
   --batch N               patches per step (default 16)
   --val DIR               held-out HR images: PSNR/SSIM-Y (BasicSR conventions) of the network
@@ -89,6 +91,7 @@ const OPTIONS: OptionSpec[] = [
   { name: 'weight-decay', kind: 'string' },
   { name: 'schedule', kind: 'string' },
   { name: 'degrade', kind: 'string' },
+  { name: 'clean-prob', kind: 'string' },
   { name: 'val', kind: 'string' },
   { name: 'val-every', kind: 'string' },
   { name: 'save-every', kind: 'string' },
@@ -160,6 +163,7 @@ function givenSettings(v: Record<string, string | boolean | undefined>, resuming
     weightDecay: numberArg(s('weight-decay'), '--weight-decay', (n) => n >= 0, 'a number ≥ 0'),
     schedule: s('schedule') !== undefined ? scheduleText(parseSchedule(s('schedule')!)) : undefined,
     degrade: degrade as RunSettings['degrade'] | undefined,
+    cleanProb: numberArg(s('clean-prob'), '--clean-prob', (n) => n >= 0 && n <= 1, 'a number in [0, 1]'),
     val: folder(s('val'), '--val'),
     freeze,
     seed: numberArg(s('seed'), '--seed', whole(0), 'a whole number ≥ 0'),
@@ -172,6 +176,9 @@ function givenSettings(v: Record<string, string | boolean | undefined>, resuming
 function newRunSettings(given: Partial<RunSettings>, sizes: ScratchSizes): RunSettings {
   if (!given.hr) throw new WgsrError('BAD_ARGUMENT', 'give the HR training images with --hr <dir> (see wgsr train --help)');
   const degrade = given.degrade ?? (given.lr ? 'none' : 'bicubic');
+  if (given.cleanProb !== undefined && given.cleanProb > 0 && degrade !== 'realesrgan') {
+    throw new WgsrError('BAD_ARGUMENT', `--clean-prob mixes clean bicubic LR into --degrade realesrgan; with --degrade ${degrade} every sample is already ${degrade === 'bicubic' ? 'clean' : 'your LR'}`);
+  }
   const model = given.model!;
   if ('arch' in model) model.sizes = Object.fromEntries(Object.entries(sizes).filter(([, v]) => v !== undefined)) as Record<string, number>;
   return {
@@ -188,6 +195,7 @@ function newRunSettings(given: Partial<RunSettings>, sizes: ScratchSizes): RunSe
     weightDecay: given.weightDecay ?? 0,
     schedule: given.schedule ?? 'constant',
     degrade,
+    ...(given.cleanProb ? { cleanProb: given.cleanProb } : {}),
     val: given.val,
     freeze: given.freeze ?? [],
     seed: given.seed ?? 0,

@@ -103,10 +103,37 @@ describe('patch sampler', () => {
     expect(a.lr.data.every((v) => v >= 0 && v <= 1 && Math.abs(v * 255 - Math.round(v * 255)) < 1e-4)).toBe(true);
   });
 
+  it('mixes clean bicubic LR into realesrgan samples at the share cleanProb asks for', async () => {
+    const hr = blockPair('a', 40, 36, 4, 1).hr;
+    const source = memorySource([prepareTrainingPair({ name: 'a', hr }, 4, 8, 'realesrgan', true)]);
+    const base: PatchSamplerOptions = { scale: 4, patch: 8, batchSize: 200, seed: 3, degrade: 'realesrgan' };
+    // 'bicubic' crops the same MATLAB bicubic LR with the same crop and augmentation draws, so a
+    // clean sample equals its bicubic sample exactly and a degraded one does not.
+    const bicubic = await createPatchSampler(memorySource([prepareTrainingPair({ name: 'a', hr }, 4, 8, 'bicubic')]), { ...base, degrade: 'bicubic' }).batch(0);
+    const cleanSamples = async (cleanProb: number) => {
+      const b = await createPatchSampler(source, { ...base, cleanProb }).batch(0);
+      expect(b.hr.data).toEqual(bicubic.hr.data);
+      const n = 3 * 8 * 8;
+      let clean = 0;
+      for (let i = 0; i < base.batchSize; i++) if (b.lr.data.subarray(i * n, (i + 1) * n).every((v, j) => v === bicubic.lr.data[i * n + j])) clean++;
+      return { clean, lr: b.lr.data };
+    };
+    expect((await cleanSamples(1)).clean).toBe(200);
+    const quarter = (await cleanSamples(0.25)).clean;
+    expect(quarter).toBeGreaterThanOrEqual(30); // 50 expected; σ ≈ 6
+    expect(quarter).toBeLessThanOrEqual(70);
+    // cleanProb 0 makes no draw: the samples are exactly Real-ESRGAN's.
+    const none = await cleanSamples(0);
+    expect(none.clean).toBe(0);
+    expect(none.lr).toEqual((await createPatchSampler(source, base).batch(0)).lr.data);
+  });
+
   it('refuses impossible options', () => {
     const source = memorySource([blockPair('a', 13, 9, 2, 1)]);
     expect(() => createPatchSampler(source, { ...OPTIONS, patch: 0 })).toThrow(/patch must be a whole number ≥ 1/);
     expect(() => createPatchSampler(source, { ...OPTIONS, degrade: 'fancy' as never })).toThrow(/none, bicubic or realesrgan/);
     expect(() => createPatchSampler(source, OPTIONS, { seed: 17, batch: -1 })).toThrow(/batch index -1/);
+    expect(() => createPatchSampler(source, { ...OPTIONS, degrade: 'realesrgan', cleanProb: 1.5 })).toThrow(/clean samples must be a number in \[0, 1\], got 1.5/);
+    expect(() => createPatchSampler(source, { ...OPTIONS, degrade: 'bicubic', cleanProb: 0.3 })).toThrow(/with degrade bicubic every sample is already clean/);
   });
 });

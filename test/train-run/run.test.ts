@@ -75,13 +75,15 @@ describe('wgsr train run machinery', () => {
     expect(readFileSync(join(parted, 'last.safetensors')).equals(readFileSync(join(whole, 'last.safetensors')))).toBe(true);
   }, 120_000);
 
-  it('resumes exactly with BatchNorm (SRGAN: running statistics go through state.bin) and Real-ESRGAN degradations', async () => {
-    const over = { settings: settings({ model: { arch: 'srgan', sizes: { numFeat: 4, numResidual: 1 } }, degrade: 'realesrgan', iters: 4, patch: 8 }), sizes: { numFeat: 4, numResidual: 1 } };
+  it('resumes exactly with BatchNorm (SRGAN: running statistics go through state.bin) and Real-ESRGAN degradations mixed with clean samples', async () => {
+    const over = { settings: settings({ model: { arch: 'srgan', sizes: { numFeat: 4, numResidual: 1 } }, degrade: 'realesrgan', cleanProb: 0.5, iters: 4, patch: 8 }), sizes: { numFeat: 4, numResidual: 1 } };
     const whole = join(work, 'srgan-whole');
     await runTraining(request(whole, over));
     const parted = join(work, 'srgan-parted');
     const controller = new AbortController();
     await runTraining(request(parted, over), { signal: controller.signal, onStep: (step) => step === 2 && controller.abort() });
+    expect(decodeRunState(readFileSync(join(parted, 'state.bin')), 'state.bin').state.settings).toMatchObject({ degrade: 'realesrgan', cleanProb: 0.5 });
+    await expect(runTraining(request(parted, { ...over, resume: true, settings: { cleanProb: 0.25 } }))).rejects.toThrow(/--clean-prob: the run has 0.5, this command 0.25/);
     await runTraining(request(parted, { ...over, resume: true, settings: {} }));
     expect(losses(parted)).toEqual(losses(whole));
     expect(readFileSync(join(parted, 'last.pth')).equals(readFileSync(join(whole, 'last.pth')))).toBe(true);
@@ -109,6 +111,8 @@ describe('wgsr train run machinery', () => {
   it('refuses to resume with different options, naming each difference', async () => {
     const dir = join(work, 'whole');
     await expect(runTraining(request(dir, { resume: true, settings: { batch: 4, seed: 9, iters: 6 } }))).rejects.toThrow(/--batch: the run has 2, this command 4[\s\S]*--seed: the run has 3, this command 9/);
+    // A run without clean samples has a share of 0, whether or not its state.bin names it.
+    await expect(runTraining(request(dir, { resume: true, settings: { cleanProb: 0.3, iters: 6 } }))).rejects.toThrow(/--clean-prob: the run has 0, this command 0.3/);
     await expect(runTraining(request(dir, { resume: true, settings: {} }))).rejects.toThrow(/already took 6 of its 6 steps; give a larger --iters/);
     await expect(runTraining(request(join(work, 'nothing'), { resume: true, settings: {} }))).rejects.toThrow(/no state.bin there/);
     await expect(runTraining(request(dir))).rejects.toThrow(/already holds a run .*--resume/);

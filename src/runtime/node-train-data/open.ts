@@ -20,6 +20,8 @@ export interface TrainingSetSpec {
   /** LR patch side. */
   patch: number;
   degrade: DegradeMode;
+  /** With degrade realesrgan: also make and keep each image's clean bicubic LR (for a share of clean samples). */
+  keepCleanLr?: boolean;
   /** Bytes the decoded set may take (default 4 GiB). */
   memoryBudget?: number;
   onProgress?: (decoded: number, total: number) => void;
@@ -56,7 +58,7 @@ function preparedBytes(shape: ImageShape, lrWidth: number, lrHeight: number, sca
 async function loadPair(file: TrainingFile, spec: TrainingSetSpec): Promise<PreparedPair> {
   const hr = await readImage(file.hrPath);
   const lr = file.lrPath ? await readImage(file.lrPath) : undefined;
-  return prepareTrainingPair({ name: file.name, hr, lr }, spec.scale, spec.patch, spec.degrade);
+  return prepareTrainingPair({ name: file.name, hr, lr }, spec.scale, spec.patch, spec.degrade, spec.keepCleanLr);
 }
 
 /** The image's pixels copied into shared memory (posting it to a worker then copies nothing). */
@@ -89,7 +91,7 @@ export async function openTrainingSet(spec: TrainingSetSpec): Promise<TrainingSe
     const hr = await probeImageShape(file.hrPath);
     const lr = file.lrPath ? await probeImageShape(file.lrPath) : undefined;
     const { lrWidth, lrHeight } = checkPairSizes(file.name, hr, lr, spec.scale, spec.patch);
-    bytes += preparedBytes(hr, lrWidth, lrHeight, spec.scale, spec.degrade !== 'realesrgan', lr?.bitDepth ?? hr.bitDepth);
+    bytes += preparedBytes(hr, lrWidth, lrHeight, spec.scale, spec.degrade !== 'realesrgan' || spec.keepCleanLr === true, lr?.bitDepth ?? hr.bitDepth);
   }
   const budget = spec.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
   if (bytes > budget) {

@@ -120,7 +120,8 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
   const schedule = parseSchedule(settings.schedule);
   // The network first: a wrong size option is reported before the images are read.
   const start = saved ? { bytes: saved.model, modelOptions: saved.state.modelOptions ?? {}, source: FILES.state } : initialModel(settings, req.sizes);
-  const spec: TrainingSetSpec = { hr: settings.hr, lr: settings.lr, scale: settings.scale, patch: settings.patch, degrade: settings.degrade, onNote: hooks.onNote };
+  const cleanProb = settings.cleanProb ?? 0;
+  const spec: TrainingSetSpec = { hr: settings.hr, lr: settings.lr, scale: settings.scale, patch: settings.patch, degrade: settings.degrade, keepCleanLr: cleanProb > 0, onNote: hooks.onNote };
   const set = await openTrainingSet(spec);
   hooks.onNote?.(`training set: ${set.files.length} image${set.files.length === 1 ? '' : 's'} (${(set.bytes / 2 ** 20).toFixed(1)} MB decoded)`);
   const valSet: ValidationSet | undefined = settings.val ? await openValidationSet(settings.val, settings.scale, settings.degrade === 'realesrgan', settings.seed) : undefined;
@@ -150,7 +151,7 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
     }
     hooks.onNote?.(`model ${t.info.arch} ×${t.info.scale}, ${t.info.params} parameters (${t.trainable.length} tensors trained${t.frozen.length ? `, ${t.frozen.length} frozen` : ''})`);
     if (t.info.scale !== settings.scale) throw new WgsrError('BAD_ARGUMENT', `--scale ${settings.scale} but the model is ×${t.info.scale}; give --scale ${t.info.scale} or another model`);
-    const samplerOptions = { scale: settings.scale, patch: settings.patch, batchSize: settings.batch, seed: settings.seed, degrade: settings.degrade };
+    const samplerOptions = { scale: settings.scale, patch: settings.patch, batchSize: settings.batch, seed: settings.seed, degrade: settings.degrade, ...(cleanProb > 0 ? { cleanProb } : {}) };
     const resumeSampler = saved?.state.sampler;
     sampler = req.workers > 0 ? createPrefetchingSampler(set, spec, samplerOptions, { workers: req.workers, resume: resumeSampler }) : createPatchSampler(set.source, samplerOptions, resumeSampler);
 

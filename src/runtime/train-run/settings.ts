@@ -21,6 +21,8 @@ export interface RunSettings {
   weightDecay: number;
   schedule: string;
   degrade: 'none' | 'bicubic' | 'realesrgan';
+  /** With realesrgan: the share of samples trained on clean bicubic LR (absent in runs made before it existed: 0). */
+  cleanProb?: number;
   val?: string;
   freeze: string[];
   seed: number;
@@ -42,6 +44,7 @@ export const SETTING_FLAGS: Record<keyof RunSettings, string> = {
   weightDecay: '--weight-decay',
   schedule: '--schedule',
   degrade: '--degrade',
+  cleanProb: '--clean-prob',
   val: '--val',
   freeze: '--freeze',
   seed: '--seed',
@@ -59,9 +62,11 @@ const show = (v: unknown) => (v === undefined ? '(not given)' : JSON.stringify(v
  */
 export function resumeSettings(saved: RunSettings, given: Partial<RunSettings>, dir: string): RunSettings {
   const diffs: string[] = [];
+  // A run saved before --clean-prob existed took no clean samples.
+  const kept: RunSettings = { ...saved, cleanProb: saved.cleanProb ?? 0 };
   for (const key of Object.keys(given) as (keyof RunSettings)[]) {
     if (given[key] === undefined || MAY_CHANGE.includes(key)) continue;
-    if (JSON.stringify(given[key]) !== JSON.stringify(saved[key])) diffs.push(`${SETTING_FLAGS[key]}: the run has ${show(saved[key])}, this command ${show(given[key])}`);
+    if (JSON.stringify(given[key]) !== JSON.stringify(kept[key])) diffs.push(`${SETTING_FLAGS[key]}: the run has ${show(kept[key])}, this command ${show(given[key])}`);
   }
   if (diffs.length) {
     throw new WgsrError(

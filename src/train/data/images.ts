@@ -107,15 +107,19 @@ export function preparePair(pair: TrainingPair, scale: number, patch: number): P
  */
 export type DegradeMode = 'none' | 'bicubic' | 'realesrgan';
 
-/** A pair as the given mode trains on it: checked, cropped to the aligned region, LR made when the mode makes it. */
-export function prepareTrainingPair(pair: TrainingPair, scale: number, patch: number, degrade: DegradeMode): PreparedPair {
+/**
+ * A pair as the given mode trains on it: checked, cropped to the aligned region, LR made when the
+ * mode makes it. `keepCleanLr` makes the bicubic LR for degrade 'realesrgan' too, for a run that
+ * mixes clean samples in (the sampler's cleanProb).
+ */
+export function prepareTrainingPair(pair: TrainingPair, scale: number, patch: number, degrade: DegradeMode, keepCleanLr = false): PreparedPair {
   if (degrade === 'none' && !pair.lr) {
     throw new WgsrError('BAD_ARGUMENT', `${pair.name} has no LR image: give the LR folder, or let wgsr make LR (degrade bicubic or realesrgan)`);
   }
   if (degrade !== 'none' && pair.lr) {
     throw new WgsrError('BAD_ARGUMENT', `degrade ${degrade} makes the LR images from HR, yet LR images were given too (${pair.name}); drop one of the two`);
   }
-  const lr = degrade === 'bicubic' ? bicubicLr(toRgb(pair.hr), scale) : pair.lr;
+  const lr = degrade === 'bicubic' || (degrade === 'realesrgan' && keepCleanLr) ? bicubicLr(toRgb(pair.hr), scale) : pair.lr;
   return preparePair({ ...pair, lr }, scale, patch);
 }
 

@@ -36,6 +36,14 @@ export interface PatchSamplerOptions {
   seed: number;
   /** 'none' and 'bicubic' crop the pairs' LR images; 'realesrgan' makes LR from the HR crops. */
   degrade: DegradeMode;
+  /**
+   * With 'realesrgan': the probability that a sample's LR is instead the crop of the pair's clean
+   * bicubic LR (prepareTrainingPair makes it when asked). Real-ESRGAN trains on degraded LR only,
+   * which teaches a small network to sharpen and denoise everything, and it then does worse than
+   * bicubic on clean input; a share of clean samples keeps it good at both. Default 0: no draw
+   * is made, so the samples are exactly Real-ESRGAN's.
+   */
+  cleanProb?: number;
   /** Horizontal flips (default true). */
   hflip?: boolean;
   /** Vertical flips and transposes, i.e. 90° rotations (default true). */
@@ -61,6 +69,9 @@ function checkOptions(o: PatchSamplerOptions): void {
     if (!Number.isInteger(v) || v < 1) throw new WgsrError('BAD_ARGUMENT', `the ${name} must be a whole number ≥ 1, got ${v}`);
   }
   if (!['none', 'bicubic', 'realesrgan'].includes(o.degrade)) throw new WgsrError('BAD_ARGUMENT', `degrade must be none, bicubic or realesrgan, got ${String(o.degrade)}`);
+  const p = o.cleanProb ?? 0;
+  if (!(p >= 0 && p <= 1)) throw new WgsrError('BAD_ARGUMENT', `the share of clean samples must be a number in [0, 1], got ${p}`);
+  if (p > 0 && o.degrade !== 'realesrgan') throw new WgsrError('BAD_ARGUMENT', `a share of clean samples mixes clean LR into degrade realesrgan; with degrade ${o.degrade} every sample is already ${o.degrade === 'bicubic' ? 'clean' : 'the given LR'}`);
 }
 
 /** One sample into slot i of the batch arrays. */
@@ -71,8 +82,9 @@ async function makeSample(pair: PreparedPair, rng: Rng, o: PatchSamplerOptions, 
   const aug = drawAugment(rng, o.hflip ?? true, o.rotate ?? true);
   const big = patch * scale;
   cropPlanes(pair.hr, left * scale, top * scale, big, aug, hr, i * 3 * big * big);
-  if (o.degrade !== 'realesrgan') {
-    if (!pair.lr) throw new WgsrError('BAD_ARGUMENT', `${pair.name} has no LR image (prepare pairs with prepareTrainingPair for degrade ${o.degrade})`);
+  const clean = o.degrade === 'realesrgan' && (o.cleanProb ?? 0) > 0 && rng.chance(o.cleanProb!);
+  if (o.degrade !== 'realesrgan' || clean) {
+    if (!pair.lr) throw new WgsrError('BAD_ARGUMENT', `${pair.name} has no LR image (prepare pairs with prepareTrainingPair for degrade ${o.degrade}${clean ? ', keeping the clean LR' : ''})`);
     cropPlanes(pair.lr, left, top, patch, aug, lr, i * 3 * patch * patch);
     return;
   }
