@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { basename, extname, join, resolve } from 'node:path';
 import { WgsrError } from '../errors.js';
 import { dropAlpha, imresize, matchSizes, meanScore, modCrop, pairByName, scorePair, type Score } from '../eval/index.js';
 import { IMAGE_EXTENSIONS } from '../eval/pairing.js';
@@ -9,8 +9,11 @@ import { createServerDevice } from '../runtime/node.js';
 import { createUpscaler, type Upscaler } from '../upscaler.js';
 import { numberArg, parseCommandArgs, type Command, type CommandIO } from './command.js';
 import { readModelFile } from '../io/model-file.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { encodePng } from '../io/png.js';
+import { degradedEvalImage } from '../train/degrade/eval-set.js';
 
-const USAGE = `Usage: wgsr eval --hr <dir> (--sr <dir> | -m model [--lr <dir>]) [--scale N] [--json] [--tile N]
+const USAGE = `Usage: wgsr eval --hr <dir> (--sr <dir> | -m model [--lr <dir> | --degrade realesrgan]) [--scale N] [--json] [--tile N]
 
   --hr DIR       ground-truth images (PNG/JPEG, 8-bit)
   --sr DIR       super-resolved images to score (needs --scale)
@@ -19,6 +22,12 @@ const USAGE = `Usage: wgsr eval --hr <dir> (--sr <dir> | -m model [--lr <dir>]) 
                  then the model through the image pipeline; plain MATLAB bicubic ×scale of the
                  same LR is scored too, as a baseline
   --lr DIR       with -m: use these LR images instead of making them
+  --degrade realesrgan
+                 with -m: LR = Real-ESRGAN's degradations of the HR image instead, drawn from
+                 --seed and the file's name: the degraded LR wgsr train --val scores with the
+                 run's seed (the baseline is then bicubic ×scale of that LR)
+  --seed N       the degradations' seed (default 0)
+  --save-lr DIR  with -m: also write each LR image scored, as DIR/NAME.png (to score them elsewhere)
   --scale N      the upscaling factor; the border cropped is N pixels (default with -m: the model's)
   --tile N       tile size for the model (default: automatic)
   --json         print one JSON object:
@@ -50,6 +59,9 @@ export const evalCommand: Command = {
       { name: 'model', kind: 'string', short: 'm', aliases: ['--model-path'] },
       { name: 'scale', kind: 'string', short: 's' },
       { name: 'tile', kind: 'string', short: 't' },
+      { name: 'degrade', kind: 'string' },
+      { name: 'seed', kind: 'string' },
+      { name: 'save-lr', kind: 'string' },
       { name: 'json', kind: 'flag' },
     ]);
     if (positionals.length) throw new WgsrError('BAD_ARGUMENT', `unexpected argument "${positionals[0]}" (see wgsr eval --help)`);
@@ -62,6 +74,13 @@ export const evalCommand: Command = {
     if (lrDir !== undefined && modelPath === undefined) throw new WgsrError('BAD_ARGUMENT', '--lr needs -m <model> (with --sr the images are already upscaled)');
     const scaleArg = numberArg(v.scale as string | undefined, '--scale', (n) => Number.isInteger(n) && n >= 1 && n <= 16, 'a whole number in 1..16');
     const tile = numberArg(v.tile as string | undefined, '--tile', (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0');
+    const degrade = v.degrade as string | undefined;
+    if (degrade !== undefined && degrade !== 'realesrgan') throw new WgsrError('BAD_ARGUMENT', `--degrade ${degrade}: realesrgan is the one degradation eval makes (leave it out for MATLAB bicubic LR)`);
+    if (degrade !== undefined && (modelPath === undefined || lrDir !== undefined)) throw new WgsrError('BAD_ARGUMENT', '--degrade makes the LR images from --hr for -m <model>; it goes with neither --sr nor --lr');
+    const seed = numberArg(v.seed as string | undefined, '--seed', (n) => Number.isSafeInteger(n) && n >= 0, 'a whole number ≥ 0');
+    if (seed !== undefined && degrade === undefined) throw new WgsrError('BAD_ARGUMENT', '--seed draws the degradations of --degrade realesrgan; give that too');
+    const saveLr = v['save-lr'] as string | undefined;
+    if (saveLr !== undefined && modelPath === undefined) throw new WgsrError('BAD_ARGUMENT', '--save-lr writes the LR images a model is scored on; it needs -m <model>');
     const json = v.json === true;
 
     const hrNames = listImages(hrDir, '--hr');
@@ -79,7 +98,7 @@ export const evalCommand: Command = {
         rows.push({ name: p.hr, score: scorePair(sized.sr, sized.hr, scale, names) });
       }
     } else {
-      ({ rows, scale } = await evalModel(modelPath!, hrDir, hrNames, lrDir, scaleArg, tile, io));
+      ({ rows, scale } = await evalModel(modelPath!, hrDir, hrNames, { lrDir, degradeSeed: degrade ? (seed ?? 0) : undefined, saveLr }, scaleArg, tile, io));
     }
 
     const mean = meanScore(rows.map((r) => r.score));
@@ -100,17 +119,28 @@ export const evalCommand: Command = {
   },
 };
 
+/** Where a model's LR images come from: the --lr folder, Real-ESRGAN's degradations (seeded), or else MATLAB bicubic. */
+interface LrSource {
+  lrDir?: string;
+  degradeSeed?: number;
+  saveLr?: string;
+}
+
 async function evalModel(
   modelPath: string,
   hrDir: string,
   hrNames: string[],
-  lrDir: string | undefined,
+  { lrDir, degradeSeed, saveLr }: LrSource,
   scaleArg: number | undefined,
   tile: number | undefined,
   io: CommandIO,
 ): Promise<{ rows: Row[]; scale: number }> {
   const bytes = readModelFile(modelPath);
   const lrPairs = lrDir === undefined ? undefined : pairByName(hrNames, listImages(lrDir, '--lr'), lrDir);
+  if (saveLr !== undefined) {
+    mkdirSync(saveLr, { recursive: true });
+    if (resolve(saveLr) === resolve(hrDir) || (lrDir !== undefined && resolve(saveLr) === resolve(lrDir))) throw new WgsrError('BAD_ARGUMENT', `--save-lr ${saveLr} is an input folder; give another one (inputs are never overwritten)`);
+  }
   const { device, adapter } = await createServerDevice();
   io.stderr(`wgsr: adapter ${adapter.summary}`);
   let up: Upscaler | undefined;
@@ -139,8 +169,11 @@ async function evalModel(
       } else {
         hr = modCrop(hr, scale);
         if (hr.width === 0 || hr.height === 0) throw new WgsrError('BAD_IMAGE', `${hrPath} is smaller than the scale ×${scale}`);
-        lr = imresize(hr, 1 / scale);
+        // degradedEvalImage crops and converts as above (RGB, multiple of the scale).
+        if (degradeSeed !== undefined) ({ hr, lr } = await degradedEvalImage(hrNames[i]!, hr, { scale, seed: degradeSeed }));
+        else lr = imresize(hr, 1 / scale);
       }
+      if (saveLr !== undefined) await writeFileAtomic(join(saveLr, `${basename(hrNames[i]!, extname(hrNames[i]!))}.png`), encodePng(lr));
       const sr = await up.upscale(lr);
       const bicubic = imresize(lr, scale);
       const names = { sr: `${hrNames[i]} (model output)`, hr: hrPath };

@@ -157,6 +157,38 @@ describe('wgsr eval -m (GPU)', () => {
     expect(bad.err.at(-1)).toMatch(/lr-bad\/photo\.png ×4 is 128×96 but .*photo\.png is 66×51/);
   });
 
+  it("--degrade realesrgan scores on the degraded LR wgsr train --val uses (same seed, same name), which --save-lr writes out", async () => {
+    const { degradedEvalImage } = await import('../../src/train/degrade/eval-set.js');
+    const { openValidationSet } = await import('../../src/runtime/train-run/validation.js');
+    const saved = join(work, 'degraded-lr');
+    const j = await run(['--hr', hrDir, '-m', MODEL, '--degrade', 'realesrgan', '--seed', '7', '--save-lr', saved, '--json']);
+    expect(j.code, j.err.join('\n')).toBe(0);
+    const r = JSON.parse(j.out[0]!);
+    const want = await degradedEvalImage('photo.png', hr, { scale: 4, seed: 7 });
+    const written = await readImage(join(saved, 'photo.png'));
+    expect([written.width, written.height, written.channels]).toEqual([16, 12, 3]);
+    expect(written.data).toEqual(want.lr.data);
+    // The baseline is the one the training run's validation reports for its degraded column.
+    const val = await openValidationSet(hrDir, 4, true, 7);
+    expect(r.mean.bicubic.psnr).toBeCloseTo(val.bicubicDegraded!.psnr, 12);
+    expect(r.mean.bicubic.psnr).toBeLessThan(JSON.parse((await run(['--hr', hrDir, '-m', MODEL, '--json'])).out[0]!).mean.bicubic.psnr);
+    // Scoring the written LR with --lr gives the same numbers; another seed gives another LR.
+    const again = JSON.parse((await run(['--hr', hrDir, '-m', MODEL, '--lr', saved, '--json'])).out[0]!);
+    expect(again.images[0]).toEqual(r.images[0]);
+    const other = JSON.parse((await run(['--hr', hrDir, '-m', MODEL, '--degrade', 'realesrgan', '--seed', '8', '--json'])).out[0]!);
+    expect(other.images[0].bicubic.psnr).not.toBe(r.images[0].bicubic.psnr);
+
+    const refused = async (args: string[], message: RegExp) => {
+      const x = await run(['--hr', hrDir, ...args]);
+      expect(x.code).toBe(2);
+      expect(x.err.at(-1)).toMatch(message);
+    };
+    await refused(['-m', MODEL, '--degrade', 'bicubic'], /--degrade bicubic: realesrgan is the one degradation eval makes/);
+    await refused(['-m', MODEL, '--degrade', 'realesrgan', '--lr', saved], /goes with neither --sr nor --lr/);
+    await refused(['-m', MODEL, '--seed', '3'], /--seed draws the degradations of --degrade realesrgan/);
+    await refused(['-m', MODEL, '--save-lr', hrDir], /--save-lr .* is an input folder/);
+  });
+
   it('--scale that disagrees with the model is an error', async () => {
     const r = await run(['--hr', hrDir, '-m', MODEL, '--scale', '2']);
     expect(r.code).toBe(2); // a usage error
