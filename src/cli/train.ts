@@ -1,214 +1,21 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { WgsrError } from '../errors.js';
-import { SCRATCH_ARCHS, type ScratchSizes } from '../models/scratch/index.js';
-import { fileSha256, runTraining, type LogEntry, type TrainProgress } from '../runtime/train-run/run.js';
-import type { RunSettings } from '../runtime/train-run/settings.js';
-import { parseSchedule, scheduleText } from '../train/schedule.js';
-import { numberArg, parseCommandArgs, stringArg, type Command, type CommandIO, type OptionSpec } from './command.js';
+import { runTraining, type LogEntry, type TrainProgress } from '../runtime/train-run/run.js';
+import { numberArg, parseCommandArgs, stringArg, type Command, type CommandIO } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { onSignals } from './signals.js';
 import { loadModelByName } from '../runtime/models/by-name.js';
 import { downloadProgress } from './download-progress.js';
+import { givenSettings, newRunSettings, TRAIN_OPTIONS, TRAIN_USAGE, whole } from './train-options.js';
 
-const USAGE = `Usage: wgsr train --hr <dir> [--lr <dir>] --scale N (-m model | -n name | --arch NAME [sizes]) -o <run dir> [options]
-       wgsr train --resume <run dir> [--iters N]
-
-Data
-  --hr DIR                HR images (PNG/JPEG/WebP, 8/16-bit, gray → RGB), held in memory
-  --lr DIR                paired LR images (same names, or DIV2K's 0001.png ↔ 0001x4.png);
-                          needs --degrade none
-  --degrade MODE          none (train on --lr), bicubic (LR = MATLAB bicubic of HR; the default
-                          without --lr), realesrgan (Real-ESRGAN's degradations, made per crop)
-  --clean-prob P          with realesrgan: the share of samples given the clean bicubic LR
-                          instead (default 0, Real-ESRGAN's own: all degraded)
-  --patch N               LR patch side (default 32); HR patches are N·scale
-  --batch N               patches per step (default 16)
-  --val DIR               held-out HR images: PSNR/SSIM-Y (BasicSR conventions) of the network
-                          on their bicubic LR, every --val-every steps and at the end, with the
-                          bicubic baseline (and on fixed degraded LR with --degrade realesrgan)
-Model
-  -m, --model FILE        fine-tune this .pth / .safetensors / ncnn model
-  -n, --model-name NAME   fine-tune a model of the catalogue (wgsr models), downloaded once
-  --model-dir DIR         where models by name are kept (default: the cache folder)
-  --arch NAME             a new network: ${SCRATCH_ARCHS.join(', ')} (PyTorch's default init, seeded)
-  --num-feat N            srvgg, edsr, rrdbnet, srgan (default 64)
-  --num-conv N            srvgg (default 16)
-  --num-block N           edsr (default 16), rrdbnet (default 23)
-  --num-grow-ch N         rrdbnet (default 32)
-  --num-residual N        srgan (default 16)
-  --res-scale X           edsr's residual scaling (default 1)
-  --scale N               upscaling factor (default 4; a -m model must have it)
-  --freeze P1,P2          state-dict key prefixes not to train (e.g. body.0.,body.1.)
-Optimisation
-  --iters N               steps (default 100000)
-  --loss l1|mse           default l1
-  --lr-rate X             Adam's learning rate (default 2e-4)
-  --betas B1,B2           default 0.9,0.99
-  --weight-decay X        default 0
-  --schedule S            constant (default), multistep:M1,M2:GAMMA (MultiStepLR),
-                          cosine:ETA_MIN (CosineAnnealingLR over --iters)
-  --seed N                data order, crops, degradations and initial weights (default 0)
-  --precision f32         training precision (f32 only)
-  --max-memory MB         GPU memory a step may use (default 1024)
-Run
-  -o, --output DIR        the run directory: last.pth, last.safetensors, best.pth/.safetensors
-                          (highest validation PSNR), state.bin, log.jsonl, plot.png
-  --resume DIR            go on with a stopped run exactly where it stopped (its options are
-                          kept; options given must equal the run's, except --iters and --val)
-  --val-every N           default 5000      --save-every N   default 5000
-  --log-every N           default 100 (a log.jsonl line)
-  --workers N             threads making batches (default: 2 with realesrgan, else 0)
-  --json                  log lines as JSON on stdout instead of the progress line
-
-Ctrl-C (SIGINT/SIGTERM) saves a checkpoint and exits 130/143; --resume goes on from it with the
-same batches, so the losses are those of an uninterrupted run.`;
-
-const OPTIONS: OptionSpec[] = [
-  { name: 'hr', kind: 'string' },
-  { name: 'lr', kind: 'string' },
-  { name: 'scale', kind: 'string', short: 's' },
-  // -m takes any file wgsr loads (readModelPath: .pth, .safetensors, ncnn's pair). -n resolves a
-  // catalogue name to its cached file (downloaded once), whose path and hash the run records.
-  { name: 'model', kind: 'string', short: 'm', aliases: ['--model-path'] },
-  { name: 'model-name', kind: 'string', short: 'n' },
-  { name: 'model-dir', kind: 'string' },
-  { name: 'arch', kind: 'string' },
-  { name: 'num-feat', kind: 'string' },
-  { name: 'num-conv', kind: 'string' },
-  { name: 'num-block', kind: 'string' },
-  { name: 'num-grow-ch', kind: 'string' },
-  { name: 'num-residual', kind: 'string' },
-  { name: 'res-scale', kind: 'string' },
-  { name: 'output', kind: 'string', short: 'o' },
-  { name: 'iters', kind: 'string' },
-  { name: 'batch', kind: 'string' },
-  { name: 'patch', kind: 'string' },
-  { name: 'loss', kind: 'string' },
-  { name: 'lr-rate', kind: 'string' },
-  { name: 'betas', kind: 'string' },
-  { name: 'weight-decay', kind: 'string' },
-  { name: 'schedule', kind: 'string' },
-  { name: 'degrade', kind: 'string' },
-  { name: 'clean-prob', kind: 'string' },
-  { name: 'val', kind: 'string' },
-  { name: 'val-every', kind: 'string' },
-  { name: 'save-every', kind: 'string' },
-  { name: 'log-every', kind: 'string' },
-  { name: 'resume', kind: 'string' },
-  { name: 'freeze', kind: 'string' },
-  { name: 'seed', kind: 'string' },
-  { name: 'precision', kind: 'string' },
-  { name: 'max-memory', kind: 'string' },
-  { name: 'workers', kind: 'string' },
-  { name: 'json', kind: 'flag' },
-];
-
-const whole = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
-
-function folder(path: string | undefined, flag: string): string | undefined {
-  if (path === undefined) return undefined;
-  if (!existsSync(path)) throw new WgsrError('BAD_ARGUMENT', `${flag} ${path}: no such folder`);
-  return resolve(path);
-}
-
-/** The settings given on the command line (all of them for a new run; those present for --resume). */
-function givenSettings(v: Record<string, string | boolean | undefined>, resuming: boolean): { settings: Partial<RunSettings>; sizes: ScratchSizes } {
-  const s = (name: string) => stringArg(v, name);
-  const sizes: ScratchSizes = {
-    numFeat: numberArg(s('num-feat'), '--num-feat', whole(1), 'a whole number ≥ 1'),
-    numConv: numberArg(s('num-conv'), '--num-conv', whole(0), 'a whole number ≥ 0'),
-    numBlock: numberArg(s('num-block'), '--num-block', whole(0), 'a whole number ≥ 0'),
-    numGrowCh: numberArg(s('num-grow-ch'), '--num-grow-ch', whole(1), 'a whole number ≥ 1'),
-    numResidual: numberArg(s('num-residual'), '--num-residual', whole(0), 'a whole number ≥ 0'),
-    resScale: numberArg(s('res-scale'), '--res-scale', (n) => n > 0, 'a number > 0'),
-  };
-  const modelPath = s('model');
-  const arch = s('arch');
-  if (modelPath !== undefined && arch !== undefined) throw new WgsrError('BAD_ARGUMENT', 'give either -m <model> (fine-tune) or --arch <name> (from scratch), not both');
-  if (modelPath !== undefined) {
-    const extra = (Object.keys(sizes) as (keyof ScratchSizes)[]).filter((k) => k !== 'resScale' && sizes[k] !== undefined);
-    if (extra.length) throw new WgsrError('BAD_ARGUMENT', `the sizes (${extra.map((k) => `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`).join(', ')}) go with --arch; a -m model has its own`);
-    if (!existsSync(modelPath)) throw new WgsrError('BAD_ARGUMENT', `-m ${modelPath}: no such file`);
-  }
-  if (!resuming && modelPath === undefined && arch === undefined) throw new WgsrError('BAD_ARGUMENT', 'give the network: -m <model file> to fine-tune, or --arch srvgg|edsr|rrdbnet|srgan to train one from scratch (see wgsr train --help)');
-  const betasText = s('betas');
-  let betas: [number, number] | undefined;
-  if (betasText !== undefined) {
-    const b = betasText.split(',').map(Number);
-    if (b.length !== 2 || !b.every((x) => x >= 0 && x < 1) || betasText.includes(' ,')) throw new WgsrError('BAD_ARGUMENT', `--betas ${betasText}: give two numbers in [0, 1), e.g. 0.9,0.99`);
-    betas = b as [number, number];
-  }
-  const loss = s('loss');
-  if (loss !== undefined && loss !== 'l1' && loss !== 'mse') throw new WgsrError('BAD_ARGUMENT', `--loss ${loss}: l1 or mse`);
-  const degrade = s('degrade');
-  if (degrade !== undefined && !['none', 'bicubic', 'realesrgan'].includes(degrade)) throw new WgsrError('BAD_ARGUMENT', `--degrade ${degrade}: none, bicubic or realesrgan`);
-  const precision = s('precision');
-  if (precision !== undefined && precision !== 'f32') throw new WgsrError('BAD_ARGUMENT', `--precision ${precision}: training runs in f32 only (f32 master weights and activations)`);
-  const freeze = s('freeze')?.split(',').filter((p) => p.length > 0);
-  if (freeze !== undefined && freeze.length === 0) throw new WgsrError('BAD_ARGUMENT', '--freeze needs key prefixes, e.g. body.0.,body.1.');
-  const lrDir = folder(s('lr'), '--lr');
-  const settings: Partial<RunSettings> = {
-    hr: folder(s('hr'), '--hr'),
-    lr: lrDir,
-    scale: numberArg(s('scale'), '--scale', (n) => [1, 2, 3, 4, 8].includes(n), 'one of 1, 2, 3, 4, 8'),
-    model: modelPath !== undefined ? { file: resolve(modelPath), sha256: fileSha256(modelPath) } : arch !== undefined ? { arch, sizes: {} } : undefined,
-    iters: numberArg(s('iters'), '--iters', whole(1), 'a whole number ≥ 1'),
-    batch: numberArg(s('batch'), '--batch', whole(1), 'a whole number ≥ 1'),
-    patch: numberArg(s('patch'), '--patch', whole(4), 'a whole number ≥ 4'),
-    loss: loss as RunSettings['loss'] | undefined,
-    lrRate: numberArg(s('lr-rate'), '--lr-rate', (n) => n > 0, 'a number > 0'),
-    betas,
-    weightDecay: numberArg(s('weight-decay'), '--weight-decay', (n) => n >= 0, 'a number ≥ 0'),
-    schedule: s('schedule') !== undefined ? scheduleText(parseSchedule(s('schedule')!)) : undefined,
-    degrade: degrade as RunSettings['degrade'] | undefined,
-    cleanProb: numberArg(s('clean-prob'), '--clean-prob', (n) => n >= 0 && n <= 1, 'a number in [0, 1]'),
-    val: folder(s('val'), '--val'),
-    freeze,
-    seed: numberArg(s('seed'), '--seed', whole(0), 'a whole number ≥ 0'),
-    precision: precision as 'f32' | undefined,
-  };
-  return { settings, sizes };
-}
-
-/** A new run's settings: the given ones over the defaults. */
-function newRunSettings(given: Partial<RunSettings>, sizes: ScratchSizes): RunSettings {
-  if (!given.hr) throw new WgsrError('BAD_ARGUMENT', 'give the HR training images with --hr <dir> (see wgsr train --help)');
-  const degrade = given.degrade ?? (given.lr ? 'none' : 'bicubic');
-  if (given.cleanProb !== undefined && given.cleanProb > 0 && degrade !== 'realesrgan') {
-    throw new WgsrError('BAD_ARGUMENT', `--clean-prob mixes clean bicubic LR into --degrade realesrgan; with --degrade ${degrade} every sample is already ${degrade === 'bicubic' ? 'clean' : 'your LR'}`);
-  }
-  const model = given.model!;
-  if ('arch' in model) model.sizes = Object.fromEntries(Object.entries(sizes).filter(([, v]) => v !== undefined)) as Record<string, number>;
-  return {
-    hr: given.hr,
-    lr: given.lr,
-    scale: given.scale ?? 4,
-    model,
-    iters: given.iters ?? 100000,
-    batch: given.batch ?? 16,
-    patch: given.patch ?? 32,
-    loss: given.loss ?? 'l1',
-    lrRate: given.lrRate ?? 2e-4,
-    betas: given.betas ?? [0.9, 0.99],
-    weightDecay: given.weightDecay ?? 0,
-    schedule: given.schedule ?? 'constant',
-    degrade,
-    ...(given.cleanProb ? { cleanProb: given.cleanProb } : {}),
-    val: given.val,
-    freeze: given.freeze ?? [],
-    seed: given.seed ?? 0,
-    precision: 'f32',
-  };
-}
 
 export const trainCommand: Command = {
   name: 'train',
   summary: 'train or fine-tune a network on a folder of images (validation, checkpoints, resume)',
-  usage: USAGE,
+  usage: TRAIN_USAGE,
   async run(argv, io) {
-    const { values: v, positionals } = parseCommandArgs('train', argv, OPTIONS);
+    const { values: v, positionals } = parseCommandArgs('train', argv, TRAIN_OPTIONS);
     if (positionals.length) throw new WgsrError('BAD_ARGUMENT', `unexpected argument "${positionals[0]}" (see wgsr train --help)`);
     const resumeDir = stringArg(v, 'resume');
     const out = stringArg(v, 'output');
