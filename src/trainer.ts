@@ -89,6 +89,13 @@ export async function createTrainer(bytes: ModelBytes, options: TrainerOptions):
   const freeze = [...(options.freeze ?? [])];
   if (!freeze.every((f) => typeof f === 'string' && f.length > 0)) throw new WgsrError('BAD_ARGUMENT', 'freeze must be a list of non-empty key prefixes');
   const loaded = loadModel(bytes, { source: options.source, modelOptions: options.modelOptions });
+  const keys = [...loaded.weights.stateDict.keys()];
+  for (const prefix of freeze) {
+    // A prefix that matches nothing is a typo: training everything instead would go unnoticed.
+    if (!keys.some((k) => k.startsWith(prefix))) {
+      throw new WgsrError('BAD_ARGUMENT', `freeze ${prefix}: no tensor of this ${loaded.info.arch} starts with it; its keys are ${keys.slice(0, 4).join(', ')}${keys.length > 4 ? ', …' : ''}`);
+    }
+  }
   const fixed = architectureOf(loaded.info).fixedParameters ?? [];
   const owned = options.device ? undefined : await (options.deviceFactory ?? navigatorDevice)();
   const device = options.device ?? owned!.device;

@@ -126,7 +126,7 @@ describe('wgsr train run machinery', () => {
     expect(after.get('body.0.weight')!.data).toEqual(before.get('body.0.weight')!.data);
     expect(after.get('body.0.bias')!.data).toEqual(before.get('body.0.bias')!.data);
     expect(after.get('body.2.weight')!.data).not.toEqual(before.get('body.2.weight')!.data);
-    await expect(runTraining(request(join(work, 'frozen2'), { settings: settings({ iters: 2, freeze: ['conv_first.'] }) }))).rejects.toThrow(/--freeze conv_first\.: no tensor of this SRVGGNetCompact starts with it; its keys are body\.0\.weight/);
+    await expect(runTraining(request(join(work, 'frozen2'), { settings: settings({ iters: 2, freeze: ['conv_first.'] }) }))).rejects.toThrow(/freeze conv_first\.: no tensor of this SRVGGNetCompact starts with it; its keys are body\.0\.weight/);
   }, 60_000);
 
   it('rejects a damaged state.bin with a clear message', () => {

@@ -143,12 +143,6 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
     });
     const t = trainer;
     if (saved && t.steps !== saved.state.step) throw new WgsrError('BAD_ARGUMENT', `${statePath}: its optimizer state counts ${t.steps} steps but the run ${saved.state.step}; the file is inconsistent`);
-    for (const prefix of settings.freeze) {
-      if (!t.frozen.some((k) => k.startsWith(prefix))) {
-        const keys = [...t.trainable, ...t.frozen];
-        throw new WgsrError('BAD_ARGUMENT', `--freeze ${prefix}: no tensor of this ${t.info.arch} starts with it; its keys are ${keys.slice(0, 4).join(', ')}${keys.length > 4 ? ', …' : ''} (wgsr info -m shows them all)`);
-      }
-    }
     hooks.onNote?.(`model ${t.info.arch} ×${t.info.scale}, ${t.info.params} parameters (${t.trainable.length} tensors trained${t.frozen.length ? `, ${t.frozen.length} frozen` : ''})`);
     if (t.info.scale !== settings.scale) throw new WgsrError('BAD_ARGUMENT', `--scale ${settings.scale} but the model is ×${t.info.scale}; give --scale ${t.info.scale} or another model`);
     const samplerOptions = { scale: settings.scale, patch: settings.patch, batchSize: settings.batch, seed: settings.seed, degrade: settings.degrade, ...(cleanProb > 0 ? { cleanProb } : {}) };
