@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,6 +17,11 @@ const work = mkdtempSync(join(tmpdir(), 'wgsr-default-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('the bundled default model', () => {
+  it("has PyTorch's reference computed from this very file (training/reference/meta.json names its SHA-256)", () => {
+    const meta = JSON.parse(readFileSync(resolve(REFERENCE, 'meta.json'), 'utf8'));
+    expect(meta.model_sha256).toBe(createHash('sha256').update(readFileSync(MODEL)).digest('hex'));
+  });
+
   it('matches PyTorch on a held-out crop within 1e-4 of the output range', async () => {
     const { device } = await testDevice();
     const up = await createUpscaler(readFileSync(MODEL), { device });
