@@ -64,8 +64,9 @@ function clearResult() {
   ui.download.disabled = true;
   ui.resultInfo.textContent = '';
   ui.formatNote.textContent = '';
-  view.showPreview(state.input?.canvas, state.scale);
+  // Shown first: the preview is sized from the viewport's width, which is 0 while it is hidden.
   ui.view.hidden = !state.input;
+  view.showPreview(state.input?.canvas, state.scale);
 }
 
 window.addEventListener('error', (event) => {
