@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { WgsrError } from '../errors.js';
 import { dropAlpha, imresize, matchSizes, meanScore, modCrop, pairByName, scorePair, type Score } from '../eval/index.js';
 import { IMAGE_EXTENSIONS } from '../eval/pairing.js';
@@ -10,6 +10,7 @@ import { createUpscaler, type Upscaler } from '../upscaler.js';
 import { numberArg, parseCommandArgs, type Command, type CommandIO } from './command.js';
 import { readModelFile } from '../io/model-file.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { sameFolder } from '../io/path-identity.js';
 import { encodePng } from '../io/png.js';
 import { degradedEvalImage } from '../train/degrade/eval-set.js';
 
@@ -138,8 +139,8 @@ async function evalModel(
   const bytes = readModelFile(modelPath);
   const lrPairs = lrDir === undefined ? undefined : pairByName(hrNames, listImages(lrDir, '--lr'), lrDir);
   if (saveLr !== undefined) {
+    if (sameFolder(saveLr, hrDir) || (lrDir !== undefined && sameFolder(saveLr, lrDir))) throw new WgsrError('BAD_ARGUMENT', `--save-lr ${saveLr} is an input folder; give another one (inputs are never overwritten)`);
     mkdirSync(saveLr, { recursive: true });
-    if (resolve(saveLr) === resolve(hrDir) || (lrDir !== undefined && resolve(saveLr) === resolve(lrDir))) throw new WgsrError('BAD_ARGUMENT', `--save-lr ${saveLr} is an input folder; give another one (inputs are never overwritten)`);
   }
   const { device, adapter } = await createServerDevice();
   io.stderr(`wgsr: adapter ${adapter.summary}`);

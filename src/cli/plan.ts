@@ -2,7 +2,7 @@ import { accessSync, constants, readdirSync, statSync, type Stats } from 'node:f
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { WgsrError } from '../errors.js';
 import { formatFromExtension, type ImageFormat } from '../io/index.js';
-import { identityKey, nearestExisting, pathIdentity, probeFoldsCase, type PathIdentity } from '../io/path-identity.js';
+import { identityKey, nearestExisting, pathIdentity, probeFoldsCase, sameFolder, type PathIdentity } from '../io/path-identity.js';
 import { kindOf, notRegularFile } from '../io/read-file.js';
 
 /**
@@ -62,7 +62,6 @@ export function planBatch(options: PlanOptions): Plan {
   if (ext !== undefined) formatFromExtension(`x.${ext}`, '--ext');
 
   const plan: Plan = { jobs: [], skipped: [], unreadable: [], subfolders: 0, folders: [] };
-  const sameFolder = (a: string, b: string) => identityKey(pathIdentity(join(a, 'x'), () => false)) === identityKey(pathIdentity(join(b, 'x'), () => false));
   const name = (file: string, outDir: string, inDir: string) => {
     const suffix = options.suffix ?? (sameFolder(outDir, inDir) ? 'out' : '');
     const base = basename(file, extname(file));

@@ -40,6 +40,11 @@ export function pathIdentity(path: string, foldsCase: (dir: string) => boolean =
   return id;
 }
 
+/** Whether two folder paths lead to one folder (links followed; names compared as given). */
+export function sameFolder(a: string, b: string): boolean {
+  return identityKey(pathIdentity(join(a, 'x'), () => false)) === identityKey(pathIdentity(join(b, 'x'), () => false));
+}
+
 /** The closest folder at or above `dir` that exists. */
 export function nearestExisting(dir: string): string {
   let at = resolve(dir);

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -187,6 +187,10 @@ describe('wgsr eval -m (GPU)', () => {
     await refused(['-m', MODEL, '--degrade', 'realesrgan', '--lr', saved], /goes with neither --sr nor --lr/);
     await refused(['-m', MODEL, '--seed', '3'], /--seed draws the degradations of --degrade realesrgan/);
     await refused(['-m', MODEL, '--save-lr', hrDir], /--save-lr .* is an input folder/);
+    // The same folder reached through a link is the same folder: its photos stay as they are.
+    const link = join(work, 'hr-link');
+    symlinkSync(hrDir, link);
+    await refused(['-m', MODEL, '--save-lr', link], /--save-lr .*hr-link is an input folder/);
   });
 
   it('--scale that disagrees with the model is an error', async () => {
