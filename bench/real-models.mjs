@@ -26,7 +26,7 @@ const MODELS = {
   general: { ncnn: 'realesrgan-x4fast', name: 'realesr-general-x4v3', ref: 'x4fast_ost_128', photo: 'OST_009.png' },
 };
 
-/** A float32 .npy (little-endian, C order). */
+/** PSNR (dB) of an 8-bit image against float reference values in [0, 1]. */
 function psnr(image, reference) {
   let se = 0;
   for (let i = 0; i < reference.length; i++) se += (image.data[i] / 255 - reference[i]) ** 2;
