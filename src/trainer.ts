@@ -4,6 +4,7 @@ import { navigatorGpu, requestWgsrDevice, type AdapterDescription } from './gpu/
 import type { LossKind } from './kernels/loss.js';
 import type { ModelOptions } from './models/architecture.js';
 import { loadModel } from './models/load.js';
+import { checkEmaDecay } from './kernels/ema.js';
 import { architectureOf, type ModelInfo } from './models/registry.js';
 import { decodeOptimizerState, encodeOptimizerState } from './train/optimizer-state.js';
 import { TrainingSession, type StepCallTime, type StepMemory } from './train/session.js';
@@ -37,6 +38,12 @@ export interface TrainerOptions {
   maxGradNorm?: number;
   /** State-dict key prefixes not to train (an architecture's fixed tensors, such as EDSR's MeanShift, never are). */
   freeze?: readonly string[];
+  /**
+   * Keep an exponential moving average of the trained weights with this decay, updated after
+   * every step on the GPU (BasicSR's ema_decay; Real-ESRGAN trains with 0.999). stateDict('ema')
+   * and save(format, 'ema') give it; saveState() carries it.
+   */
+  ema?: number;
   /** The bytes saveState() returned, to go on with the same optimizer state and step count. */
   resume?: ArrayBufferView | ArrayBuffer;
   /** GPU bytes a step may use, everything included (default 1 GiB). */
@@ -46,6 +53,9 @@ export interface TrainerOptions {
   /** A name for error messages (the file name). */
   source?: string;
 }
+
+/** The weights as trained, or their moving average (the ema option). */
+export type WeightsKind = 'trained' | 'ema';
 
 export interface Trainer {
   readonly info: ModelInfo & { format: WeightsFormat; wrapperKey?: string };
@@ -61,11 +71,14 @@ export interface Trainer {
   /** The last step's gradient of every trainable tensor (before clipping). */
   gradients(): Promise<Record<string, Float32Array>>;
   setLearningRate(lr: number): void;
-  /** Every tensor of the model as it is now: trained, frozen, BatchNorm's running statistics. */
-  stateDict(): Promise<Record<string, TensorData>>;
-  /** The model as a file: `.pth` in the input's layout (wrapper key included) or safetensors. */
-  save(format: 'pth' | 'safetensors'): Promise<Uint8Array>;
-  /** The optimizer's state (moments, step count), for `resume`. */
+  /**
+   * Every tensor of the model as it is now: trained, frozen, BatchNorm's running statistics.
+   * With 'ema' (a trainer made with the ema option) the trained tensors are their moving average.
+   */
+  stateDict(weights?: WeightsKind): Promise<Record<string, TensorData>>;
+  /** The model as a file: `.pth` in the input's layout (wrapper key included) or safetensors; `weights` as stateDict's. */
+  save(format: 'pth' | 'safetensors', weights?: WeightsKind): Promise<Uint8Array>;
+  /** The optimizer's state (moments, step count, the moving average when kept), for `resume`. */
   saveState(): Promise<Uint8Array>;
   /**
    * One step, as step() (it trains), with every dispatch's GPU time: label, phase (pack,
@@ -100,6 +113,7 @@ export async function createTrainer(bytes: ModelBytes, options: TrainerOptions):
   const owned = options.device ? undefined : await (options.deviceFactory ?? navigatorDevice)();
   const device = options.device ?? owned!.device;
   const resume = options.resume === undefined ? undefined : bytesOf(options.resume);
+  const emaDecay = options.ema === undefined ? undefined : checkEmaDecay(options.ema, 'createTrainer ema');
   let session: TrainingSession;
   try {
     session = await TrainingSession.create(device, loaded.model.graph, {
@@ -108,6 +122,7 @@ export async function createTrainer(bytes: ModelBytes, options: TrainerOptions):
       fileKeys: new Set(loaded.weights.stateDict.keys()),
       frozen: [...fixed, ...freeze],
       maxMemory: options.maxMemory ?? DEFAULT_MAX_MEMORY,
+      emaDecay,
       resume: resume && ((layout) => decodeOptimizerState(resume, layout, options.source ? `${options.source} (resume)` : 'resume')),
     });
   } catch (e) {
@@ -116,7 +131,13 @@ export async function createTrainer(bytes: ModelBytes, options: TrainerOptions):
   }
   const slots = [...session.layout.slots.values()];
   let forwards = 0;
-  const stateDict = async () => trainedStateDict(loaded.weights.stateDict, session.layout, await session.read('weights'), await session.read('running'), forwards);
+  const stateDict = async (kind: WeightsKind = 'trained') => {
+    if (kind !== 'trained' && kind !== 'ema') throw new WgsrError('BAD_ARGUMENT', `weights must be "trained" or "ema", got ${JSON.stringify(kind)}`);
+    const weights = await session.read('weights');
+    // The average covers the trainable range at the start of the flat weights; frozen ones stay as they are.
+    if (kind === 'ema') weights.set(await session.read('ema'));
+    return trainedStateDict(loaded.weights.stateDict, session.layout, weights, await session.read('running'), forwards);
+  };
   return {
     info: { ...loaded.info, format: loaded.weights.format, wrapperKey: loaded.weights.wrapperKey },
     adapter: owned?.adapter,
@@ -140,16 +161,23 @@ export async function createTrainer(bytes: ModelBytes, options: TrainerOptions):
       return Object.fromEntries(slots.filter((s) => s.trainable).map((s) => [s.key, grads.slice(s.offset, s.offset + s.count)]));
     },
     setLearningRate: (lr) => session.setLearningRate(lr),
-    async stateDict() {
-      return Object.fromEntries([...(await stateDict())].map(([k, t]) => [k, { shape: [...t.shape], data: t.data }]));
+    async stateDict(weights) {
+      return Object.fromEntries([...(await stateDict(weights))].map(([k, t]) => [k, { shape: [...t.shape], data: t.data }]));
     },
-    async save(format) {
-      if (format === 'pth') return writeTorchZip(await stateDict(), { wrapperKey: loaded.weights.wrapperKey });
-      if (format === 'safetensors') return writeSafetensors(await stateDict());
+    async save(format, weights) {
+      if (format === 'pth') return writeTorchZip(await stateDict(weights), { wrapperKey: loaded.weights.wrapperKey });
+      if (format === 'safetensors') return writeSafetensors(await stateDict(weights));
       throw new WgsrError('BAD_ARGUMENT', `save format must be "pth" or "safetensors", got ${JSON.stringify(format)}`);
     },
     async saveState() {
-      return encodeOptimizerState(session.layout, { step: session.steps, optimizer: settings.decoupled ? 'adamw' : 'adam', expAvg: await session.read('expAvg'), expAvgSq: await session.read('expAvgSq') });
+      const ema = session.keepsEma ? await session.read('ema') : undefined;
+      return encodeOptimizerState(session.layout, {
+        step: session.steps,
+        optimizer: settings.decoupled ? 'adamw' : 'adam',
+        expAvg: await session.read('expAvg'),
+        expAvgSq: await session.read('expAvgSq'),
+        ...(ema && { ema }),
+      });
     },
     memory: (batch, height, width) => session.memory(batch, height, width),
     destroy() {

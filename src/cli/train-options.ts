@@ -46,6 +46,9 @@ Optimisation
   --weight-decay X        default 0
   --schedule S            constant (default), multistep:M1,M2:GAMMA (MultiStepLR),
                           cosine:ETA_MIN (CosineAnnealingLR over --iters)
+  --ema DECAY             keep a moving average of the weights (BasicSR's ema_decay, e.g.
+                          0.999): the model files and validation use it, as Real-ESRGAN's
+                          released models do (default: none)
   --seed N                data order, crops, degradations and initial weights (default 0)
   --precision f32         training precision (f32 only)
   --max-memory MB         GPU memory a step may use (default 1024)
@@ -95,6 +98,7 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
   { name: 'log-every', kind: 'string' },
   { name: 'resume', kind: 'string' },
   { name: 'freeze', kind: 'string' },
+  { name: 'ema', kind: 'string' },
   { name: 'seed', kind: 'string' },
   { name: 'precision', kind: 'string' },
   { name: 'max-memory', kind: 'string' },
@@ -161,6 +165,7 @@ export function givenSettings(v: Record<string, string | boolean | undefined>, r
     schedule: s('schedule') !== undefined ? scheduleText(parseSchedule(s('schedule')!)) : undefined,
     degrade: degrade as RunSettings['degrade'] | undefined,
     cleanProb: numberArg(s('clean-prob'), '--clean-prob', (n) => n >= 0 && n <= 1, 'a number in [0, 1]'),
+    ema: numberArg(s('ema'), '--ema', (n) => n >= 0 && n < 1, 'a decay in [0, 1), e.g. 0.999 (0: none)'),
     val: folder(s('val'), '--val'),
     freeze,
     seed: numberArg(s('seed'), '--seed', whole(0), 'a whole number ≥ 0'),
@@ -193,6 +198,7 @@ export function newRunSettings(given: Partial<RunSettings>, sizes: ScratchSizes)
     schedule: given.schedule ?? 'constant',
     degrade,
     ...(given.cleanProb ? { cleanProb: given.cleanProb } : {}),
+    ...(given.ema ? { ema: given.ema } : {}),
     val: given.val,
     freeze: given.freeze ?? [],
     seed: given.seed ?? 0,

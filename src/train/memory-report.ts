@@ -19,7 +19,7 @@ export interface StepMemory {
   batchData: number;
   /** Weights (trainable and frozen) and gradients. */
   parameters: number;
-  /** Adam's two moments. */
+  /** Adam's two moments, and the weights' moving average when one is kept. */
   optimizer: number;
   /** The conv kernels' packed copies of the weights (forward, input gradient) and their maps. */
   packedWeights: number;
@@ -48,7 +48,7 @@ export function packSpecs(program: TrainProgram, subgroupSize: number): { node: 
 }
 
 /** What the state that lasts across steps takes, without allocating it (maps are made per distinct shape). */
-export function stateBytes(program: TrainProgram, layout: ParameterLayout, subgroupSize: number): StateBytes {
+export function stateBytes(program: TrainProgram, layout: ParameterLayout, subgroupSize: number, ema = false): StateBytes {
   const f32 = (n: number) => alignBytes(Math.max(1, n) * 4);
   const lengths = new Map<string, number>();
   let packedWeights = 0;
@@ -66,7 +66,7 @@ export function stateBytes(program: TrainProgram, layout: ParameterLayout, subgr
   for (const op of program.ops) if (op.op === 'activation' && op.node.activation.kind === 'prelu') slopes += f32(op.node.activation.slopes.length);
   return {
     parameters: f32(layout.total) + f32(layout.trainable),
-    optimizer: 2 * f32(layout.trainable),
+    optimizer: (ema ? 3 : 2) * f32(layout.trainable),
     packedWeights,
     other: f32(layout.runningTotal) + f32(program.statsCount) + f32(4) + slopes,
   };

@@ -5,8 +5,8 @@ import type { ParameterLayout } from './parameters.js';
 
 /**
  * The optimizer's state as a file, so a run can stop and go on: a safetensors file with
- * `exp_avg.<key>` and `exp_avg_sq.<key>` (f32, each trainable tensor's shape) and the step count
- * in its metadata. The weights themselves are saved as a model (save('pth' | 'safetensors')) and
+ * `exp_avg.<key>` and `exp_avg_sq.<key>` (f32, each trainable tensor's shape), `ema.<key>` when
+ * the trainer keeps a moving average of the weights, and the step count in its metadata. The weights themselves are saved as a model (save('pth' | 'safetensors')) and
  * given to createTrainer with this as `resume`.
  */
 const FORMAT = 'wgsr-optimizer-state';
@@ -18,6 +18,8 @@ export interface OptimizerState {
   /** Flat, in the layout's trainable order. */
   readonly expAvg: Float32Array;
   readonly expAvgSq: Float32Array;
+  /** The trainable weights' moving average, when the run keeps one. */
+  readonly ema?: Float32Array;
 }
 
 function trainable(layout: ParameterLayout) {
@@ -29,6 +31,7 @@ export function encodeOptimizerState(layout: ParameterLayout, state: OptimizerSt
   for (const s of trainable(layout)) {
     sd.set(`exp_avg.${s.key}`, { shape: s.shape, data: state.expAvg.slice(s.offset, s.offset + s.count), dtype: 'float32' });
     sd.set(`exp_avg_sq.${s.key}`, { shape: s.shape, data: state.expAvgSq.slice(s.offset, s.offset + s.count), dtype: 'float32' });
+    if (state.ema) sd.set(`ema.${s.key}`, { shape: s.shape, data: state.ema.slice(s.offset, s.offset + s.count), dtype: 'float32' });
   }
   return writeSafetensors(sd, { metadata: { format: FORMAT, version: VERSION, step: String(state.step), optimizer: state.optimizer } });
 }
@@ -48,9 +51,12 @@ export function decodeOptimizerState(bytes: Uint8Array, layout: ParameterLayout,
   if (!Number.isSafeInteger(step) || step < 0) throw bad(`step "${meta.step}" is not a count of steps`);
   const expAvg = new Float32Array(layout.trainable);
   const expAvgSq = new Float32Array(layout.trainable);
+  // The average is all there or not at all: its first tensor decides which.
+  const first = trainable(layout)[0];
+  const ema = first && file.stateDict.has(`ema.${first.key}`) ? new Float32Array(layout.trainable) : undefined;
   const expected = new Set<string>();
   for (const s of trainable(layout)) {
-    for (const [prefix, into] of [['exp_avg', expAvg], ['exp_avg_sq', expAvgSq]] as const) {
+    for (const [prefix, into] of [['exp_avg', expAvg], ['exp_avg_sq', expAvgSq], ...(ema ? [['ema', ema] as const] : [])] as const) {
       const key = `${prefix}.${s.key}`;
       expected.add(key);
       const t = file.stateDict.get(key);
@@ -61,5 +67,5 @@ export function decodeOptimizerState(bytes: Uint8Array, layout: ParameterLayout,
   }
   const extra = [...file.stateDict.keys()].filter((k) => !expected.has(k));
   if (extra.length) throw bad(`it has state for tensors this run does not train (${extra.slice(0, 3).join(', ')}${extra.length > 3 ? ', …' : ''})`);
-  return { step, optimizer: meta.optimizer ?? 'adam', expAvg, expAvgSq };
+  return { step, optimizer: meta.optimizer ?? 'adam', expAvg, expAvgSq, ...(ema && { ema }) };
 }

@@ -35,8 +35,10 @@ export interface SessionOptions {
   readonly frozen: readonly string[];
   /** Bytes a step may use (parameters, optimizer state, activations, everything). */
   readonly maxMemory: number;
-  /** Adam's state to start from (a resumed run), read against the parameter layout. */
-  readonly resume?: (layout: ParameterLayout) => { step: number; expAvg: Float32Array; expAvgSq: Float32Array };
+  /** Keep an exponential moving average of the trainable weights with this decay (kernels/ema.ts). */
+  readonly emaDecay?: number;
+  /** Adam's state to start from (a resumed run), read against the parameter layout; `ema` when the run kept one. */
+  readonly resume?: (layout: ParameterLayout) => { step: number; expAvg: Float32Array; expAvgSq: Float32Array; ema?: Float32Array };
 }
 
 
@@ -67,11 +69,20 @@ export class TrainingSession {
     checkAdamSettings(options.optimizer);
     const { program, layout } = buildTraining(graph, { fileKeys: options.fileKeys, frozen: options.frozen });
     const resumed = options.resume?.(layout);
-    if (resumed && (resumed.expAvg.length !== layout.trainable || resumed.expAvgSq.length !== layout.trainable)) {
+    if (resumed && [resumed.expAvg, resumed.expAvgSq, resumed.ema ?? resumed.expAvg].some((a) => a.length !== layout.trainable)) {
       throw new WgsrError('BAD_ARGUMENT', `the optimizer state holds ${resumed.expAvg.length} values for ${layout.trainable} trainable parameters`);
     }
-    const initial = { ...initialValues(layout), ...(resumed && { expAvg: resumed.expAvg, expAvgSq: resumed.expAvgSq }) };
-    const state = createTrainingState(device, program, layout, initial, sharedLoadSubgroupSize(device));
+    const keepEma = options.emaDecay !== undefined;
+    if (resumed && keepEma !== (resumed.ema !== undefined)) {
+      throw new WgsrError(
+        'BAD_ARGUMENT',
+        keepEma
+          ? 'the optimizer state to resume has no moving average of the weights: resume without ema, as the run was made'
+          : 'the optimizer state to resume holds a moving average of the weights: resume with the ema decay the run was made with',
+      );
+    }
+    const initial = { ...initialValues(layout), ...(resumed && { expAvg: resumed.expAvg, expAvgSq: resumed.expAvgSq, ema: resumed.ema }) };
+    const state = createTrainingState(device, program, layout, initial, sharedLoadSubgroupSize(device), keepEma);
     const session = new TrainingSession(device, new PipelineCache(device), program, layout, state, options, await pacerFor(device));
     session.taken = resumed?.step ?? 0;
     return session;
@@ -182,7 +193,7 @@ export class TrainingSession {
     this.device.pushErrorScope('out-of-memory');
     let run: ShapeRun | undefined;
     try {
-      run = await prepareShape(this.pipelines, this.program, this.layout, this.state, this.options.loss, this.settings, { batch, height, width });
+      run = await prepareShape(this.pipelines, this.program, this.layout, this.state, this.options.loss, this.settings, { batch, height, width }, this.options.emaDecay);
     } finally {
       const oom = await this.device.popErrorScope().catch(() => null);
       if (oom) {
@@ -194,11 +205,18 @@ export class TrainingSession {
     return run;
   }
 
-  /** Flat arrays of the GPU state, as floats. */
-  async read(what: 'weights' | 'grads' | 'expAvg' | 'expAvgSq' | 'running'): Promise<Float32Array> {
+  /** Whether the weights' moving average is kept. */
+  get keepsEma(): boolean {
+    return this.state.ema !== undefined;
+  }
+
+  /** Flat arrays of the GPU state, as floats ('ema': the trainable weights' moving average, when kept). */
+  async read(what: 'weights' | 'grads' | 'expAvg' | 'expAvgSq' | 'ema' | 'running'): Promise<Float32Array> {
     const count = what === 'weights' ? this.layout.total : what === 'running' ? this.layout.runningTotal : this.layout.trainable;
     if (count === 0) return new Float32Array(0);
-    return this.serial(() => lossChecked(this.device, readFloat32(this.device, this.state[what], 0, count)));
+    const buffer = this.state[what];
+    if (!buffer) throw new WgsrError('BAD_ARGUMENT', 'this trainer keeps no moving average of the weights (create it with the ema option)');
+    return this.serial(() => lossChecked(this.device, readFloat32(this.device, buffer, 0, count)));
   }
 
   /** The prepared step of the current shape (for profiling), if any. */

@@ -1,6 +1,7 @@
 import { WgsrError } from '../errors.js';
 import { createTensorBuffer } from '../gpu/buffers.js';
 import { adam, type AdamStepSettings } from '../kernels/adam.js';
+import { ema } from '../kernels/ema.js';
 import type { BatchedRef } from '../kernels/batched.js';
 import { channelPartials, reduceChunks, reducePartials } from '../kernels/channel-reduce.js';
 import type { LossKind } from '../kernels/loss.js';
@@ -15,7 +16,8 @@ import type { TrainingState } from './state.js';
 /**
  * Everything one batch shape (N images of h×w) needs: the memory plan and its buffers, and
  * every dispatch of a step prepared once (pipeline, bind group, uniforms), so a step only
- * uploads the batch, rewrites the optimizer's uniforms and encodes. The optimizer's call is last.
+ * uploads the batch, rewrites the optimizer's uniforms and encodes. The optimizer's calls are
+ * last: the gradient norm, Adam, then the weights' moving average when one is kept.
  */
 export interface ShapeRun {
   readonly batch: number;
@@ -38,6 +40,7 @@ export async function prepareShape(
   loss: LossKind,
   settings: Omit<AdamStepSettings, 'step'>,
   size: { batch: number; height: number; width: number },
+  emaDecay?: number,
 ): Promise<ShapeRun> {
   const { device } = pipelines;
   const { batch, height, width } = size;
@@ -63,10 +66,11 @@ export async function prepareShape(
   const out = shape(program.output);
   const target: BatchedRef = { ...out, buffer: make(requirements.bytes.batchData, 'target batch'), offset: 0, batchStride: out.channels * out.height * out.width };
   const ctx = { ...state, ref, layout, scratch, target, loss, limits };
+  const optimizer = optimizerCalls(state, layout, scratch, settings, limits, emaDecay);
   const lowered: LoweredCall[] = [
     ...state.packCalls.map((call) => ({ call, phase: 'pack' as const, flops: 0 })),
     ...program.ops.flatMap((op, i) => lowerOp(op, ctx, i < program.forwardCount)),
-    ...optimizerCalls(state, layout, scratch, settings, limits).map((call) => ({ call, phase: 'optimizer' as const, flops: 0 })),
+    ...optimizer.calls.map((call) => ({ call, phase: 'optimizer' as const, flops: 0 })),
   ];
   let prepared: PreparedCall[] = [];
   try {
@@ -83,7 +87,7 @@ export async function prepareShape(
     input: ref(program.input),
     target,
     calls: prepared.map((p, i) => ({ prepared: p, phase: lowered[i]!.phase, flops: lowered[i]!.flops })),
-    adam: prepared[prepared.length - 1]!,
+    adam: prepared[lowered.length - optimizer.calls.length + optimizer.adamIndex]!,
     destroy: () => {
       prepared.forEach(releaseCall);
       owned.forEach((b) => b.destroy());
@@ -91,15 +95,28 @@ export async function prepareShape(
   };
 }
 
-/** Σ g² over every trainable gradient into scalars[1], then the Adam step (last). */
-function optimizerCalls(state: TrainingState, layout: ParameterLayout, scratch: GPUBuffer, settings: Omit<AdamStepSettings, 'step'>, limits: GPUSupportedLimits): KernelCall[] {
+/** Σ g² over every trainable gradient into scalars[1], the Adam step, then the moving average (when kept). */
+function optimizerCalls(
+  state: TrainingState,
+  layout: ParameterLayout,
+  scratch: GPUBuffer,
+  settings: Omit<AdamStepSettings, 'step'>,
+  limits: GPUSupportedLimits,
+  emaDecay: number | undefined,
+): { calls: KernelCall[]; adamIndex: number } {
   const p = layout.trainable;
   if (p < 1) throw new WgsrError('BAD_ARGUMENT', 'nothing to train: every parameter is frozen');
   const grads: BatchedRef = { buffer: state.grads, offset: 0, batch: 1, batchStride: p, channels: 1, height: 1, width: p };
   const chunks = reduceChunks(grads).count;
-  return [
+  const calls = [
     channelPartials({ mode: 'sum_squares', a: grads, partials: { buffer: scratch, offset: 0 }, label: 'gradient norm' }, limits),
     reducePartials({ partials: { buffer: scratch, offset: 0 }, groups: 1, count: chunks, output: { buffer: state.scalars, offset: 1 }, label: 'gradient norm' }, limits),
     adam({ params: state.weights, grads: state.grads, expAvg: state.expAvg, expAvgSq: state.expAvgSq, scalars: state.scalars, count: p, settings: { ...settings, step: 1 } }, limits),
   ];
+  const adamIndex = calls.length - 1;
+  if (state.ema) {
+    if (emaDecay === undefined) throw new Error('the state keeps a moving average but no decay was given');
+    calls.push(ema({ average: state.ema, params: state.weights, scalars: state.scalars, count: p, decay: emaDecay }, limits));
+  }
+  return { calls, adamIndex };
 }

@@ -23,6 +23,8 @@ export interface TrainingState {
   readonly grads: GPUBuffer;
   readonly expAvg: GPUBuffer;
   readonly expAvgSq: GPUBuffer;
+  /** The trainable weights' exponential moving average (kernels/ema.ts), when one is kept. */
+  readonly ema?: GPUBuffer;
   readonly running: GPUBuffer;
   readonly stats: GPUBuffer;
   /** [loss, Σ g²] of the last step. */
@@ -45,6 +47,8 @@ export interface InitialValues {
   readonly running: Float32Array;
   readonly expAvg?: Float32Array;
   readonly expAvgSq?: Float32Array;
+  /** The moving average to go on from (trainable values); absent: it starts at the weights. */
+  readonly ema?: Float32Array;
 }
 
 /** The flat weights and running statistics the graph was built with. */
@@ -59,7 +63,7 @@ export function initialValues(layout: ParameterLayout): InitialValues {
   return { weights, running };
 }
 
-export function createTrainingState(device: GPUDevice, program: TrainProgram, layout: ParameterLayout, initial: InitialValues, subgroupSize: number): TrainingState {
+export function createTrainingState(device: GPUDevice, program: TrainProgram, layout: ParameterLayout, initial: InitialValues, subgroupSize: number, keepEma = false): TrainingState {
   const owned: GPUBuffer[] = [];
   const buffer = (floats: number, label: string, data?: Float32Array) => {
     const b = createTensorBuffer(device, Math.max(1, floats) * 4, label);
@@ -73,6 +77,8 @@ export function createTrainingState(device: GPUDevice, program: TrainProgram, la
   const grads = buffer(p, 'gradients');
   const expAvg = buffer(p, 'exp_avg', initial.expAvg ?? new Float32Array(p));
   const expAvgSq = buffer(p, 'exp_avg_sq', initial.expAvgSq ?? new Float32Array(p));
+  // The trainable weights come first in the flat layout (parameters.ts): the average covers them.
+  const ema = keepEma ? buffer(p, 'weights moving average', initial.ema ?? initial.weights.subarray(0, p)) : undefined;
   const running = buffer(layout.runningTotal, 'running statistics', initial.running);
   const stats = buffer(program.statsCount, 'batch statistics');
   const scalars = buffer(4, 'loss and gradient norm');
@@ -92,6 +98,7 @@ export function createTrainingState(device: GPUDevice, program: TrainProgram, la
     grads,
     expAvg,
     expAvgSq,
+    ema,
     running,
     stats,
     scalars,
@@ -100,7 +107,7 @@ export function createTrainingState(device: GPUDevice, program: TrainProgram, la
     slopes,
     slopeCopies,
     subgroupSize,
-    bytes: stateBytes(program, layout, subgroupSize),
+    bytes: stateBytes(program, layout, subgroupSize, keepEma),
     destroy: () => owned.forEach((b) => b.destroy()),
   };
 }

@@ -28,6 +28,7 @@ describe('wgsr train options', () => {
     await refused([...base, '--arch', 'srvgg', '--precision', 'f16'], /training runs in f32 only/);
     await refused([...base, '--arch', 'srvgg', '--clean-prob', '0.3'], /--clean-prob mixes clean bicubic LR into --degrade realesrgan; with --degrade bicubic every sample is already clean/);
     await refused([...base, '--arch', 'srvgg', '--degrade', 'realesrgan', '--clean-prob', '2'], /--clean-prob must be a number in \[0, 1\], got "2"/);
+    await refused([...base, '--arch', 'srvgg', '--ema', '1'], /--ema must be a decay in \[0, 1\), e.g. 0.999 \(0: none\), got "1"/);
     await refused([...base, '--arch', 'srvgg', '-m', 'x.pth'], /either -m <model> \(fine-tune\) or --arch <name>/);
     await refused(['--hr', join(work, 'missing'), '--arch', 'srvgg', '-o', join(work, 'r')], /--hr .*missing: no such folder/);
     await refused(['--arch', 'srvgg', '--hr', HR], /give the run directory with -o/);

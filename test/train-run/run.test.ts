@@ -11,6 +11,9 @@ import { writeSafetensors } from '../../src/weights/safetensors.js';
 import { runTraining, type LogEntry, type RunRequest } from '../../src/runtime/train-run/run.js';
 import type { RunSettings } from '../../src/runtime/train-run/settings.js';
 import { decodeRunState, encodeRunState } from '../../src/runtime/train-run/state-file.js';
+import { openValidationSet, validate } from '../../src/runtime/train-run/validation.js';
+import { createUpscaler } from '../../src/upscaler.js';
+import { testDevice } from '../helpers/gpu.js';
 
 const ROOT = resolve(__dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'wgsr-train-run-'));
@@ -106,6 +109,44 @@ describe('wgsr train run machinery', () => {
     expect(loadModel(readFileSync(join(dir, 'last.pth'))).info).toMatchObject({ arch: 'SRVGGNetCompact', scale: 2, numFeat: 8 });
     const plot = await readImage(join(dir, 'plot.png'));
     expect([plot.width, plot.height]).toEqual([800, 560]);
+  }, 120_000);
+
+  it('--ema: the model files and validation hold the moving average, state.bin the trained weights; resumes exactly', async () => {
+    const over = { settings: settings({ val, iters: 4, ema: 0.5 }), valEvery: 2 };
+    const whole = join(work, 'ema-whole');
+    const result = await runTraining(request(whole, over));
+    const parted = join(work, 'ema-parted');
+    const controller = new AbortController();
+    await runTraining(request(parted, over), { signal: controller.signal, onStep: (step) => step === 3 && controller.abort() });
+    await expect(runTraining(request(parted, { ...over, resume: true, settings: { ema: 0.9 } }))).rejects.toThrow(/--ema: the run has 0.5, this command 0.9/);
+    await runTraining(request(parted, { ...over, resume: true, settings: {} }));
+    expect(losses(parted)).toEqual(losses(whole));
+    for (const f of ['last.safetensors', 'last.pth']) expect(readFileSync(join(parted, f)).equals(readFileSync(join(whole, f))), f).toBe(true);
+    // state.bin: the trained weights and the optimizer state with the average (its JSON holds the seconds spent).
+    const [a, b] = [parted, whole].map((d) => decodeRunState(readFileSync(join(d, 'state.bin')), 'state.bin'));
+    expect(Buffer.from(a!.model).equals(Buffer.from(b!.model))).toBe(true);
+    expect(Buffer.from(a!.optimizer).equals(Buffer.from(b!.optimizer))).toBe(true);
+
+    const averaged = readFileSync(join(whole, 'last.safetensors'));
+    const trained = decodeRunState(readFileSync(join(whole, 'state.bin')), 'state.bin').model;
+    const weight = (bytes: Uint8Array) => loadModel(bytes).weights.stateDict.get('body.2.weight')!.data;
+    expect(weight(averaged)).not.toEqual(weight(trained));
+    expect(weight(readFileSync(join(whole, 'last.pth')))).toEqual(weight(averaged));
+    // The logged score is the average's, not the trained weights'.
+    const { device } = await testDevice();
+    const set = await openValidationSet(val, 2, false, 3);
+    const score = async (bytes: Uint8Array) => {
+      const up = await createUpscaler(bytes, { device });
+      try {
+        return (await validate(up, set, 2)).psnr;
+      } finally {
+        up.destroy();
+      }
+    };
+    expect(result.lastVal!.psnr).toBe(await score(averaged));
+    expect(result.lastVal!.psnr).not.toBe(await score(trained));
+    // A run made before --ema existed kept no average: 0.
+    await expect(runTraining(request(join(work, 'whole'), { resume: true, settings: { ema: 0.999, iters: 7 } }))).rejects.toThrow(/--ema: the run has 0, this command 0.999/);
   }, 120_000);
 
   it('refuses to resume with different options, naming each difference', async () => {

@@ -97,6 +97,72 @@ describe('createTrainer', () => {
     }
   }, 60_000);
 
+  it('keeps a moving average of the weights (ema): BasicSR formula after every step, training untouched, frozen kept, resumed exactly', async () => {
+    const batch = batches(SRVGG);
+    const decay = 0.9;
+    const plain = await trainer(SRVGG);
+    const averaged = await trainer(SRVGG, { ema: decay, freeze: ['body.0.'] });
+    const frozenToo = await trainer(SRVGG, { freeze: ['body.0.'] });
+    try {
+      // avg ← decay·avg + (1 − decay)·p after each step, from the initial weights; float64 here.
+      const start = await averaged.stateDict('trained');
+      const want = new Map(Object.entries(start).map(([k, t]) => [k, Float64Array.from(t.data)]));
+      for (let s = 0; s < 4; s++) {
+        const loss = await averaged.step(batch(s).lr, batch(s).hr);
+        expect(loss).toBe(await frozenToo.step(batch(s).lr, batch(s).hr));
+        const trained = await averaged.stateDict('trained');
+        for (const k of averaged.trainable) want.get(k)!.forEach((v, i, a) => (a[i] = decay * v + (1 - decay) * trained[k]!.data[i]!));
+      }
+      // Keeping the average changes nothing in training itself, to the bit.
+      const [a, b] = [await averaged.stateDict('trained'), await frozenToo.stateDict('trained')];
+      for (const k of Object.keys(a)) expect(a[k]!.data, k).toEqual(b[k]!.data);
+      const avg = await averaged.stateDict('ema');
+      let worst = 0;
+      for (const k of averaged.trainable) {
+        const scale = Math.max(...want.get(k)!.map(Math.abs));
+        want.get(k)!.forEach((v, i) => (worst = Math.max(worst, Math.abs(avg[k]!.data[i]! - v) / scale)));
+        // The average is not the weights themselves: 4 steps of 1e-3 moved them.
+        expect(avg[k]!.data, k).not.toEqual(a[k]!.data);
+      }
+      expect(worst, 'max |ema − float64 formula| / max |ema| per tensor').toBeLessThan(1e-6);
+      // Frozen tensors are the file's, bit for bit, in the average too.
+      for (const k of averaged.frozen) expect(avg[k]!.data, k).toEqual(start[k]!.data);
+      const file = loadWeights(await averaged.save('safetensors', 'ema'));
+      expect(file.stateDict.get('body.2.weight')!.data).toEqual(avg['body.2.weight']!.data);
+
+      // Resumed from saveState(), the average goes on as in an uninterrupted run.
+      const straight = await trainer(SRVGG, { ema: decay });
+      const first = await trainer(SRVGG, { ema: decay });
+      try {
+        for (let s = 0; s < 3; s++) await straight.step(batch(s).lr, batch(s).hr);
+        await first.step(batch(0).lr, batch(0).hr);
+        const state = await first.saveState();
+        const second = await trainer(SRVGG, { ema: decay, resume: state }, Buffer.from(await first.save('pth')));
+        try {
+          for (let s = 1; s < 3; s++) await second.step(batch(s).lr, batch(s).hr);
+          const [x, y] = [await straight.stateDict('ema'), await second.stateDict('ema')];
+          for (const k of Object.keys(x)) expect(y[k]!.data, k).toEqual(x[k]!.data);
+        } finally {
+          second.destroy();
+        }
+        await expectError(trainer(SRVGG, { resume: state }), 'BAD_ARGUMENT', /holds a moving average of the weights: resume with the ema decay/);
+        await expectError(trainer(SRVGG, { ema: decay, resume: await plain.saveState() }), 'BAD_ARGUMENT', /has no moving average of the weights: resume without ema/);
+      } finally {
+        straight.destroy();
+        first.destroy();
+      }
+      await expectError(plain.stateDict('ema'), 'BAD_ARGUMENT', /keeps no moving average of the weights/);
+      await expectError(averaged.save('pth', 'average' as 'ema'), 'BAD_ARGUMENT', /weights must be "trained" or "ema"/);
+      for (const bad of [1, 0, -0.5, NaN, '0.999']) await expectError(trainer(SRVGG, { ema: bad as number }), 'BAD_ARGUMENT', /createTrainer ema: the decay must be a number between 0 and 1/);
+      // The average is a third copy of the trainable weights beside Adam's two moments.
+      expect(averaged.memory(4, 8, 8).optimizer).toBe((3 / 2) * frozenToo.memory(4, 8, 8).optimizer);
+    } finally {
+      plain.destroy();
+      averaged.destroy();
+      frozenToo.destroy();
+    }
+  }, 120_000);
+
   it('freezes prefixes, changes the learning rate, reports gradients and memory', async () => {
     const batch = batches(SRVGG);
     const tr = await trainer(SRVGG, { freeze: ['body.0.', 'body.1.'] });
@@ -134,7 +200,7 @@ describe('createTrainer', () => {
     await expectError(trainer(SRVGG, { freeze: ['body.'] }), 'BAD_ARGUMENT', /nothing to train/);
     await expectError(trainer(SRVGG, { freeze: ['body.0.', 'conv_first.'] }), 'BAD_ARGUMENT', /freeze conv_first\.: no tensor of this SRVGGNetCompact starts with it; its keys are body\.0\.weight/);
     await expectError(trainer(SRVGG, { maxMemory: 1024 }).then((t) => t.step(lr, hr).finally(() => t.destroy())), 'GPU_OUT_OF_MEMORY', /over the 0\.0 MiB budget/);
-    const tr = await trainer(SRVGG, { optimizer: { name: 'adam', lr: 1e30 } });
+    const tr = await trainer(SRVGG, { optimizer: { name: 'adam', lr: 1e30 }, ema: 0.5 });
     try {
       await expectError(tr.step({ shape: [4, 1, 8, 8], data: new Float32Array(256) }, hr), 'BAD_ARGUMENT', /LR batch has 1 channels; this network takes 3/);
       await expectError(tr.step(lr, { shape: [4, 3, 16, 16], data: new Float32Array(3072) }), 'BAD_ARGUMENT', /needs \[4, 3, 32, 32\]/);
@@ -144,9 +210,13 @@ describe('createTrainer', () => {
       // lr 1e30 sends the weights to ±1e30 after one step: the next loss is not finite.
       await tr.step(lr, hr);
       const before = await tr.stateDict();
+      const averageBefore = await tr.stateDict('ema');
       await expectError(tr.step(batch(1).lr, batch(1).hr), 'NUMERIC', /step 2: .*the parameters were not updated/);
       const after = await tr.stateDict();
       for (const k of Object.keys(before)) expect(after[k]!.data, k).toEqual(before[k]!.data);
+      // Nor their moving average.
+      const averageAfter = await tr.stateDict('ema');
+      for (const k of Object.keys(averageBefore)) expect(averageAfter[k]!.data, k).toEqual(averageBefore[k]!.data);
       expect(tr.steps).toBe(1);
       await expectError(tr.save('onnx' as 'pth'), 'BAD_ARGUMENT', /save format must be/);
     } finally {

@@ -137,6 +137,7 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
       optimizer: { name: 'adam', lr: settings.lrRate, betas: settings.betas, weightDecay: settings.weightDecay },
       freeze: settings.freeze,
       resume: saved?.optimizer,
+      ...(settings.ema ? { ema: settings.ema } : {}),
       modelOptions: start.modelOptions,
       maxMemory: req.maxMemory,
       source: start.source,
@@ -161,9 +162,12 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
       hooks.onLog?.(e);
     };
 
+    // The model files and validation hold the moving average when the run keeps one (as
+    // Real-ESRGAN's released params_ema); state.bin holds the trained weights, to go on from.
+    const published = settings.ema ? 'ema' : 'trained';
     const runValidation = async () => {
       if (!valSet) return;
-      const bytes = await t.save('safetensors');
+      const bytes = await t.save('safetensors', published);
       const up = await createUpscaler(bytes, { device, modelOptions: start.modelOptions, source: `step ${step}` });
       try {
         lastVal = await validate(up, valSet, settings.scale);
@@ -174,7 +178,7 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
       if (isBest) {
         best = { step, psnr: lastVal.psnr };
         await writeFileAtomic(join(req.dir, FILES.bestSafetensors), bytes);
-        await writeFileAtomic(join(req.dir, FILES.bestPth), await t.save('pth'));
+        await writeFileAtomic(join(req.dir, FILES.bestPth), await t.save('pth', published));
       }
       record({ step, val: lastVal, bicubic: bicubic!, best: isBest });
     };
@@ -194,8 +198,8 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
 
     const checkpoint = async () => {
       const pth = await t.save('pth');
-      await writeFileAtomic(join(req.dir, FILES.pth), pth);
-      await writeFileAtomic(join(req.dir, FILES.safetensors), await t.save('safetensors'));
+      await writeFileAtomic(join(req.dir, FILES.pth), settings.ema ? await t.save('pth', 'ema') : pth);
+      await writeFileAtomic(join(req.dir, FILES.safetensors), await t.save('safetensors', published));
       const state: RunState = { step, sampler: sampler!.state(), settings: settings as unknown as Record<string, unknown>, best, seconds, modelOptions: start.modelOptions };
       await writeFileAtomic(join(req.dir, FILES.log), new TextEncoder().encode(log.map((e) => JSON.stringify(e) + '\n').join('')));
       await writeFileAtomic(statePath, encodeRunState({ state, model: pth, optimizer: await t.saveState() }));

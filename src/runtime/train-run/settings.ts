@@ -23,6 +23,8 @@ export interface RunSettings {
   degrade: 'none' | 'bicubic' | 'realesrgan';
   /** With realesrgan: the share of samples trained on clean bicubic LR (absent in runs made before it existed: 0). */
   cleanProb?: number;
+  /** The decay of the weights' moving average the model files hold (absent in runs made before it existed, or 0: none). */
+  ema?: number;
   val?: string;
   freeze: string[];
   seed: number;
@@ -45,6 +47,7 @@ export const SETTING_FLAGS: Record<keyof RunSettings, string> = {
   schedule: '--schedule',
   degrade: '--degrade',
   cleanProb: '--clean-prob',
+  ema: '--ema',
   val: '--val',
   freeze: '--freeze',
   seed: '--seed',
@@ -62,8 +65,8 @@ const show = (v: unknown) => (v === undefined ? '(not given)' : JSON.stringify(v
  */
 export function resumeSettings(saved: RunSettings, given: Partial<RunSettings>, dir: string): RunSettings {
   const diffs: string[] = [];
-  // A run saved before --clean-prob existed took no clean samples.
-  const kept: RunSettings = { ...saved, cleanProb: saved.cleanProb ?? 0 };
+  // A run saved before --clean-prob or --ema existed took no clean samples and kept no average.
+  const kept: RunSettings = { ...saved, cleanProb: saved.cleanProb ?? 0, ema: saved.ema ?? 0 };
   for (const key of Object.keys(given) as (keyof RunSettings)[]) {
     if (given[key] === undefined || MAY_CHANGE.includes(key)) continue;
     if (JSON.stringify(given[key]) !== JSON.stringify(kept[key])) diffs.push(`${SETTING_FLAGS[key]}: the run has ${show(kept[key])}, this command ${show(given[key])}`);
