@@ -10,7 +10,7 @@ import { distImport } from './lib/dist.mjs';
 
 const { openTrainingSet, createPrefetchingSampler } = await distImport('runtime/node-train-data/index.js');
 const { createPatchSampler } = await distImport('train/data/sampler.js');
-const { Rng } = await distImport('train/data/rng.js');
+const { Rng } = await distImport('rng.js');
 const { jpegLossyCodec } = await distImport('train/degrade/jpeg-lossy.js');
 const { jpegRoundTrip } = await distImport('io/jpeg-roundtrip.js');
 const { filter2d } = await distImport('train/degrade/filter.js');

@@ -7,7 +7,7 @@ import { packConv2dWeights } from '../kernels/conv2d-weights.js';
 import { convShapeKey, type ConvKernelName, type ConvShape } from '../kernels/conv2d-variants.js';
 import { encodeCall, prepareCall, releaseCall, type PipelineCache } from '../kernels/program.js';
 import type { TensorRef } from '../kernels/tensor.js';
-import { Rng } from '../train/data/rng.js';
+import { Rng } from '../rng.js';
 
 /**
  * Measures conv kernels on the device: a correctness probe per variant (against the register

@@ -4,7 +4,7 @@ import { createTensorBuffer, readFloat32, uploadFloat32 } from '../../src/gpu/bu
 import { BufferUsage } from '../../src/gpu/constants.js';
 import { BATCH_BLUR_MAX_SIDE, BATCH_BLUR_PARAMS, batchBlur } from '../../src/kernels/batch-blur.js';
 import { planar } from '../../src/train/data/planar.js';
-import { Rng } from '../../src/train/data/rng.js';
+import { Rng } from '../../src/rng.js';
 import { filter2d } from '../../src/train/degrade/filter.js';
 import type { BlurKernel } from '../../src/train/degrade/kernels.js';
 import { kernelOf } from '../../src/train/degrade/random-kernel.js';

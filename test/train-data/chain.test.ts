@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readImage } from '../../src/io/read.js';
 import { planar } from '../../src/train/data/planar.js';
-import { Rng } from '../../src/train/data/rng.js';
+import { Rng } from '../../src/rng.js';
 import { degradeWithPlan } from '../../src/train/degrade/chain.js';
 import { jpegLossyCodec } from '../../src/train/degrade/jpeg-lossy.js';
 import { REALESRGAN_DEFAULTS } from '../../src/train/degrade/params.js';

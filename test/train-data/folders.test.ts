@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Image } from '../../src/image/types.js';
 import { writeImage } from '../../src/io/write.js';
 import { openTrainingSet, trainingFiles } from '../../src/runtime/node-train-data/index.js';
-import { Rng } from '../../src/train/data/rng.js';
+import { Rng } from '../../src/rng.js';
 import { rejection } from '../helpers/errors.js';
 
 function picture(width: number, height: number, channels: Image['channels'], bitDepth: 8 | 16 = 8): Image {

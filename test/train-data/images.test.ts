@@ -3,7 +3,7 @@ import { imresize } from '../../src/eval/imresize.js';
 import { modCrop } from '../../src/eval/score.js';
 import type { Image } from '../../src/image/types.js';
 import { bicubicLr, checkPairSizes, prepareTrainingPair, toRgb, type PreparedPair } from '../../src/train/data/images.js';
-import { Rng } from '../../src/train/data/rng.js';
+import { Rng } from '../../src/rng.js';
 import { cachedSource, memorySource } from '../../src/train/data/source.js';
 
 function noise(width: number, height: number, channels: Image['channels'], bitDepth: 8 | 16 = 8, seed = 1): Image {

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { writeImage } from '../../src/io/write.js';
 import { planarToImage8 } from '../../src/train/data/planar.js';
-import { Rng } from '../../src/train/data/rng.js';
+import { Rng } from '../../src/rng.js';
 import { degradeWithPlan } from '../../src/train/degrade/chain.js';
 import { jpegLossyCodec } from '../../src/train/degrade/jpeg-lossy.js';
 import { REALESRGAN_DEFAULTS } from '../../src/train/degrade/params.js';

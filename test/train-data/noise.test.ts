@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planar, type Planar } from '../../src/train/data/planar.js';
-import { Rng } from '../../src/train/data/rng.js';
+import { Rng } from '../../src/rng.js';
 import { addGaussianNoise, addPoissonNoise, poissonCdf, poissonLevels, PoissonSampler } from '../../src/train/degrade/noise.js';
 
 /** A 3-channel image whose column x holds level x/255 (all 256 levels present: BasicSR's vals = 256). */

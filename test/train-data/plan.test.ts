@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/train/data/rng.js';
+import { Rng } from '../../src/rng.js';
 import { BLUR_KERNEL_TYPES, REALESRGAN_DEFAULTS } from '../../src/train/degrade/params.js';
 import { drawPlan, type DegradationPlan } from '../../src/train/degrade/plan.js';
 

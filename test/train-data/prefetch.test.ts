@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type * as Folders from '../../src/runtime/node-train-data/index.js';
 import type * as Sampler from '../../src/train/data/sampler.js';
 import { writeImage } from '../../src/io/write.js';
-import { Rng } from '../../src/train/data/rng.js';
+import { Rng } from '../../src/rng.js';
 
 /**
  * Worker threads run compiled JavaScript, so this test runs the prefetcher from dist/ (CI builds

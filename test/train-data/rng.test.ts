@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashString, Rng } from '../../src/train/data/rng.js';
+import { hashString, Rng } from '../../src/rng.js';
 import { error } from '../helpers/errors.js';
 
 describe('Rng (xoshiro128**)', () => {

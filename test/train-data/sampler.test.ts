@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Image } from '../../src/image/types.js';
 import { prepareTrainingPair, type PreparedPair } from '../../src/train/data/images.js';
-import { Rng } from '../../src/train/data/rng.js';
+import { Rng } from '../../src/rng.js';
 import { createPatchSampler, type PatchSamplerOptions } from '../../src/train/data/sampler.js';
 import { memorySource } from '../../src/train/data/source.js';
 

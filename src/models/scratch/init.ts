@@ -1,4 +1,4 @@
-import { Rng } from '../../train/data/rng.js';
+import { Rng } from '../../rng.js';
 import type { StateDict } from '../../weights/types.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Image } from '../../image/types.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../../rng.js';
 
 /**
  * BasicSR's augment (basicsr/data/transforms.py): a horizontal flip, a vertical flip and a

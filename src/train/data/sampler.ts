@@ -8,7 +8,7 @@ import { emptyBatch, type TrainingBatch } from './batch.js';
 import { cropPlanes, drawAugment } from './crop.js';
 import type { DegradeMode, PreparedPair } from './images.js';
 import { planar } from './planar.js';
-import { Rng } from './rng.js';
+import { Rng } from '../../rng.js';
 import type { ImageSource } from './source.js';
 
 /**

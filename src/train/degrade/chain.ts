@@ -1,6 +1,6 @@
 import { WgsrError } from '../../errors.js';
 import { clampUnit, quantise8, type Planar } from '../data/planar.js';
-import type { Rng } from '../data/rng.js';
+import type { Rng } from '../../rng.js';
 import { filter2d } from './filter.js';
 import { compressJpeg, type JpegCodec } from './jpeg.js';
 import { addNoise } from './noise.js';

@@ -2,7 +2,7 @@ import { modCrop } from '../../eval/score.js';
 import type { Image } from '../../image/types.js';
 import { toRgb } from '../data/images.js';
 import { imageToPlanar, planarToImage8 } from '../data/planar.js';
-import { hashString, Rng } from '../data/rng.js';
+import { hashString, Rng } from '../../rng.js';
 import { degradeWithPlan } from './chain.js';
 import { jpegLossyCodec } from './jpeg-lossy.js';
 import type { JpegCodec } from './jpeg.js';

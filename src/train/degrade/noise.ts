@@ -1,6 +1,6 @@
 import { roundHalfEven } from '../../image/quantize.js';
 import { planar, type Planar } from '../data/planar.js';
-import type { Rng } from '../data/rng.js';
+import type { Rng } from '../../rng.js';
 
 /**
  * BasicSR's noise (basicsr/data/degradations.py, the *_pt versions Real-ESRGAN's model calls),

@@ -1,4 +1,4 @@
-import type { Rng } from '../data/rng.js';
+import type { Rng } from '../../rng.js';
 import type { NoiseDraw } from './noise.js';
 import { RESIZE_MODES, type DegradationOptions, type NoiseOptions, type ResizeMode, type ResizeOptions, type StageOptions } from './params.js';
 import { drawFinalSinc, drawStageKernel, type KernelDraw } from './random-kernel.js';

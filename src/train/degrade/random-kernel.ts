@@ -1,4 +1,4 @@
-import type { Rng } from '../data/rng.js';
+import type { Rng } from '../../rng.js';
 import { bivariateKernel, type BlurKernel, type KernelShape } from './kernels.js';
 import { SINC_CUTOFF, type BlurKernelType, type BlurOptions, type Range } from './params.js';
 import { sincKernel } from './sinc.js';

@@ -1,8 +1,9 @@
-import { WgsrError } from '../../errors.js';
+import { WgsrError } from './errors.js';
 
 /**
- * The one random number generator of training data: xoshiro128** (Blackman & Vigna), 32-bit
- * integer arithmetic only, so it gives the same sequence in every JavaScript engine. Its whole
+ * The one random number generator of wgsr (training data and degradations, initial weights, the
+ * tuner's inputs): xoshiro128** (Blackman & Vigna), 32-bit integer arithmetic only, so it gives
+ * the same sequence in every JavaScript engine. Its whole
  * state is four 32-bit words: `state()` returns them as plain numbers (JSON-serialisable, what a
  * trainer writes into its state file) and `Rng.fromState` goes on from exactly there.
  *
