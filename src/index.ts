@@ -37,7 +37,7 @@ export {
   type UpscaleCallOptions,
   type ForwardOptions,
 } from './upscaler.js';
-export { createTrainer, type Trainer, type TrainerOptions, type OptimizerOptions, type StepMemory, type StepCallTime, type TensorData, type WeightsKind } from './trainer.js';
+export { createTrainer, type Trainer, type TrainerOptions, type OptimizerOptions, type StepMemory, type StepCallTime, type TensorData, type WeightsKind, type SaveOptions } from './trainer.js';
 export { imresize, imresizeFloat, psnr, ssim, scorePair, lumaPlane, modCrop, meanScore, type Score, type Plane, type FloatImage } from './eval/index.js';
 export { exportOnnx, graphToOnnx, type OnnxExportOptions } from './export/onnx.js';
 export {

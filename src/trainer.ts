@@ -41,7 +41,7 @@ export interface TrainerOptions {
   /**
    * Keep an exponential moving average of the trained weights with this decay, updated after
    * every step on the GPU (BasicSR's ema_decay; Real-ESRGAN trains with 0.999). stateDict('ema')
-   * and save(format, 'ema') give it; saveState() carries it.
+   * and save(format, { weights: 'ema' }) give it; saveState() carries it.
    */
   ema?: number;
   /** The bytes saveState() returned, to go on with the same optimizer state and step count. */
@@ -56,6 +56,13 @@ export interface TrainerOptions {
 
 /** The weights as trained, or their moving average (the ema option). */
 export type WeightsKind = 'trained' | 'ema';
+
+export interface SaveOptions {
+  /** As stateDict's (default 'trained'). */
+  weights?: WeightsKind;
+  /** safetensors' `__metadata__` (strings to strings), e.g. how the model was trained. */
+  metadata?: Record<string, string>;
+}
 
 export interface Trainer {
   readonly info: ModelInfo & { format: WeightsFormat; wrapperKey?: string };
@@ -76,8 +83,8 @@ export interface Trainer {
    * With 'ema' (a trainer made with the ema option) the trained tensors are their moving average.
    */
   stateDict(weights?: WeightsKind): Promise<Record<string, TensorData>>;
-  /** The model as a file: `.pth` in the input's layout (wrapper key included) or safetensors; `weights` as stateDict's. */
-  save(format: 'pth' | 'safetensors', weights?: WeightsKind): Promise<Uint8Array>;
+  /** The model as a file: `.pth` in the input's layout (wrapper key included) or safetensors. */
+  save(format: 'pth' | 'safetensors', options?: SaveOptions): Promise<Uint8Array>;
   /** The optimizer's state (moments, step count, the moving average when kept), for `resume`. */
   saveState(): Promise<Uint8Array>;
   /**
@@ -164,10 +171,14 @@ export async function createTrainer(bytes: ModelBytes, options: TrainerOptions):
     async stateDict(weights) {
       return Object.fromEntries([...(await stateDict(weights))].map(([k, t]) => [k, { shape: [...t.shape], data: t.data }]));
     },
-    async save(format, weights) {
+    async save(format, options = {}) {
+      if (format !== 'pth' && format !== 'safetensors') throw new WgsrError('BAD_ARGUMENT', `save format must be "pth" or "safetensors", got ${JSON.stringify(format)}`);
+      const { weights, metadata } = options;
+      if (metadata !== undefined && (format !== 'safetensors' || typeof metadata !== 'object' || !Object.values(metadata).every((v) => typeof v === 'string'))) {
+        throw new WgsrError('BAD_ARGUMENT', 'save metadata is a { key: string } object, and only safetensors files hold it');
+      }
       if (format === 'pth') return writeTorchZip(await stateDict(weights), { wrapperKey: loaded.weights.wrapperKey });
-      if (format === 'safetensors') return writeSafetensors(await stateDict(weights));
-      throw new WgsrError('BAD_ARGUMENT', `save format must be "pth" or "safetensors", got ${JSON.stringify(format)}`);
+      return writeSafetensors(await stateDict(weights), metadata && { metadata });
     },
     async saveState() {
       const ema = session.keepsEma ? await session.read('ema') : undefined;

@@ -17,7 +17,8 @@ export const convertCommand: Command = {
     "Writes the weights in the format the output's extension names, with Real-ESRGAN's key names:",
     "  .pth          torch.save's zip format, the weights under \"params_ema\" as in Real-ESRGAN's",
     '                releases: torch.load and Real-ESRGAN\'s inference script take it',
-    '  .safetensors  the same tensors, readable without a pickle',
+    '  .safetensors  the same tensors, readable without a pickle (a safetensors input\'s metadata',
+    '                is kept: a file from wgsr train still says how it was trained)',
     'An ncnn model (Upscayl, realesrgan-ncnn-vulkan) is named by either half: x.param finds x.bin.',
     '  -o, --output FILE   the file to write (never the input; written atomically)',
     '  --half              store floating-point tensors as float16 (half the size)',
@@ -42,7 +43,8 @@ export const convertCommand: Command = {
 
     const loaded = loadModelBytes(readModelPath(input), input);
     const half = values.half === true;
-    const bytes = ext === '.safetensors' ? writeSafetensors(loaded.stateDict, { half, metadata: { format: 'pt' } }) : writeTorchZip(loaded.stateDict, { half, wrapperKey: 'params_ema' });
+    const metadata = { ...loaded.metadata, format: 'pt' };
+    const bytes = ext === '.safetensors' ? writeSafetensors(loaded.stateDict, { half, metadata }) : writeTorchZip(loaded.stateDict, { half, wrapperKey: 'params_ema' });
     await writeFileAtomic(output, bytes);
     const dtype = half ? 'float16' : storedDtype(loaded.stateDict);
     io.stdout(`wrote ${output}: ${loaded.stateDict.size} tensors, ${dtype}, ${(bytes.length / 1e6).toFixed(2)} MB`);

@@ -39,7 +39,10 @@ export function loadWeights(bytes: Uint8Array, source = 'model file'): LoadedWei
   // A Node Buffer is a Uint8Array whose slice() does not copy; work on a plain view of it.
   bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const format = sniffFormat(bytes, source);
-  if (format === 'safetensors') return { format, stateDict: stripModulePrefix(readSafetensors(bytes, source).stateDict) };
+  if (format === 'safetensors') {
+    const file = readSafetensors(bytes, source);
+    return { format, stateDict: stripModulePrefix(file.stateDict), metadata: file.metadata };
+  }
   const checkpoint = format === 'pth-zip' ? readTorchZip(bytes, source) : readTorchLegacy(bytes, source);
   return { format, ...extractStateDict(checkpoint, source) };
 }

@@ -24,6 +24,8 @@ export type ModelBytes = ArrayBufferView | ArrayBuffer | { param: ArrayBufferVie
 export interface LoadedWeights {
   readonly format: WeightsFormat;
   readonly stateDict: StateDict;
+  /** A safetensors file's `__metadata__` (strings to strings; empty when it has none). */
+  readonly metadata?: Readonly<Record<string, string>>;
   /** The wrapper key the state dict was found under (`params_ema`, `params`, …), if any. */
   readonly wrapperKey?: string;
 }

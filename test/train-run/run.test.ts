@@ -7,7 +7,7 @@ import { imageFolder } from './images.js';
 import { readImage } from '../../src/io/index.js';
 import { loadModel } from '../../src/models/load.js';
 import { newNetwork } from '../../src/models/scratch/index.js';
-import { writeSafetensors } from '../../src/weights/safetensors.js';
+import { readSafetensors, writeSafetensors } from '../../src/weights/safetensors.js';
 import { runTraining, type LogEntry, type RunRequest } from '../../src/runtime/train-run/run.js';
 import type { RunSettings } from '../../src/runtime/train-run/settings.js';
 import { decodeRunState, encodeRunState } from '../../src/runtime/train-run/state-file.js';
@@ -107,6 +107,12 @@ describe('wgsr train run machinery', () => {
     expect(vals[0].bicubic.psnr).toBeGreaterThan(10);
     expect(result.lastVal!.psnr).toBe(vals[2].val.psnr);
     expect(loadModel(readFileSync(join(dir, 'last.pth'))).info).toMatchObject({ arch: 'SRVGGNetCompact', scale: 2, numFeat: 8 });
+    // The safetensors files say how they were made: settings, step, image names; no paths, no times.
+    const { metadata } = readSafetensors(readFileSync(join(dir, 'last.safetensors')));
+    expect(metadata.trained_by).toMatch(/^wgsr \d+\.\d+\.\d+ \(wgsr train\)$/);
+    expect(metadata.training_recipe).not.toContain(work);
+    expect(JSON.parse(metadata.training_recipe!)).toMatchObject({ model: { arch: 'srvgg', sizes: { numFeat: 8, numConv: 2 } }, step: 4, iters: 4, seed: 3, degrade: 'bicubic', ema: 0, train_images: ['p0.png', 'p1.png', 'p2.png'] });
+    expect(JSON.parse(readSafetensors(readFileSync(join(dir, 'best.safetensors'))).metadata.training_recipe!).step).toBe(4);
     const plot = await readImage(join(dir, 'plot.png'));
     expect([plot.width, plot.height]).toEqual([800, 560]);
   }, 120_000);

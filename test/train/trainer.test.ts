@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isWgsrError } from '../../src/errors.js';
 import { createTrainer, type Trainer, type TrainerOptions } from '../../src/trainer.js';
 import { loadWeights } from '../../src/weights/load.js';
+import { readSafetensors } from '../../src/weights/safetensors.js';
 import { testDevice } from '../helpers/gpu.js';
 import { readNpy } from '../helpers/npy.js';
 import { TRAIN_FIXTURES } from '../train-reference/fixtures.js';
@@ -127,8 +128,10 @@ describe('createTrainer', () => {
       expect(worst, 'max |ema − float64 formula| / max |ema| per tensor').toBeLessThan(1e-6);
       // Frozen tensors are the file's, bit for bit, in the average too.
       for (const k of averaged.frozen) expect(avg[k]!.data, k).toEqual(start[k]!.data);
-      const file = loadWeights(await averaged.save('safetensors', 'ema'));
+      const file = readSafetensors(await averaged.save('safetensors', { weights: 'ema', metadata: { made_by: 'test' } }));
       expect(file.stateDict.get('body.2.weight')!.data).toEqual(avg['body.2.weight']!.data);
+      expect(file.metadata).toEqual({ made_by: 'test' });
+      await expectError(averaged.save('pth', { metadata: { made_by: 'test' } }), 'BAD_ARGUMENT', /only safetensors files hold it/);
 
       // Resumed from saveState(), the average goes on as in an uninterrupted run.
       const straight = await trainer(SRVGG, { ema: decay });
@@ -152,7 +155,7 @@ describe('createTrainer', () => {
         first.destroy();
       }
       await expectError(plain.stateDict('ema'), 'BAD_ARGUMENT', /keeps no moving average of the weights/);
-      await expectError(averaged.save('pth', 'average' as 'ema'), 'BAD_ARGUMENT', /weights must be "trained" or "ema"/);
+      await expectError(averaged.save('pth', { weights: 'average' as 'ema' }), 'BAD_ARGUMENT', /weights must be "trained" or "ema"/);
       for (const bad of [1, 0, -0.5, NaN, '0.999']) await expectError(trainer(SRVGG, { ema: bad as number }), 'BAD_ARGUMENT', /createTrainer ema: the decay must be a number between 0 and 1/);
       // The average is a third copy of the trainable weights beside Adam's two moments.
       expect(averaged.memory(4, 8, 8).optimizer).toBe((3 / 2) * frozenToo.memory(4, 8, 8).optimizer);

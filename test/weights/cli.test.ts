@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { loadWeights } from '../../src/weights/load.js';
+import { readSafetensors, writeSafetensors } from '../../src/weights/safetensors.js';
 
 const modelsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/models');
 const cases = readdirSync(modelsDir);
@@ -94,6 +95,18 @@ describe('wgsr convert', () => {
     expect(ratio).toBeGreaterThan(0.49);
     expect(ratio).toBeLessThan(0.52);
     expect(JSON.parse((await run('info', out, '--json')).stdout[0]!).dtype).toBe('float16');
+  });
+
+  it("keeps a safetensors input's metadata (a trained file's recipe), with format pt", async () => {
+    const plain = path.join(work, 'plain.safetensors');
+    await run('convert', fixture('srvgg_x4_tiny'), '-o', plain);
+    expect(readSafetensors(readFileSync(plain)).metadata).toEqual({ format: 'pt' });
+    const made = readSafetensors(readFileSync(plain));
+    const input = path.join(work, 'with-recipe.safetensors');
+    writeFileSync(input, writeSafetensors(made.stateDict, { metadata: { training_recipe: '{"seed":7}', format: 'other' } }));
+    const out = path.join(work, 'with-recipe-half.safetensors');
+    expect((await run('convert', input, '-o', out, '--half')).code).toBe(0);
+    expect(readSafetensors(readFileSync(out)).metadata).toEqual({ training_recipe: '{"seed":7}', format: 'pt' });
   });
 
   it('never overwrites the input, by name or through a link', async () => {

@@ -16,6 +16,7 @@ import { readModelPath } from '../model-path.js';
 import { createServerDevice } from '../node.js';
 import { createTrainer } from '../node-trainer.js';
 import { createPrefetchingSampler, openTrainingSet, type TrainingSetSpec } from '../node-train-data/index.js';
+import { trainingMetadata } from './file-metadata.js';
 import { drawTrainingPlot } from './plot.js';
 import { decodeRunState, encodeRunState, type RunState } from './state-file.js';
 import { resumeSettings, type RunSettings } from './settings.js';
@@ -164,10 +165,13 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
 
     // The model files and validation hold the moving average when the run keeps one (as
     // Real-ESRGAN's released params_ema); state.bin holds the trained weights, to go on from.
-    const published = settings.ema ? 'ema' : 'trained';
+    const weights = settings.ema ? 'ema' : 'trained';
+    const imageNames = set.files.map((f) => f.name);
+    const modelFile = async (format: 'pth' | 'safetensors') =>
+      t.save(format, { weights, ...(format === 'safetensors' && { metadata: trainingMetadata(settings, step, imageNames) }) });
     const runValidation = async () => {
       if (!valSet) return;
-      const bytes = await t.save('safetensors', published);
+      const bytes = await modelFile('safetensors');
       const up = await createUpscaler(bytes, { device, modelOptions: start.modelOptions, source: `step ${step}` });
       try {
         lastVal = await validate(up, valSet, settings.scale);
@@ -178,7 +182,7 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
       if (isBest) {
         best = { step, psnr: lastVal.psnr };
         await writeFileAtomic(join(req.dir, FILES.bestSafetensors), bytes);
-        await writeFileAtomic(join(req.dir, FILES.bestPth), await t.save('pth', published));
+        await writeFileAtomic(join(req.dir, FILES.bestPth), await modelFile('pth'));
       }
       record({ step, val: lastVal, bicubic: bicubic!, best: isBest });
     };
@@ -198,8 +202,8 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
 
     const checkpoint = async () => {
       const pth = await t.save('pth');
-      await writeFileAtomic(join(req.dir, FILES.pth), settings.ema ? await t.save('pth', 'ema') : pth);
-      await writeFileAtomic(join(req.dir, FILES.safetensors), await t.save('safetensors', published));
+      await writeFileAtomic(join(req.dir, FILES.pth), settings.ema ? await modelFile('pth') : pth);
+      await writeFileAtomic(join(req.dir, FILES.safetensors), await modelFile('safetensors'));
       const state: RunState = { step, sampler: sampler!.state(), settings: settings as unknown as Record<string, unknown>, best, seconds, modelOptions: start.modelOptions };
       await writeFileAtomic(join(req.dir, FILES.log), new TextEncoder().encode(log.map((e) => JSON.stringify(e) + '\n').join('')));
       await writeFileAtomic(statePath, encodeRunState({ state, model: pth, optimizer: await t.saveState() }));
