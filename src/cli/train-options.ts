@@ -58,7 +58,7 @@ Run
   --resume DIR            go on with a stopped run exactly where it stopped (its options are
                           kept; options given must equal the run's, except --iters and --val)
   --val-every N           default 5000      --save-every N   default 5000
-  --log-every N           default 100 (a log.jsonl line)
+  --log-every N           default 100 (a log.jsonl line); a resumed run keeps its own three
   --workers N             threads making batches (default: 2 with realesrgan, else 0)
   --json                  log lines as JSON on stdout instead of the progress line
 

@@ -36,7 +36,7 @@ export const trainCommand: Command = {
       }
     }
     const settings = resumeDir !== undefined ? given : newRunSettings(given, sizes);
-    const every = (name: string, d: number) => numberArg(stringArg(v, name), `--${name}`, whole(1), 'a whole number ≥ 1') ?? d;
+    const every = (name: string) => numberArg(stringArg(v, name), `--${name}`, whole(1), 'a whole number ≥ 1');
     const maxMemoryMB = numberArg(stringArg(v, 'max-memory'), '--max-memory', (n) => n >= 16, 'at least 16 (MB)');
     const degrade = settings.degrade;
     const workers = numberArg(stringArg(v, 'workers'), '--workers', whole(0), 'a whole number ≥ 0') ?? (degrade === 'realesrgan' || degrade === undefined ? Math.min(2, availableParallelism()) : 0);
@@ -51,9 +51,9 @@ export const trainCommand: Command = {
           resume: resumeDir !== undefined,
           settings,
           sizes,
-          logEvery: every('log-every', 100),
-          valEvery: every('val-every', 5000),
-          saveEvery: every('save-every', 5000),
+          logEvery: every('log-every'),
+          valEvery: every('val-every'),
+          saveEvery: every('save-every'),
           workers,
           maxMemory: maxMemoryMB === undefined ? undefined : maxMemoryMB * 2 ** 20,
         },

@@ -117,16 +117,19 @@ describe('wgsr train run machinery', () => {
     expect([plot.width, plot.height]).toEqual([800, 560]);
   }, 120_000);
 
-  it('--ema: the model files and validation hold the moving average, state.bin the trained weights; resumes exactly', async () => {
+  it('--ema: the model files and validation hold the moving average, state.bin the trained weights; resumes exactly, with the run\'s cadence', async () => {
     const over = { settings: settings({ val, iters: 4, ema: 0.5 }), valEvery: 2 };
     const whole = join(work, 'ema-whole');
     const result = await runTraining(request(whole, over));
     const parted = join(work, 'ema-parted');
     const controller = new AbortController();
-    await runTraining(request(parted, over), { signal: controller.signal, onStep: (step) => step === 3 && controller.abort() });
+    await runTraining(request(parted, over), { signal: controller.signal, onStep: (step) => step === 1 && controller.abort() });
     await expect(runTraining(request(parted, { ...over, resume: true, settings: { ema: 0.9 } }))).rejects.toThrow(/--ema: the run has 0.5, this command 0.9/);
-    await runTraining(request(parted, { ...over, resume: true, settings: {} }));
+    // Resumed without the cadence options, it keeps the run's own: a log line every step, a validation every 2.
+    await runTraining(request(parted, { ...over, resume: true, settings: {}, logEvery: undefined, valEvery: undefined, saveEvery: undefined }));
     expect(losses(parted)).toEqual(losses(whole));
+    const validated = readFileSync(join(parted, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => 'val' in e).map((e) => e.step);
+    expect(validated).toEqual([0, 2, 4]);
     for (const f of ['last.safetensors', 'last.pth']) expect(readFileSync(join(parted, f)).equals(readFileSync(join(whole, f))), f).toBe(true);
     // state.bin: the trained weights and the optimizer state with the average (its JSON holds the seconds spent).
     const [a, b] = [parted, whole].map((d) => decodeRunState(readFileSync(join(d, 'state.bin')), 'state.bin'));

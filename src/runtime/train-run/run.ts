@@ -18,7 +18,7 @@ import { createTrainer } from '../node-trainer.js';
 import { createPrefetchingSampler, openTrainingSet, type TrainingSetSpec } from '../node-train-data/index.js';
 import { trainingMetadata } from './file-metadata.js';
 import { drawTrainingPlot } from './plot.js';
-import { decodeRunState, encodeRunState, type RunState } from './state-file.js';
+import { decodeRunState, encodeRunState, type Cadence, type RunState } from './state-file.js';
 import { resumeSettings, type RunSettings } from './settings.js';
 import { openValidationSet, validate, type ValidationScore, type ValidationSet } from './validation.js';
 
@@ -55,10 +55,10 @@ export interface RunRequest {
   settings: Partial<RunSettings>;
   /** Sizes for --arch (a new run); --res-scale is EDSR's model option. */
   sizes?: ScratchSizes;
-  /** Steps between log lines, validations, checkpoints. */
-  logEvery: number;
-  valEvery: number;
-  saveEvery: number;
+  /** Steps between log lines, validations, checkpoints; absent: the resumed run's own, else DEFAULT_CADENCE's. */
+  logEvery?: number;
+  valEvery?: number;
+  saveEvery?: number;
   /** Worker threads making batches (0: on this thread). */
   workers: number;
   maxMemory?: number;
@@ -72,6 +72,8 @@ export interface RunResult {
   best?: { step: number; psnr: number };
   seconds: number;
 }
+
+export const DEFAULT_CADENCE: Cadence = { logEvery: 100, valEvery: 5000, saveEvery: 5000 };
 
 const FILES = { pth: 'last.pth', safetensors: 'last.safetensors', bestPth: 'best.pth', bestSafetensors: 'best.safetensors', state: 'state.bin', log: 'log.jsonl', plot: 'plot.png' } as const;
 
@@ -118,6 +120,9 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
     if (existsSync(statePath)) throw new WgsrError('BAD_ARGUMENT', `-o ${req.dir} already holds a run (${FILES.state}); go on with --resume ${req.dir}, or choose a new directory`);
     mkdirSync(req.dir, { recursive: true });
   }
+  // A resumed run keeps the cadence it was started with unless this command gives another.
+  const kept = saved?.state.cadence ?? DEFAULT_CADENCE;
+  const cadence: Cadence = { logEvery: req.logEvery ?? kept.logEvery, valEvery: req.valEvery ?? kept.valEvery, saveEvery: req.saveEvery ?? kept.saveEvery };
   const schedule = parseSchedule(settings.schedule);
   // The network first: a wrong size option is reported before the images are read.
   const start = saved ? { bytes: saved.model, modelOptions: saved.state.modelOptions ?? {}, source: FILES.state } : initialModel(settings, req.sizes);
@@ -204,7 +209,7 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
       const pth = await t.save('pth');
       await writeFileAtomic(join(req.dir, FILES.pth), settings.ema ? await modelFile('pth') : pth);
       await writeFileAtomic(join(req.dir, FILES.safetensors), await modelFile('safetensors'));
-      const state: RunState = { step, sampler: sampler!.state(), settings: settings as unknown as Record<string, unknown>, best, seconds, modelOptions: start.modelOptions };
+      const state: RunState = { step, sampler: sampler!.state(), settings: settings as unknown as Record<string, unknown>, best, seconds, modelOptions: start.modelOptions, cadence };
       await writeFileAtomic(join(req.dir, FILES.log), new TextEncoder().encode(log.map((e) => JSON.stringify(e) + '\n').join('')));
       await writeFileAtomic(statePath, encodeRunState({ state, model: pth, optimizer: await t.saveState() }));
       await writePlot();
@@ -246,13 +251,13 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
       if (recent.length > 50) recent.shift();
       const its = (recent.length * 1000) / Math.max(1e-3, recent.reduce((a, b) => a + b, 0));
       hooks.onProgress?.({ step, total: settings.iters, smoothLoss: smooth / smoothWeight, lr: rate, its, etaSeconds: (settings.iters - step) / Math.max(its, 1e-9) });
-      if (step % req.logEvery === 0 || step === settings.iters) {
+      if (step % cadence.logEvery === 0 || step === settings.iters) {
         record({ step, loss, loss_mean: intervalSum / intervalCount, lr: rate, its: +its.toFixed(3) });
         intervalSum = 0;
         intervalCount = 0;
       }
-      if (step % req.valEvery === 0 || step === settings.iters) await runValidation();
-      if (step % req.saveEvery === 0 || step === settings.iters) await checkpoint();
+      if (step % cadence.valEvery === 0 || step === settings.iters) await runValidation();
+      if (step % cadence.saveEvery === 0 || step === settings.iters) await checkpoint();
     }
     if (interrupted) await checkpoint();
     return { step, interrupted, lastVal, bicubic, best, seconds };

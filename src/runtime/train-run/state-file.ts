@@ -24,6 +24,14 @@ export interface RunState {
   seconds: number;
   /** Options the weights do not carry (EDSR's res_scale). */
   modelOptions?: ModelOptions;
+  /** Steps between log lines, validations and checkpoints (absent in runs saved before it was kept). */
+  cadence?: Cadence;
+}
+
+export interface Cadence {
+  logEvery: number;
+  valEvery: number;
+  saveEvery: number;
 }
 
 export interface RunCheckpoint {
