@@ -1,4 +1,5 @@
-"""Write and read safetensors files by hand (no library is packaged for Debian here).
+"""Read safetensors files by hand (no library is packaged for Debian here): the f16 or f32 files
+wgsr writes, for the PyTorch cross-check (evaluate.py) and the engine's reference.
 
 Layout: 8-byte little-endian header length N, N bytes of JSON header ({"__metadata__": {str: str},
 key: {"dtype", "shape", "data_offsets": [begin, end]}}, offsets relative to the data section),
@@ -11,23 +12,6 @@ import numpy as np
 import torch
 
 _DTYPES = {'F16': np.float16, 'F32': np.float32}
-
-
-def save_f16(state_dict, path: str, metadata: dict) -> None:
-    header = {'__metadata__': {k: str(v) for k, v in metadata.items()}}
-    blobs, offset = [], 0
-    for key, tensor in state_dict.items():
-        data = tensor.detach().cpu().to(torch.float16).contiguous().numpy().astype('<f2').tobytes()
-        header[key] = {'dtype': 'F16', 'shape': list(tensor.shape), 'data_offsets': [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(',', ':')).encode('utf-8')
-    text += b' ' * (-len(text) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
 
 
 def load(path: str):

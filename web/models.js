@@ -4,7 +4,7 @@ import { WgsrError } from '/dist/index.js';
 /** The model shipped with wgsr, served by web/serve.mjs from wgsr/node's defaultModelPath(). */
 export const BUNDLED = {
   id: 'bundled',
-  label: 'wgsr-compact ×4 (bundled, 214 KB)',
+  label: 'wgsr-compact ×4 (bundled, 213 KB)',
   url: '/models/default.safetensors',
   source: 'wgsr-compact-x4.safetensors',
 };

@@ -17,7 +17,7 @@ export function defaultModelPath(): string {
   return path;
 }
 
-/** The bundled model's bytes (214 KB of safetensors), ready for createUpscaler. */
+/** The bundled model's bytes (213 KB of safetensors), ready for createUpscaler. */
 export function defaultModel(): Uint8Array {
   return readModelFile(defaultModelPath());
 }
