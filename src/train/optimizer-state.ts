@@ -6,7 +6,8 @@ import type { ParameterLayout } from './parameters.js';
 /**
  * The optimizer's state as a file, so a run can stop and go on: a safetensors file with
  * `exp_avg.<key>` and `exp_avg_sq.<key>` (f32, each trainable tensor's shape), `ema.<key>` when
- * the trainer keeps a moving average of the weights, and the step count in its metadata. The weights themselves are saved as a model (save('pth' | 'safetensors')) and
+ * the trainer keeps a moving average of the weights, and the step count in its metadata. The
+ * weights themselves are saved as a model (save('pth' | 'safetensors')) and
  * given to createTrainer with this as `resume`.
  */
 const FORMAT = 'wgsr-optimizer-state';
