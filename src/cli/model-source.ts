@@ -50,7 +50,7 @@ export async function resolveModel(choice: ModelChoice, io: CommandIO): Promise<
     // Strength 1 is the main model alone, as in Real-ESRGAN's script: nothing more to fetch.
     if (strength !== undefined && strength !== 1 && dni === undefined) {
       if (!entry.denoisePartner) {
-        throw new WgsrError('BAD_ARGUMENT', `--denoise-strength needs a model with a denoising variant (realesr-general-x4v3) or --dni-model FILE; ${entry.name} has none`);
+        throw new WgsrError('BAD_ARGUMENT', `--denoise-strength needs a model with a weak-denoise variant (realesr-general-x4v3) or --dni-model FILE; ${entry.name} has none`);
       }
       const partner = await byName(entry.denoisePartner);
       dni = { bytes: partner.bytes, strength, source: partner.entry.name };

@@ -40,8 +40,9 @@ const USAGE = `Usage: wgsr upscale <input file|folder> [output] [options]
   --alpha network|resize  how an alpha channel is upscaled (default network)
   --max-memory MB         GPU memory budget for activations (default 1024)
   --res-scale X           EDSR residual scaling (not stored in its weights)
-  --denoise-strength S    run S·model + (1 − S)·its denoising variant (Real-ESRGAN's denoise
-                          strength): with -n realesr-general-x4v3 the wdn variant is fetched too
+  --denoise-strength S    run S·model + (1 − S)·its weak-denoise variant (Real-ESRGAN's: 1 denoises
+                          most, 0 keeps the noise): with -n realesr-general-x4v3 the wdn variant
+                          is fetched too
   --dni-model FILE        the second model of that blend, as a file (with -m)
   -f, --ext png|jpg|webp  output format (default: the input's; auto = the input's)
   --suffix S              output names are NAME_S.EXT (default: "out" when the output folder

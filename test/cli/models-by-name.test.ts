@@ -94,7 +94,7 @@ describe('wgsr upscale -n NAME (a catalogue served from 127.0.0.1)', () => {
     expect(r.stderr.some((l) => l.startsWith('wgsr: model Tiny_x4 (denoise strength 0.3, with tiny-wdn-x4)'))).toBe(true);
     expect(Buffer.from((await readImage(out)).data).equals(Buffer.from(await expected({ bytes: wdn, strength: 0.3 })))).toBe(true);
     const none = await run('upscale', input, '-o', out, '-n', 'broken', '--denoise-strength', '0.3');
-    expect(none.stderr.join('\n')).toContain('--denoise-strength needs a model with a denoising variant');
+    expect(none.stderr.join('\n')).toContain('--denoise-strength needs a model with a weak-denoise variant');
   });
 
   it('--model-dir keeps models where it says; a bad download leaves nothing', async () => {

@@ -99,7 +99,7 @@ export const BUILTIN_CATALOG: readonly CatalogEntry[] = [
     arch: 'SRVGGNetCompact',
     scale: 4,
     parameters: 1_213_296,
-    note: 'realesr-general-x4v3 trained to remove more noise (the other end of --denoise-strength)',
+    note: 'realesr-general-x4v3 with weak denoising: it keeps more of the noise (--denoise-strength 0)',
   },
 ];
 
