@@ -69,7 +69,7 @@ export class TrainingSession {
     checkAdamSettings(options.optimizer);
     const { program, layout } = buildTraining(graph, { fileKeys: options.fileKeys, frozen: options.frozen });
     const resumed = options.resume?.(layout);
-    if (resumed && [resumed.expAvg, resumed.expAvgSq, resumed.ema ?? resumed.expAvg].some((a) => a.length !== layout.trainable)) {
+    if (resumed && [resumed.expAvg, resumed.expAvgSq, ...(resumed.ema ? [resumed.ema] : [])].some((a) => a.length !== layout.trainable)) {
       throw new WgsrError('BAD_ARGUMENT', `the optimizer state holds ${resumed.expAvg.length} values for ${layout.trainable} trainable parameters`);
     }
     const keepEma = options.emaDecay !== undefined;
@@ -82,7 +82,7 @@ export class TrainingSession {
       );
     }
     const initial = { ...initialValues(layout), ...(resumed && { expAvg: resumed.expAvg, expAvgSq: resumed.expAvgSq, ema: resumed.ema }) };
-    const state = createTrainingState(device, program, layout, initial, sharedLoadSubgroupSize(device), keepEma);
+    const state = createTrainingState(device, program, layout, initial, sharedLoadSubgroupSize(device), options.emaDecay);
     const session = new TrainingSession(device, new PipelineCache(device), program, layout, state, options, await pacerFor(device));
     session.taken = resumed?.step ?? 0;
     return session;
@@ -193,7 +193,7 @@ export class TrainingSession {
     this.device.pushErrorScope('out-of-memory');
     let run: ShapeRun | undefined;
     try {
-      run = await prepareShape(this.pipelines, this.program, this.layout, this.state, this.options.loss, this.settings, { batch, height, width }, this.options.emaDecay);
+      run = await prepareShape(this.pipelines, this.program, this.layout, this.state, this.options.loss, this.settings, { batch, height, width });
     } finally {
       const oom = await this.device.popErrorScope().catch(() => null);
       if (oom) {
@@ -214,7 +214,7 @@ export class TrainingSession {
   async read(what: 'weights' | 'grads' | 'expAvg' | 'expAvgSq' | 'ema' | 'running'): Promise<Float32Array> {
     const count = what === 'weights' ? this.layout.total : what === 'running' ? this.layout.runningTotal : this.layout.trainable;
     if (count === 0) return new Float32Array(0);
-    const buffer = this.state[what];
+    const buffer = what === 'ema' ? this.state.ema?.buffer : this.state[what];
     if (!buffer) throw new WgsrError('BAD_ARGUMENT', 'this trainer keeps no moving average of the weights (create it with the ema option)');
     return this.serial(() => lossChecked(this.device, readFloat32(this.device, buffer, 0, count)));
   }

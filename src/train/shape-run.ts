@@ -40,7 +40,6 @@ export async function prepareShape(
   loss: LossKind,
   settings: Omit<AdamStepSettings, 'step'>,
   size: { batch: number; height: number; width: number },
-  emaDecay?: number,
 ): Promise<ShapeRun> {
   const { device } = pipelines;
   const { batch, height, width } = size;
@@ -66,7 +65,7 @@ export async function prepareShape(
   const out = shape(program.output);
   const target: BatchedRef = { ...out, buffer: make(requirements.bytes.batchData, 'target batch'), offset: 0, batchStride: out.channels * out.height * out.width };
   const ctx = { ...state, ref, layout, scratch, target, loss, limits };
-  const optimizer = optimizerCalls(state, layout, scratch, settings, limits, emaDecay);
+  const optimizer = optimizerCalls(state, layout, scratch, settings, limits);
   const lowered: LoweredCall[] = [
     ...state.packCalls.map((call) => ({ call, phase: 'pack' as const, flops: 0 })),
     ...program.ops.flatMap((op, i) => lowerOp(op, ctx, i < program.forwardCount)),
@@ -87,7 +86,7 @@ export async function prepareShape(
     input: ref(program.input),
     target,
     calls: prepared.map((p, i) => ({ prepared: p, phase: lowered[i]!.phase, flops: lowered[i]!.flops })),
-    adam: prepared[lowered.length - optimizer.calls.length + optimizer.adamIndex]!,
+    adam: prepared[lowered.findIndex((l) => l.call === optimizer.adam)]!,
     destroy: () => {
       prepared.forEach(releaseCall);
       owned.forEach((b) => b.destroy());
@@ -102,21 +101,17 @@ function optimizerCalls(
   scratch: GPUBuffer,
   settings: Omit<AdamStepSettings, 'step'>,
   limits: GPUSupportedLimits,
-  emaDecay: number | undefined,
-): { calls: KernelCall[]; adamIndex: number } {
+): { calls: KernelCall[]; adam: KernelCall } {
   const p = layout.trainable;
   if (p < 1) throw new WgsrError('BAD_ARGUMENT', 'nothing to train: every parameter is frozen');
   const grads: BatchedRef = { buffer: state.grads, offset: 0, batch: 1, batchStride: p, channels: 1, height: 1, width: p };
   const chunks = reduceChunks(grads).count;
+  const step = adam({ params: state.weights, grads: state.grads, expAvg: state.expAvg, expAvgSq: state.expAvgSq, scalars: state.scalars, count: p, settings: { ...settings, step: 1 } }, limits);
   const calls = [
     channelPartials({ mode: 'sum_squares', a: grads, partials: { buffer: scratch, offset: 0 }, label: 'gradient norm' }, limits),
     reducePartials({ partials: { buffer: scratch, offset: 0 }, groups: 1, count: chunks, output: { buffer: state.scalars, offset: 1 }, label: 'gradient norm' }, limits),
-    adam({ params: state.weights, grads: state.grads, expAvg: state.expAvg, expAvgSq: state.expAvgSq, scalars: state.scalars, count: p, settings: { ...settings, step: 1 } }, limits),
+    step,
   ];
-  const adamIndex = calls.length - 1;
-  if (state.ema) {
-    if (emaDecay === undefined) throw new Error('the state keeps a moving average but no decay was given');
-    calls.push(ema({ average: state.ema, params: state.weights, scalars: state.scalars, count: p, decay: emaDecay }, limits));
-  }
-  return { calls, adamIndex };
+  if (state.ema) calls.push(ema({ average: state.ema.buffer, params: state.weights, scalars: state.scalars, count: p, decay: state.ema.decay }, limits));
+  return { calls, adam: step };
 }

@@ -23,8 +23,8 @@ export interface TrainingState {
   readonly grads: GPUBuffer;
   readonly expAvg: GPUBuffer;
   readonly expAvgSq: GPUBuffer;
-  /** The trainable weights' exponential moving average (kernels/ema.ts), when one is kept. */
-  readonly ema?: GPUBuffer;
+  /** The trainable weights' exponential moving average and its decay (kernels/ema.ts), when one is kept. */
+  readonly ema?: { readonly buffer: GPUBuffer; readonly decay: number };
   readonly running: GPUBuffer;
   readonly stats: GPUBuffer;
   /** [loss, Σ g²] of the last step. */
@@ -63,7 +63,7 @@ export function initialValues(layout: ParameterLayout): InitialValues {
   return { weights, running };
 }
 
-export function createTrainingState(device: GPUDevice, program: TrainProgram, layout: ParameterLayout, initial: InitialValues, subgroupSize: number, keepEma = false): TrainingState {
+export function createTrainingState(device: GPUDevice, program: TrainProgram, layout: ParameterLayout, initial: InitialValues, subgroupSize: number, emaDecay?: number): TrainingState {
   const owned: GPUBuffer[] = [];
   const buffer = (floats: number, label: string, data?: Float32Array) => {
     const b = createTensorBuffer(device, Math.max(1, floats) * 4, label);
@@ -78,7 +78,7 @@ export function createTrainingState(device: GPUDevice, program: TrainProgram, la
   const expAvg = buffer(p, 'exp_avg', initial.expAvg ?? new Float32Array(p));
   const expAvgSq = buffer(p, 'exp_avg_sq', initial.expAvgSq ?? new Float32Array(p));
   // The trainable weights come first in the flat layout (parameters.ts): the average covers them.
-  const ema = keepEma ? buffer(p, 'weights moving average', initial.ema ?? initial.weights.subarray(0, p)) : undefined;
+  const ema = emaDecay === undefined ? undefined : { buffer: buffer(p, 'weights moving average', initial.ema ?? initial.weights.subarray(0, p)), decay: emaDecay };
   const running = buffer(layout.runningTotal, 'running statistics', initial.running);
   const stats = buffer(program.statsCount, 'batch statistics');
   const scalars = buffer(4, 'loss and gradient norm');
@@ -107,7 +107,7 @@ export function createTrainingState(device: GPUDevice, program: TrainProgram, la
     slopes,
     slopeCopies,
     subgroupSize,
-    bytes: stateBytes(program, layout, subgroupSize, keepEma),
+    bytes: stateBytes(program, layout, subgroupSize, ema !== undefined),
     destroy: () => owned.forEach((b) => b.destroy()),
   };
 }
