@@ -174,9 +174,7 @@ export async function createTrainer(bytes: ModelBytes, options: TrainerOptions):
     async save(format, options = {}) {
       if (format !== 'pth' && format !== 'safetensors') throw new WgsrError('BAD_ARGUMENT', `save format must be "pth" or "safetensors", got ${JSON.stringify(format)}`);
       const { weights, metadata } = options;
-      if (metadata !== undefined && (format !== 'safetensors' || typeof metadata !== 'object' || !Object.values(metadata).every((v) => typeof v === 'string'))) {
-        throw new WgsrError('BAD_ARGUMENT', 'save metadata is a { key: string } object, and only safetensors files hold it');
-      }
+      if (metadata !== undefined && format !== 'safetensors') throw new WgsrError('BAD_ARGUMENT', 'save metadata: only safetensors files hold it');
       if (format === 'pth') return writeTorchZip(await stateDict(weights), { wrapperKey: loaded.weights.wrapperKey });
       return writeSafetensors(await stateDict(weights), metadata && { metadata });
     },

@@ -114,6 +114,11 @@ export interface WriteSafetensorsOptions {
  * data is laid out widest element first so every tensor starts aligned to its element size.
  */
 export function writeSafetensors(stateDict: StateDict, options: WriteSafetensorsOptions = {}): Uint8Array {
+  const { metadata } = options;
+  // The format (and readSafetensors) allows strings only: anything else would make a file no reader takes.
+  if (metadata !== undefined && (metadata === null || typeof metadata !== 'object' || !Object.values(metadata).every((v) => typeof v === 'string'))) {
+    throw modelError('BAD_ARGUMENT', 'writeSafetensors', 'metadata must map strings to strings');
+  }
   const planned = [...stateDict].map(([name, tensor]) => {
     if (name === METADATA_KEY) throw modelError('BAD_ARGUMENT', 'writeSafetensors', `a tensor cannot be named ${METADATA_KEY}`);
     if (tensor.shape.reduce((a, b) => a * b, 1) !== tensor.data.length) {
@@ -131,7 +136,7 @@ export function writeSafetensors(stateDict: StateDict, options: WriteSafetensors
   }
 
   const header: Record<string, unknown> = {};
-  if (options.metadata && Object.keys(options.metadata).length) header[METADATA_KEY] = options.metadata;
+  if (metadata && Object.keys(metadata).length) header[METADATA_KEY] = metadata;
   for (const p of planned) header[p.name] = { dtype: CODE_BY_DTYPE.get(p.dtype), shape: p.tensor.shape, data_offsets: offsets.get(p.name) };
   let json = new TextEncoder().encode(JSON.stringify(header));
   // Pad the header with spaces (valid JSON whitespace) so the data starts 8-byte aligned.

@@ -132,6 +132,7 @@ describe('createTrainer', () => {
       expect(file.stateDict.get('body.2.weight')!.data).toEqual(avg['body.2.weight']!.data);
       expect(file.metadata).toEqual({ made_by: 'test' });
       await expectError(averaged.save('pth', { metadata: { made_by: 'test' } }), 'BAD_ARGUMENT', /only safetensors files hold it/);
+      await expectError(averaged.save('safetensors', { metadata: { step: 4 } as unknown as Record<string, string> }), 'BAD_ARGUMENT', /metadata must map strings to strings/);
 
       // Resumed from saveState(), the average goes on as in an uninterrupted run.
       const straight = await trainer(SRVGG, { ema: decay });

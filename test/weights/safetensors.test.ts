@@ -167,4 +167,11 @@ describe('writeSafetensors argument checks', () => {
     const reserved: StateDict = new Map([['__metadata__', { shape: [1], data: new Float32Array(1), dtype: 'float32' }]]);
     expect(error(() => writeSafetensors(reserved)).code).toBe('BAD_ARGUMENT');
   });
+
+  it('refuses metadata that is not strings to strings (no reader would take the file)', () => {
+    const sd: StateDict = new Map([['w', { shape: [1], data: new Float32Array(1), dtype: 'float32' }]]);
+    for (const metadata of [{ steps: 5 }, null, 'format=pt']) {
+      expect(error(() => writeSafetensors(sd, { metadata: metadata as unknown as Record<string, string> })).message).toContain('metadata must map strings to strings');
+    }
+  });
 });
