@@ -62,6 +62,15 @@ export const ADAM_PARAMS = uniformStruct('AdamParams', [
   { name: 'max_norm', type: 'f32' },
 ] as const);
 
+/**
+ * WGSL: whether a step's loss and gradient norm are finite. Adam, and whatever runs after it in
+ * the step (kernels/ema.ts), leave their buffers alone when they are not.
+ */
+export const STEP_IS_FINITE_WGSL = `const F32_MAX = 0x1.fffffep+127f;
+
+// Comparisons with NaN are false: this fails for NaN and for ±inf alike.
+fn step_is_finite(loss: f32, norm: f32) -> bool { return abs(loss) <= F32_MAX && norm <= F32_MAX; }`;
+
 const variant = defineKernel({
   key: 'adam',
   storage: [
@@ -72,7 +81,7 @@ const variant = defineKernel({
     { name: 'scalars', type: 'array<f32>', kind: 'read-only-storage' },
   ],
   uniforms: ADAM_PARAMS,
-  body: `const F32_MAX = 0x1.fffffep+127f;
+  body: `${STEP_IS_FINITE_WGSL}
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
@@ -80,8 +89,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   if (i >= u.count) { return; }
   let loss = scalars[0];
   let norm = sqrt(scalars[1]);
-  // Comparisons with NaN are false: these fail for NaN and for ±inf alike.
-  if (!(abs(loss) <= F32_MAX) || !(norm <= F32_MAX)) { return; }
+  if (!step_is_finite(loss, norm)) { return; }
   var g = gs[i];
   if (u.max_norm > 0.0) { g *= min(1.0, u.max_norm / (norm + 1e-6)); }
   var p = ps[i];

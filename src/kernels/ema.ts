@@ -1,4 +1,5 @@
 import { WgsrError } from '../errors.js';
+import { STEP_IS_FINITE_WGSL } from './adam.js';
 import { linearGrid } from './batched.js';
 import { defineKernel, type KernelCall } from './program.js';
 import { uniformStruct } from './uniforms.js';
@@ -36,13 +37,13 @@ const variant = defineKernel({
     { name: 'scalars', type: 'array<f32>', kind: 'read-only-storage' },
   ],
   uniforms: EMA_PARAMS,
-  body: `const F32_MAX = 0x1.fffffep+127f;
+  body: `${STEP_IS_FINITE_WGSL}
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let i = gid.x + gid.y * u.row;
   if (i >= u.count) { return; }
-  if (!(abs(scalars[0]) <= F32_MAX) || !(sqrt(scalars[1]) <= F32_MAX)) { return; }
+  if (!step_is_finite(scalars[0], sqrt(scalars[1]))) { return; }
   avg[i] = u.decay * avg[i] + u.one_minus_decay * ps[i];
 }
 `,
