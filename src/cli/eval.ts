@@ -15,6 +15,7 @@ import { encodePng } from '../io/png.js';
 import { degradedEvalImage } from '../train/degrade/eval-set.js';
 
 const USAGE = `Usage: wgsr eval --hr <dir> (--sr <dir> | -m model [--lr <dir> | --degrade realesrgan]) [--scale N] [--json] [--tile N]
+                 [--dni-model F --denoise-strength S]
 
   --hr DIR       ground-truth images (PNG/JPEG, 8-bit)
   --sr DIR       super-resolved images to score (needs --scale)
@@ -29,6 +30,9 @@ const USAGE = `Usage: wgsr eval --hr <dir> (--sr <dir> | -m model [--lr <dir> | 
                  run's seed (the baseline is then bicubic ×scale of that LR)
   --seed N       the degradations' seed (default 0)
   --save-lr DIR  with -m: also write each LR image scored, as DIR/NAME.png (to score them elsewhere)
+  --dni-model F --denoise-strength S
+                 with -m: score the blend S·model + (1 − S)·F of the two files' weights, as
+                 wgsr upscale --dni-model runs it (Real-ESRGAN's denoise strength)
   --scale N      the upscaling factor; the border cropped is N pixels (default with -m: the model's)
   --tile N       tile size for the model (default: automatic)
   --json         print one JSON object:
@@ -63,6 +67,8 @@ export const evalCommand: Command = {
       { name: 'degrade', kind: 'string' },
       { name: 'seed', kind: 'string' },
       { name: 'save-lr', kind: 'string' },
+      { name: 'dni-model', kind: 'string' },
+      { name: 'denoise-strength', kind: 'string', aliases: ['-dn'] },
       { name: 'json', kind: 'flag' },
     ]);
     if (positionals.length) throw new WgsrError('BAD_ARGUMENT', `unexpected argument "${positionals[0]}" (see wgsr eval --help)`);
@@ -82,6 +88,11 @@ export const evalCommand: Command = {
     if (seed !== undefined && degrade === undefined) throw new WgsrError('BAD_ARGUMENT', '--seed draws the degradations of --degrade realesrgan; give that too');
     const saveLr = v['save-lr'] as string | undefined;
     if (saveLr !== undefined && modelPath === undefined) throw new WgsrError('BAD_ARGUMENT', '--save-lr writes the LR images a model is scored on; it needs -m <model>');
+    const dniPath = v['dni-model'] as string | undefined;
+    const strength = numberArg(v['denoise-strength'] as string | undefined, '--denoise-strength', (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
+    if ((dniPath === undefined) !== (strength === undefined)) throw new WgsrError('BAD_ARGUMENT', '--dni-model and --denoise-strength go together: the second model of the blend and the share of -m (0..1)');
+    if (dniPath !== undefined && modelPath === undefined) throw new WgsrError('BAD_ARGUMENT', '--dni-model blends a second model into -m <model>; give -m too');
+    const dni = dniPath === undefined ? undefined : { path: dniPath, strength: strength! };
     const json = v.json === true;
 
     const hrNames = listImages(hrDir, '--hr');
@@ -99,7 +110,7 @@ export const evalCommand: Command = {
         rows.push({ name: p.hr, score: scorePair(sized.sr, sized.hr, scale, names) });
       }
     } else {
-      ({ rows, scale } = await evalModel(modelPath!, hrDir, hrNames, { lrDir, degradeSeed: degrade ? (seed ?? 0) : undefined, saveLr }, scaleArg, tile, io));
+      ({ rows, scale } = await evalModel({ path: modelPath!, dni }, hrDir, hrNames, { lrDir, degradeSeed: degrade ? (seed ?? 0) : undefined, saveLr }, scaleArg, tile, io));
     }
 
     const mean = meanScore(rows.map((r) => r.score));
@@ -111,6 +122,7 @@ export const evalCommand: Command = {
         scale,
         crop_border: scale,
         ...(modelPath !== undefined ? { model: basename(modelPath) } : {}),
+        ...(dni ? { dni_model: basename(dni.path), denoise_strength: dni.strength } : {}),
       };
       io.stdout(JSON.stringify(out));
     } else {
@@ -127,8 +139,14 @@ interface LrSource {
   saveLr?: string;
 }
 
+/** The model scored: a file, or the blend of two (Real-ESRGAN's DNI). */
+interface ScoredModel {
+  path: string;
+  dni?: { path: string; strength: number };
+}
+
 async function evalModel(
-  modelPath: string,
+  { path: modelPath, dni }: ScoredModel,
   hrDir: string,
   hrNames: string[],
   { lrDir, degradeSeed, saveLr }: LrSource,
@@ -137,6 +155,7 @@ async function evalModel(
   io: CommandIO,
 ): Promise<{ rows: Row[]; scale: number }> {
   const bytes = readModelFile(modelPath);
+  const blend = dni && { bytes: readModelFile(dni.path), strength: dni.strength, source: basename(dni.path) };
   const lrPairs = lrDir === undefined ? undefined : pairByName(hrNames, listImages(lrDir, '--lr'), lrDir);
   if (saveLr !== undefined) {
     if (sameFolder(saveLr, hrDir) || (lrDir !== undefined && sameFolder(saveLr, lrDir))) throw new WgsrError('BAD_ARGUMENT', `--save-lr ${saveLr} is an input folder; give another one (inputs are never overwritten)`);
@@ -146,12 +165,12 @@ async function evalModel(
   io.stderr(`wgsr: adapter ${adapter.summary}`);
   let up: Upscaler | undefined;
   try {
-    up = await createUpscaler(bytes, { device, tile, source: basename(modelPath) });
+    up = await createUpscaler(bytes, { device, tile, source: basename(modelPath), ...(blend ? { dni: blend } : {}) });
     const scale = up.info.scale;
     if (scaleArg !== undefined && scaleArg !== scale) {
       throw new WgsrError('BAD_ARGUMENT', `--scale ${scaleArg} does not match the model's scale ×${scale}; leave --scale out or pick the right model`);
     }
-    io.stderr(`wgsr: model ${basename(modelPath)}: ${up.info.arch} ×${scale}`);
+    io.stderr(`wgsr: model ${basename(modelPath)}${dni ? ` (denoise strength ${dni.strength}, with ${basename(dni.path)})` : ''}: ${up.info.arch} ×${scale}`);
     const rows: Row[] = [];
     for (let i = 0; i < hrNames.length; i++) {
       const hrPath = join(hrDir, hrNames[i]!);

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -191,6 +191,43 @@ describe('wgsr eval -m (GPU)', () => {
     const link = join(work, 'hr-link');
     symlinkSync(hrDir, link);
     await refused(['-m', MODEL, '--save-lr', link], /--save-lr .*hr-link is an input folder/);
+  });
+
+  it('--dni-model F --denoise-strength S scores the blend S·model + (1 − S)·F, the same as a file holding that blend', async () => {
+    const { loadWeights } = await import('../../src/weights/load.js');
+    const { interpolateStateDicts } = await import('../../src/weights/state-dict.js');
+    const { writeTorchZip } = await import('../../src/weights/pth-writer.js');
+    const tiny = loadWeights(readFileSync(MODEL)).stateDict;
+    // A second model of the same shapes: every weight scaled by 1.2.
+    const other = new Map([...tiny].map(([k, t]) => [k, { ...t, data: t.data.map((x) => x * 1.2) }]));
+    const otherPath = join(work, 'other.pth');
+    const blendPath = join(work, 'blend.pth');
+    writeFileSync(otherPath, writeTorchZip(other));
+    writeFileSync(blendPath, writeTorchZip(interpolateStateDicts(tiny, other, 0.3)));
+    const score = async (args: string[]) => {
+      const r = await run(['--hr', hrDir, ...args, '--json']);
+      expect(r.code, r.err.join('\n')).toBe(0);
+      return { json: JSON.parse(r.out[0]!), err: r.err };
+    };
+    const blended = await score(['-m', MODEL, '--dni-model', otherPath, '--denoise-strength', '0.3']);
+    expect(blended.err).toContain('wgsr: model model.pth (denoise strength 0.3, with other.pth): SRVGGNetCompact ×4');
+    expect(blended.json).toMatchObject({ model: 'model.pth', dni_model: 'other.pth', denoise_strength: 0.3 });
+    expect(blended.json.images).toEqual((await score(['-m', blendPath])).json.images);
+    // The blend is neither model, and strength 1 is -m alone.
+    const alone = (await score(['-m', MODEL])).json.images[0].psnr;
+    expect(blended.json.images[0].psnr).not.toBe(alone);
+    expect((await score(['-m', MODEL, '--dni-model', otherPath, '-dn', '1'])).json.images[0].psnr).toBe(alone);
+
+    for (const [args, message] of [
+      [['-m', MODEL, '--dni-model', otherPath], /--dni-model and --denoise-strength go together/],
+      [['-m', MODEL, '--denoise-strength', '0.5'], /--dni-model and --denoise-strength go together/],
+      [['-m', MODEL, '--dni-model', otherPath, '--denoise-strength', '1.5'], /--denoise-strength must be a number in \[0, 1\]/],
+      [['--sr', hrDir, '--scale', '4', '--dni-model', otherPath, '--denoise-strength', '0.5'], /--dni-model blends a second model into -m <model>; give -m too/],
+    ] as const) {
+      const r = await run(['--hr', hrDir, ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err.at(-1)).toMatch(message);
+    }
   });
 
   it('--scale that disagrees with the model is an error', async () => {
