@@ -5,7 +5,7 @@ export * from './index.js';
 // Named here, this createUpscaler (paths, a server device) takes the place of the core's.
 export { createUpscaler } from './runtime/node-upscaler.js';
 export { loadServerGpu, createServerDevice } from './runtime/node.js';
-export { defaultModel, defaultModelPath } from './runtime/default-model.js';
+export { defaultDenoisingModel, defaultDenoisingModelPath, defaultModel, defaultModelPath } from './runtime/default-model.js';
 export { readModelPath } from './runtime/model-path.js';
 export { kernelCacheFile } from './runtime/kernel-cache-file.js';
 export {

@@ -6,7 +6,7 @@ import { createUpscaler, imageFromSource, imageToCanvas, isWgsrError, requestWgs
 import { noWebGpuAdvice } from './advice.js';
 import { acceptDrops, encodeResult, FORMATS, hasAlpha, resultName, saveBlob } from './download.js';
 import { setupFinetune } from './finetune.js';
-import { BUNDLED, fetchModel, modelEntry, modelFromFiles, NAMED_MODELS } from './models.js';
+import { BUNDLED, BUNDLED_DENOISING, fetchModel, modelEntry, modelFromFiles, NAMED_MODELS } from './models.js';
 import { CompareView } from './view.js';
 
 /** The largest workgroup wgsr dispatches: conv2d 8×8, the pixel kernels 16×4, the self-test 64. */
@@ -251,7 +251,7 @@ function modelChanged() {
 function wire() {
   for (const entry of NAMED_MODELS) ui.namedModels.append(new Option(entry.label, entry.id));
   ui.namedModels.hidden = NAMED_MODELS.length === 0;
-  ui.model.options[0].textContent = BUNDLED.label;
+  for (const entry of [BUNDLED, BUNDLED_DENOISING]) ui.model.querySelector(`option[value="${entry.id}"]`).textContent = entry.label;
   acceptDrops(ui.drop, takeDroppedFiles);
   ui.imageFile.addEventListener('change', () => ui.imageFile.files[0] && takeImage(ui.imageFile.files[0]).catch(showError));
   ui.model.addEventListener('change', modelChanged);

@@ -9,6 +9,14 @@ export const BUNDLED = {
   source: 'wgsr-compact-x4.safetensors',
 };
 
+/** Its denoising partner (the default fine-tuned on Real-ESRGAN's degradations), from defaultDenoisingModelPath(). */
+export const BUNDLED_DENOISING = {
+  id: 'bundled-denoise',
+  label: 'wgsr-compact-denoise ×4 (bundled, 213 KB; noisy or JPEG photos)',
+  url: '/models/default-denoise.safetensors',
+  source: 'wgsr-compact-denoise-x4.safetensors',
+};
+
 /**
  * Named models (Real-ESRGAN's and others) belong here once the model catalogue exists: entries
  * of the same shape as BUNDLED ({ id, label, url, source }, or { param, bin } URLs for an ncnn
@@ -18,7 +26,7 @@ export const NAMED_MODELS = [];
 
 /** Every model with a URL, by id. */
 export function modelEntry(id) {
-  return [BUNDLED, ...NAMED_MODELS].find((m) => m.id === id);
+  return [BUNDLED, BUNDLED_DENOISING, ...NAMED_MODELS].find((m) => m.id === id);
 }
 
 async function download(url, what) {

@@ -23,18 +23,24 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
-/** The bundled model's path, from the built package's wgsr/node (so the page gets what defaultModel() gives). */
-async function defaultModelFile() {
+/** A bundled model's path, from the built package's wgsr/node (so the page gets what defaultModel() gives). */
+async function bundledModelFile(which) {
   try {
-    return (await import('../dist/node.js')).defaultModelPath();
+    return (await import('../dist/node.js'))[which]();
   } catch {
     return undefined; // not built yet: a 404, like the rest of /dist/
   }
 }
 
+/** The URLs of the bundled models, and the wgsr/node function that finds each file. */
+const BUNDLED_MODELS = {
+  '/models/default.safetensors': 'defaultModelPath',
+  '/models/default-denoise.safetensors': 'defaultDenoisingModelPath',
+};
+
 /** The file a URL path names, or undefined when it would leave the served folders. */
 async function fileFor(urlPath) {
-  if (urlPath === '/models/default.safetensors') return defaultModelFile();
+  if (Object.hasOwn(BUNDLED_MODELS, urlPath)) return bundledModelFile(BUNDLED_MODELS[urlPath]);
   let path;
   try {
     path = decodeURIComponent(urlPath);

@@ -3,7 +3,7 @@ import { loadModel } from '../models/load.js';
 import { architectureOf } from '../models/registry.js';
 import type { WeightsFormat } from '../weights/types.js';
 import { parseCommandArgs, type Command } from './command.js';
-import { defaultModelPath } from './default-model.js';
+import { defaultModelPath } from '../runtime/default-model.js';
 import { readModelPath } from '../runtime/model-path.js';
 
 const FORMAT_NAMES: Record<WeightsFormat, string> = {

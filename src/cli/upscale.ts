@@ -42,7 +42,8 @@ const USAGE = `Usage: wgsr upscale <input file|folder> [output] [options]
   --res-scale X           EDSR residual scaling (not stored in its weights)
   --denoise-strength S    run S·model + (1 − S)·its weak-denoise variant (Real-ESRGAN's: 1 denoises
                           most, 0 keeps the noise): with -n realesr-general-x4v3 the wdn variant
-                          is fetched too
+                          is fetched too; without -m and -n, S·the bundled denoising model +
+                          (1 − S)·the bundled model (no S: the bundled model alone, as S = 0)
   --dni-model FILE        the second model of that blend, as a file (with -m)
   -f, --ext png|jpg|webp  output format (default: the input's; auto = the input's)
   --suffix S              output names are NAME_S.EXT (default: "out" when the output folder

@@ -34,7 +34,7 @@ export async function checkDefaultModel(page) {
   if (!/SRVGGNetCompact ×4/.test(status)) fail(`model status "${status}", expected the bundled SRVGGNetCompact ×4`);
   const options = await page.$$eval('#model option:not([hidden])', (all) => all.map((o) => o.value));
   const namedHidden = await page.$eval('#named-models', (g) => g.hidden && g.children.length === 0);
-  if (!namedHidden || options.join() !== 'bundled,file') fail(`model picker offers ${options.join(', ')}; expected the bundled model and "a file of my own" only`);
+  if (!namedHidden || options.join() !== 'bundled,bundled-denoise,file') fail(`model picker offers ${options.join(', ')}; expected the two bundled models and "a file of my own" only`);
   return status;
 }
 
@@ -184,6 +184,19 @@ export async function checkErrorClears(page) {
   const info = await text(page, '#result-info');
   if (view !== 'preview' || downloadable || info) fail(`after the error: view "${view}", download ${downloadable ? 'enabled' : 'disabled'}, result info "${info}"; expected the result gone`);
   return { line: `"${error.slice(0, 70)}…"; result cleared, preview kept`, error };
+}
+
+/** The bundled denoising model loads from the server when picked (its own file, not the default's); then back to the default. */
+export async function checkDenoisingModel(page) {
+  const fetched = page.waitForResponse((r) => r.url().endsWith('/models/default-denoise.safetensors') && r.ok(), { timeout: RUN_TIMEOUT_MS });
+  await page.selectOption('#model', 'bundled-denoise', { timeout: STEP_TIMEOUT_MS });
+  await fetched;
+  await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.model), null, { timeout: RUN_TIMEOUT_MS });
+  const status = await text(page, '#model-status');
+  if ((await body(page, 'model')) !== 'ready' || !/SRVGGNetCompact ×4/.test(status)) fail(`the bundled denoising model did not load: ${status}; ${await text(page, '#error')}`);
+  await page.selectOption('#model', 'bundled', { timeout: STEP_TIMEOUT_MS });
+  await page.waitForFunction(() => document.body.dataset.model === 'ready', null, { timeout: RUN_TIMEOUT_MS });
+  return status;
 }
 
 /** Back to the bundled model: the error goes away. */

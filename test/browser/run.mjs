@@ -6,6 +6,7 @@
 //   1:1 shows the result's pixels and pans by dragging;
 // - PNG, JPEG and WebP downloads, with alpha only where the result has it (an RGBA image too);
 // - a broken model file clears the result and shows the error; the bundled model recovers;
+// - the bundled denoising model loads from its own URL when picked;
 // - a model file of one's own: a cancelled tiled run, then the PNG against PyTorch's (±1 level);
 // - browsers without WebGPU get advice for that browser (simulated user agents);
 // - web/train-check.html trains the SRVGG training fixture for a few steps with createTrainer
@@ -29,6 +30,7 @@ import { checkTraining } from './train-checks.mjs';
 import { checkKernels } from './kernel-checks.mjs';
 import {
   checkDefaultModel,
+  checkDenoisingModel,
   checkDownloads,
   checkErrorClears,
   checkPreview,
@@ -127,6 +129,7 @@ async function scenario(page, url, shot, scratch) {
   await take('error');
   ok('error clears the result', error.line);
   ok('recovers', await checkRecovers(page));
+  ok('denoising model', await checkDenoisingModel(page));
 
   const transparent = join(scratch, 'transparent.png');
   writeTransparentImage(transparent);

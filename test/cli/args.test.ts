@@ -57,8 +57,11 @@ describe('wgsr upscale takes the flags people already type', () => {
     // The input does not exist: the run gets past parsing to the plan, which names it.
     const r = await run('upscale', ...habits, '-o', 'o.png');
     expect(r.stderr).toEqual(['wgsr upscale: in.png: no such file or folder']);
+    // Without -m the strength blends the bundled pair, so these too get as far as the plan.
     const dn = await run('upscale', 'in.png', '-dn', '0.5', '--denoise_strength', '0.5', '--alpha_upsampler', 'bicubic', '--half');
-    expect(dn.stderr[0]).toMatch(/--denoise-strength blends two models: give -n realesr-general-x4v3/);
+    expect(dn.stderr).toEqual(['wgsr upscale: in.png: no such file or folder']);
+    const file = await run('upscale', 'in.png', '--model_path', 'm.pth', '-dn', '0.5');
+    expect(file.stderr[0]).toMatch(/--denoise-strength blends two models: with -m FILE give the second as --dni-model FILE/);
   });
 
   it('usage errors exit 2 and say so once', async () => {

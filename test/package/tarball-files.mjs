@@ -1,10 +1,10 @@
 // What the npm tarball may hold, and must: the built package (JavaScript and its declarations),
-// the CommonJS entry points, the CLI launcher, the bundled model, README, LICENSE and
+// the CommonJS entry points, the CLI launcher, the bundled models, README, LICENSE and
 // package.json. No sources, tests, fixtures, benchmarks or source maps (their sources are not
 // shipped, so a map would point at nothing).
 
 /** Files every tarball must have. */
-const REQUIRED = ['package.json', 'README.md', 'LICENSE', 'bin/wgsr.js', 'models/default/wgsr-compact-x4.safetensors'];
+const REQUIRED = ['package.json', 'README.md', 'LICENSE', 'bin/wgsr.js', 'models/default/wgsr-compact-x4.safetensors', 'models/default/wgsr-compact-denoise-x4.safetensors'];
 
 /** Every file must match one of these. */
 const ALLOWED = [

@@ -13,11 +13,13 @@ for (const name of nodeOwn) {
   assert.notEqual(node[name], core[name], `wgsr/node's ${name} is its own`);
 }
 for (const name of Object.keys(core)) if (!nodeOwn.includes(name)) assert.equal(node[name], core[name], `wgsr/node re-exports ${name}`);
-for (const name of ['defaultModel', 'defaultModelPath', 'readModelPath', 'readImage', 'readImageWithMetadata', 'decodeImageAsync', 'encodeImageAsync', 'writeImage', 'createServerDevice']) {
+for (const name of ['defaultModel', 'defaultModelPath', 'defaultDenoisingModel', 'defaultDenoisingModelPath', 'readModelPath', 'readImage', 'readImageWithMetadata', 'decodeImageAsync', 'encodeImageAsync', 'writeImage', 'createServerDevice']) {
   assert.equal(typeof node[name], 'function', `wgsr/node exports ${name}`);
 }
 const modelUrl = new URL(import.meta.resolve('wgsr/models/default/wgsr-compact-x4.safetensors'));
 assert.deepEqual(node.defaultModel(), new Uint8Array(readFileSync(modelUrl)), 'defaultModel() is the shipped file');
+const denoisingUrl = new URL(import.meta.resolve('wgsr/models/default/wgsr-compact-denoise-x4.safetensors'));
+assert.deepEqual(node.defaultDenoisingModel(), new Uint8Array(readFileSync(denoisingUrl)), 'defaultDenoisingModel() is the shipped file');
 assert.equal(JSON.parse(readFileSync(new URL(import.meta.resolve('wgsr/package.json')), 'utf8')).name, 'wgsr');
 // The core refuses a path, and its hint points to wgsr/node, which takes one.
 await assert.rejects(core.createUpscaler('model.pth'), (e) => e.code === 'BAD_ARGUMENT' && e.message.includes('"wgsr/node", which takes a path'));
