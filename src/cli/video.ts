@@ -7,7 +7,7 @@ import { createUpscaler, type Upscaler } from '../upscaler.js';
 import type { ModelBytes } from '../weights/types.js';
 import { checkVideoFile } from '../io/video/probe.js';
 import { numberArg, parseCommandArgs, stringArg, type Command, type CommandIO, type OptionSpec } from './command.js';
-import { resolveModel } from './model-source.js';
+import { checkModelChoice, resolveModel, type ResolvedModel } from './model-source.js';
 import { EXIT } from './exit-codes.js';
 import { onSignals } from './signals.js';
 
@@ -16,6 +16,9 @@ const USAGE = `Usage: wgsr video <input video> -o <output video> [options]
   -m, --model FILE        .pth, .safetensors or ncnn .param (its .bin beside it) (default: the bundled model)
   -n, --model-name NAME   a released model by name, downloaded once and cached (wgsr models)
   --model-dir DIR         where models by name are kept (default: the cache, see wgsr models)
+  --denoise-strength S    as for wgsr upscale: without -m, S·the bundled denoising model +
+                          (1 − S)·the bundled default; with -n realesr-general-x4v3 its wdn blend
+  --dni-model FILE        the second model of the blend with -m FILE (S·-m + (1 − S)·FILE)
   --outscale X            final scale (default: the model's); other values are resampled (Lanczos3)
   --codec NAME            ffmpeg encoder (default libx264)
   --crf N                 quality for libx264/libx265/libvpx-vp9 (default 18)
@@ -46,6 +49,8 @@ const OPTIONS: OptionSpec[] = [
   { name: 'model', kind: 'string', short: 'm', aliases: ['--model-path'] },
   { name: 'model-name', kind: 'string', short: 'n' },
   { name: 'model-dir', kind: 'string' },
+  { name: 'denoise-strength', kind: 'string', aliases: ['-dn'] },
+  { name: 'dni-model', kind: 'string' },
   { name: 'outscale', kind: 'string', short: 's' },
   { name: 'codec', kind: 'string' },
   { name: 'crf', kind: 'string' },
@@ -102,10 +107,13 @@ export const videoCommand: Command = {
       segmentFrames: numberArg(s('segment'), '--segment', (n) => whole(n) && n >= 1, 'a whole number ≥ 1'),
       resume: v.resume === true,
     };
+    const strength = numberArg(s('denoise-strength'), '--denoise-strength', (n) => n >= 0 && n <= 1, 'a number in [0, 1]');
+    const choice = { file: s('model'), name: s('model-name'), modelDir: s('model-dir'), denoiseStrength: strength, dniFile: s('dni-model') };
+    checkModelChoice(choice);
     // The input is checked before the model is read and the GPU started (seconds): a bad path fails at once.
     await checkVideoFile(positionals[0]!);
-    const resolved = await resolveModel({ file: s('model'), name: s('model-name'), modelDir: s('model-dir') }, io);
-    const model = { bytes: resolved.bytes, id: modelId(resolved.bytes) };
+    const resolved = await resolveModel(choice, io);
+    const model = { bytes: resolved.bytes, id: modelId(resolved) };
     const controller = new AbortController();
     const signals = onSignals(() => controller.abort());
     let up: Upscaler | undefined;
@@ -115,10 +123,12 @@ export const videoCommand: Command = {
         precision,
         maxMemory: maxMemoryMB === undefined ? undefined : maxMemoryMB * 1024 * 1024,
         source: resolved.label,
+        dni: resolved.dni,
         onWarning: (message) => io.stderr(`wgsr: warning: ${message}`),
       });
       if (up.adapter) io.stderr(`wgsr: adapter ${up.adapter.summary}`);
-      io.stderr(`wgsr: model ${resolved.label}: ${up.info.arch} ×${up.info.scale}, ${up.precision} activations${options.tta ? ', TTA ×8' : ''}`);
+      const blend = resolved.dni ? ` (denoise strength ${resolved.dni.strength}, with ${resolved.dni.source})` : '';
+      io.stderr(`wgsr: model ${resolved.label}${blend}: ${up.info.arch} ×${up.info.scale}, ${up.precision} activations${options.tta ? ', TTA ×8' : ''}`);
       const show = progressLine(io, basename(positionals[0]!));
       const result = await upscaleVideo(up, positionals[0]!, output, {
         ...options,
@@ -144,11 +154,22 @@ export const videoCommand: Command = {
   },
 };
 
-/** A hash of the model's bytes (a file, or an ncnn pair) that tells --resume whether the model changed. */
-function modelId(bytes: ModelBytes): string {
+/**
+ * A hash of what computes the frames: the model's bytes (a file, or an ncnn pair), and for a
+ * --denoise-strength blend the second model's and the strength. --resume refuses a folder whose
+ * segments another model (or another strength) made.
+ */
+export function modelId(model: ResolvedModel): string {
   const hash = createHash('sha256');
-  for (const part of ArrayBuffer.isView(bytes) || bytes instanceof ArrayBuffer ? [bytes] : [bytes.param, bytes.bin]) {
-    hash.update(part instanceof ArrayBuffer ? new Uint8Array(part) : new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
+  const add = (bytes: ModelBytes) => {
+    for (const part of ArrayBuffer.isView(bytes) || bytes instanceof ArrayBuffer ? [bytes] : [bytes.param, bytes.bin]) {
+      hash.update(part instanceof ArrayBuffer ? new Uint8Array(part) : new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
+    }
+  };
+  add(model.bytes);
+  if (model.dni) {
+    hash.update(`denoise strength ${model.dni.strength}`);
+    add(model.dni.bytes);
   }
   return hash.digest('hex');
 }

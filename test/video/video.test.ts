@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { modelId } from '../../src/cli/video.js';
 import { readImage } from '../../src/io/index.js';
 import { upscaleVideo } from '../../src/runtime/node-video.js';
 import { createUpscaler, type Upscaler } from '../../src/upscaler.js';
@@ -126,6 +127,49 @@ describe.skipIf(!HAVE_FFMPEG)('wgsr video', () => {
       let worst = 0;
       got.data.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - want.data[i]!))));
       expect(worst).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('--dni-model F --denoise-strength S: every frame is the blend S·model + (1 − S)·F; its segments resume only at that strength', async () => {
+    const { loadWeights } = await import('../../src/weights/load.js');
+    const { interpolateStateDicts } = await import('../../src/weights/state-dict.js');
+    const { writeTorchZip } = await import('../../src/weights/pth-writer.js');
+    const tiny = loadWeights(readFileSync(MODEL)).stateDict;
+    // A second model of the same shapes: every weight scaled by 1.2.
+    const other = new Map([...tiny].map(([k, t]) => [k, { ...t, data: t.data.map((x) => x * 1.2) }]));
+    const otherPath = join(dir, 'other.pth');
+    writeFileSync(otherPath, writeTorchZip(other));
+    const blended = await createUpscaler(writeTorchZip(interpolateStateDicts(tiny, other, 0.3)), { device: (await testDevice()).device });
+    const clip = makeClip(dir, 'dni.mp4');
+    const out = join(dir, 'dni-x4.mkv');
+    const args = ['video', clip, '-o', out, '-m', MODEL, '--dni-model', otherPath, '--codec', 'png', '--segment', '3'];
+    try {
+      const { out: printed, io: cli } = io();
+      expect(await main([...args, '-dn', '0.3'], cli), printed.stderr.join('\n')).toBe(0);
+      expect(printed.stderr).toContain('wgsr: model model.pth (denoise strength 0.3, with other.pth): SRVGGNetCompact ×4, f32 activations');
+      for (const n of [0, 5]) {
+        const input = await readImage(framePng(clip, n, join(dir, `dni-in-${n}.png`)));
+        const got = await readImage(framePng(out, n, join(dir, `dni-out-${n}.png`)));
+        const [want, alone] = [await blended.upscale(input), await up.upscale(input)];
+        let [worst, apart] = [0, 0];
+        got.data.forEach((v, i) => {
+          worst = Math.max(worst, Math.abs(v - want.data[i]!));
+          apart = Math.max(apart, Math.abs(v - alone.data[i]!));
+        });
+        expect(worst).toBeLessThanOrEqual(1);
+        expect(apart).toBeGreaterThan(1); // the blend is not -m alone
+      }
+      // Segments made at one strength are not finished at another: the id --resume checks differs.
+      const resolved = (strength: number) => ({ bytes: readFileSync(MODEL), label: 'model.pth', bundled: false, dni: { bytes: readFileSync(otherPath), strength, source: 'other.pth' } });
+      expect(modelId(resolved(0.3))).toBe(modelId(resolved(0.3)));
+      expect(modelId(resolved(0.3))).not.toBe(modelId(resolved(0.4)));
+      expect(modelId(resolved(0.3))).not.toBe(modelId({ bytes: readFileSync(MODEL), label: 'model.pth', bundled: false }));
+      // A strength without a second model for -m is refused before the video is read.
+      const { out: bad, io: cli3 } = io();
+      expect(await main(['video', join(dir, 'missing.mp4'), '-o', join(dir, 'x.mp4'), '-m', MODEL, '-dn', '0.5'], cli3)).toBe(2);
+      expect(bad.stderr.join('\n')).toMatch(/with -m FILE give the second as --dni-model FILE/);
+    } finally {
+      blended.destroy();
     }
   });
 
