@@ -6,7 +6,7 @@ import { createUpscaler, imageFromSource, imageToCanvas, isWgsrError, requestWgs
 import { noWebGpuAdvice } from './advice.js';
 import { acceptDrops, encodeResult, FORMATS, hasAlpha, resultName, saveBlob } from './download.js';
 import { setupFinetune } from './finetune.js';
-import { BUNDLED, BUNDLED_DENOISING, fetchModel, modelEntry, modelFromFiles, NAMED_MODELS } from './models.js';
+import { BUNDLED, bundledModel, fetchModel, modelEntry, modelFromFiles, NAMED_MODELS } from './models.js';
 import { CompareView } from './view.js';
 
 /** The largest workgroup wgsr dispatches: conv2d 8×8, the pixel kernels 16×4, the self-test 64. */
@@ -14,7 +14,7 @@ const NEEDED_INVOCATIONS = 64;
 
 const $ = (id) => document.getElementById(id);
 const ui = Object.fromEntries(
-  ['adapter', 'adapter-details', 'drop', 'image-file', 'model', 'named-models', 'model-file', 'model-status', 'tile', 'precision', 'run', 'cancel', 'progress', 'status', 'error', 'view', 'format', 'quality', 'quality-label', 'download', 'result-info', 'format-note'].map((id) => [
+  ['adapter', 'adapter-details', 'drop', 'image-file', 'model', 'named-models', 'model-file', 'model-status', 'denoise', 'denoise-label', 'denoise-value', 'tile', 'precision', 'run', 'cancel', 'progress', 'status', 'error', 'view', 'format', 'quality', 'quality-label', 'download', 'result-info', 'format-note'].map((id) => [
     id.replace(/-(\w)/g, (_, c) => c.toUpperCase()),
     $(id),
   ]),
@@ -109,10 +109,15 @@ async function initGpu() {
   setState('ready', 'Choose an image.');
 }
 
-/** The picked model and precision as a cache key; undefined while "a file of my own" has no file. */
+/** The bundled model's denoise strength (0..1); the slider shows only for the bundled model. */
+function denoiseStrength() {
+  return ui.model.value === BUNDLED.id ? Number(ui.denoise.value) : 0;
+}
+
+/** The picked model, strength and precision as a cache key; undefined while "a file of my own" has no file. */
 function modelKey() {
   const precision = ui.precision.value;
-  if (ui.model.value !== 'file') return `${ui.model.value}|${precision}`;
+  if (ui.model.value !== 'file') return `${ui.model.value}|${denoiseStrength()}|${precision}`;
   const files = [...(ui.modelFile.files ?? [])];
   return files.length ? `file|${files.map((f) => `${f.name}:${f.size}:${f.lastModified}`).join(',')}|${precision}` : undefined;
 }
@@ -121,23 +126,34 @@ function modelKey() {
 function currentModel() {
   const key = modelKey();
   if (!key) return undefined;
-  if (state.model?.key === key) return state.model.promise;
+  if (state.model?.key === key) {
+    // Back to the model already built (after a look at "a file of my own"): say it is ready again.
+    if (state.model.ready) setModelStatus('ready', state.model.ready);
+    return state.model.promise;
+  }
   const previous = state.model?.promise;
   previous?.then((up) => up.destroy()).catch(() => {});
   const precision = ui.precision.value;
   const fromFile = ui.model.value === 'file';
   const entry = fromFile ? undefined : modelEntry(ui.model.value);
+  const strength = denoiseStrength();
   // The file's bytes are kept: the fine-tune panel trains the very model the upscaler was built from.
-  const file = (async () => (fromFile ? modelFromFiles(ui.modelFile.files) : { bytes: await fetchModel(entry), source: entry.source }))();
+  const file = (async () => {
+    if (fromFile) return modelFromFiles(ui.modelFile.files);
+    if (entry === BUNDLED) return bundledModel(strength);
+    return { bytes: await fetchModel(entry), source: entry.source };
+  })();
   const promise = (async () => {
-    setModelStatus('loading', `Loading ${entry?.label ?? 'the model file'}…`);
+    setModelStatus('loading', `Loading ${entry?.label ?? 'the model file'}${strength ? ` at denoise ${strength}` : ''}…`);
     const { bytes, source } = await file;
     const up = await createUpscaler(bytes, { device: state.gpu.device, source, precision, onWarning: (m) => console.warn(`wgsr: ${m}`) });
     state.builds++;
     document.body.dataset.modelBuilds = String(state.builds);
     state.scale = up.info.scale;
     if (!state.result) view.showPreview(state.input?.canvas, state.scale);
-    setModelStatus('ready', `${up.info.arch} ×${up.info.scale} (${up.precision}), ready`);
+    const ready = `${up.info.arch} ×${up.info.scale} (${up.precision}${strength ? `, denoise ${strength}` : ''}), ready`;
+    if (state.model?.key === key) state.model.ready = ready;
+    setModelStatus('ready', ready);
     return up;
   })();
   state.model = { key, promise, file };
@@ -153,7 +169,7 @@ function updateButtons() {
   const busy = state.running !== undefined;
   ui.run.disabled = !state.gpu || busy || !state.input || !modelKey();
   ui.cancel.disabled = !busy;
-  ui.model.disabled = ui.precision.disabled = ui.imageFile.disabled = busy;
+  ui.model.disabled = ui.denoise.disabled = ui.precision.disabled = ui.imageFile.disabled = busy;
 }
 
 /** The chosen image, decoded by the browser and shown at once. */
@@ -241,6 +257,7 @@ function takeDroppedFiles(files) {
 
 function modelChanged() {
   ui.modelFile.hidden = ui.model.value !== 'file';
+  ui.denoiseLabel.hidden = ui.model.value !== BUNDLED.id;
   clearError();
   if (state.gpu) currentModel();
   else setModelStatus('loading', 'Waiting for WebGPU…');
@@ -251,11 +268,14 @@ function modelChanged() {
 function wire() {
   for (const entry of NAMED_MODELS) ui.namedModels.append(new Option(entry.label, entry.id));
   ui.namedModels.hidden = NAMED_MODELS.length === 0;
-  for (const entry of [BUNDLED, BUNDLED_DENOISING]) ui.model.querySelector(`option[value="${entry.id}"]`).textContent = entry.label;
+  ui.model.querySelector(`option[value="${BUNDLED.id}"]`).textContent = BUNDLED.label;
   acceptDrops(ui.drop, takeDroppedFiles);
   ui.imageFile.addEventListener('change', () => ui.imageFile.files[0] && takeImage(ui.imageFile.files[0]).catch(showError));
   ui.model.addEventListener('change', modelChanged);
   ui.modelFile.addEventListener('change', modelChanged);
+  // The number follows the slider as it moves; the model is rebuilt once it is let go.
+  ui.denoise.addEventListener('input', () => (ui.denoiseValue.textContent = ui.denoise.value));
+  ui.denoise.addEventListener('change', modelChanged);
   ui.precision.addEventListener('change', modelChanged);
   ui.format.addEventListener('change', updateFormatNote);
   ui.run.addEventListener('click', () => run().catch(showError));

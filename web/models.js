@@ -1,5 +1,5 @@
 // The models the page offers, and their bytes.
-import { WgsrError } from '/dist/index.js';
+import { interpolateStateDicts, loadWeights, WgsrError, writeSafetensors } from '/dist/index.js';
 
 /** The model shipped with wgsr, served by web/serve.mjs from wgsr/node's defaultModelPath(). */
 export const BUNDLED = {
@@ -9,10 +9,13 @@ export const BUNDLED = {
   source: 'wgsr-compact-x4.safetensors',
 };
 
-/** Its denoising partner (the default fine-tuned on Real-ESRGAN's degradations), from defaultDenoisingModelPath(). */
+/**
+ * Its denoising partner (the default fine-tuned on Real-ESRGAN's degradations), from
+ * defaultDenoisingModelPath(): not a picker entry of its own but the far end of the bundled
+ * model's denoise slider (bundledModel).
+ */
 export const BUNDLED_DENOISING = {
-  id: 'bundled-denoise',
-  label: 'wgsr-compact-denoise ×4 (bundled, 213 KB; noisy or JPEG photos)',
+  label: 'wgsr-compact-denoise ×4 (bundled, 213 KB)',
   url: '/models/default-denoise.safetensors',
   source: 'wgsr-compact-denoise-x4.safetensors',
 };
@@ -26,7 +29,24 @@ export const NAMED_MODELS = [];
 
 /** Every model with a URL, by id. */
 export function modelEntry(id) {
-  return [BUNDLED, BUNDLED_DENOISING, ...NAMED_MODELS].find((m) => m.id === id);
+  return [BUNDLED, ...NAMED_MODELS].find((m) => m.id === id);
+}
+
+/**
+ * The bundled model at denoise strength S, as `wgsr upscale --denoise-strength S` runs it:
+ * S·the denoising model + (1 − S)·the default. 0 is the default's own file and 1 the denoising
+ * model's (nothing blended); in between the blend is stored as float32, so it is the CLI's blend
+ * exactly (not rounded to f16), and the fine-tune panel can train it like any file.
+ * Returns { bytes, source }.
+ */
+export async function bundledModel(strength) {
+  if (strength === 0) return { bytes: await fetchModel(BUNDLED), source: BUNDLED.source };
+  const denoising = await fetchModel(BUNDLED_DENOISING);
+  if (strength === 1) return { bytes: denoising, source: BUNDLED_DENOISING.source };
+  const weights = (bytes, source) => loadWeights(bytes, source).stateDict;
+  const blend = interpolateStateDicts(weights(denoising, BUNDLED_DENOISING.source), weights(await fetchModel(BUNDLED), BUNDLED.source), strength);
+  const float32 = new Map([...blend].map(([key, t]) => [key, t.dtype === 'float16' ? { ...t, dtype: 'float32' } : t]));
+  return { bytes: writeSafetensors(float32), source: `wgsr-compact-x4-denoise-${strength}.safetensors` };
 }
 
 async function download(url, what) {

@@ -1,5 +1,6 @@
 // The checks of the web page with a WebGPU device: each takes the page (ready, bundled model
 // loading or loaded) and returns one line for the log, or throws TestFailure.
+import { readFileSync } from 'node:fs';
 import { decodeImageAsync } from '../../dist/node.js';
 import { describeFile, downloadFrom, rgbDifference, shownResult, STEP_TIMEOUT_MS } from './downloads.mjs';
 
@@ -34,7 +35,7 @@ export async function checkDefaultModel(page) {
   if (!/SRVGGNetCompact ×4/.test(status)) fail(`model status "${status}", expected the bundled SRVGGNetCompact ×4`);
   const options = await page.$$eval('#model option:not([hidden])', (all) => all.map((o) => o.value));
   const namedHidden = await page.$eval('#named-models', (g) => g.hidden && g.children.length === 0);
-  if (!namedHidden || options.join() !== 'bundled,bundled-denoise,file') fail(`model picker offers ${options.join(', ')}; expected the two bundled models and "a file of my own" only`);
+  if (!namedHidden || options.join() !== 'bundled,file') fail(`model picker offers ${options.join(', ')}; expected the bundled model and "a file of my own" only`);
   return status;
 }
 
@@ -186,17 +187,44 @@ export async function checkErrorClears(page) {
   return { line: `"${error.slice(0, 70)}…"; result cleared, preview kept`, error };
 }
 
-/** The bundled denoising model loads from the server when picked (its own file, not the default's); then back to the default. */
-export async function checkDenoisingModel(page) {
+/**
+ * The bundled model's denoise slider: at 0.5 the page fetches the denoising model beside the
+ * default, and its result equals `wgsr upscale --denoise-strength 0.5` of the same photo (±1
+ * level; `expectedPath` is that command's output) and differs from strength 0's; the slider shows
+ * for the bundled model only; back at 0 the default is used again.
+ */
+export async function checkDenoiseSlider(page, photoPath, expectedPath) {
+  const setStrength = async (value) => {
+    await page.$eval('#denoise', (slider, v) => {
+      slider.value = v;
+      slider.dispatchEvent(new Event('input'));
+      slider.dispatchEvent(new Event('change'));
+    }, value);
+    await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.model), null, { timeout: RUN_TIMEOUT_MS });
+    const status = await text(page, '#model-status');
+    if ((await body(page, 'model')) !== 'ready') fail(`denoise ${value}: the model did not load: ${status}; ${await text(page, '#error')}`);
+    return status;
+  };
+  await checkPreview(page, photoPath, [200, 150]);
+  await runToDone(page, 'denoise 0');
+  const plain = await shownResult(page);
   const fetched = page.waitForResponse((r) => r.url().endsWith('/models/default-denoise.safetensors') && r.ok(), { timeout: RUN_TIMEOUT_MS });
-  await page.selectOption('#model', 'bundled-denoise', { timeout: STEP_TIMEOUT_MS });
+  const status = await setStrength('0.5');
   await fetched;
-  await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.model), null, { timeout: RUN_TIMEOUT_MS });
-  const status = await text(page, '#model-status');
-  if ((await body(page, 'model')) !== 'ready' || !/SRVGGNetCompact ×4/.test(status)) fail(`the bundled denoising model did not load: ${status}; ${await text(page, '#error')}`);
+  if (!/SRVGGNetCompact ×4 \(f32, denoise 0\.5\)/.test(status)) fail(`model status "${status}" at denoise 0.5`);
+  if ((await text(page, '#denoise-value')) !== '0.5') fail(`the slider's number shows "${await text(page, '#denoise-value')}", expected 0.5`);
+  await runToDone(page, 'denoise 0.5');
+  const blended = await shownResult(page);
+  const want = await decodeImageAsync(readFileSync(expectedPath));
+  const cli = rgbDifference(blended, want);
+  if (cli.max > 1) fail(`at denoise 0.5 the page's result differs from wgsr upscale --denoise-strength 0.5 by up to ${cli.max} levels (mean ${cli.mean.toFixed(3)})`);
+  const apart = rgbDifference(blended, plain);
+  if (!(apart.mean > 0.5)) fail(`the result at denoise 0.5 is the default's (mean difference ${apart.mean.toFixed(3)} levels)`);
+  await page.selectOption('#model', 'file', { timeout: STEP_TIMEOUT_MS });
+  if (!(await page.$eval('#denoise-label', (l) => l.hidden))) fail('the denoise slider shows for a model file of one\'s own');
   await page.selectOption('#model', 'bundled', { timeout: STEP_TIMEOUT_MS });
-  await page.waitForFunction(() => document.body.dataset.model === 'ready', null, { timeout: RUN_TIMEOUT_MS });
-  return status;
+  await setStrength('0');
+  return `${status}; equals wgsr upscale --denoise-strength 0.5 within ${cli.max} level(s), ${apart.mean.toFixed(2)} levels from strength 0 on average`;
 }
 
 /** Back to the bundled model: the error goes away. */

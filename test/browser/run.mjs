@@ -6,7 +6,7 @@
 //   1:1 shows the result's pixels and pans by dragging;
 // - PNG, JPEG and WebP downloads, with alpha only where the result has it (an RGBA image too);
 // - a broken model file clears the result and shows the error; the bundled model recovers;
-// - the bundled denoising model loads from its own URL when picked;
+// - the bundled model's denoise slider blends in the denoising model as wgsr upscale --denoise-strength does;
 // - a model file of one's own: a cancelled tiled run, then the PNG against PyTorch's (±1 level);
 // - browsers without WebGPU get advice for that browser (simulated user agents);
 // - web/train-check.html trains the SRVGG training fixture for a few steps with createTrainer
@@ -15,6 +15,7 @@
 //   stops, bad input is refused, and the .safetensors it downloads loads (finetune-checks.mjs).
 // Screenshots: bench/results/browser-<backend>-<step>.png (not in git): look at them.
 // `npm run test:browser` (after `npm run build`). WGSR_BROWSER_BACKEND=gles|swiftshader forces one.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -30,7 +31,7 @@ import { checkTraining } from './train-checks.mjs';
 import { checkKernels } from './kernel-checks.mjs';
 import {
   checkDefaultModel,
-  checkDenoisingModel,
+  checkDenoiseSlider,
   checkDownloads,
   checkErrorClears,
   checkPreview,
@@ -109,6 +110,13 @@ function writeTransparentImage(path) {
 
 const ok = (what, line) => console.log(`ok   ${what}: ${line}`);
 
+/** The photo upscaled by the CLI at denoise strength 0.5 (what the page's slider must give). */
+function cliBlend(scratch) {
+  const out = join(scratch, 'chelsea-denoise-0.5.png');
+  execFileSync(process.execPath, [resolve(ROOT, 'bin/wgsr.js'), 'upscale', PHOTO, '-o', out, '--denoise-strength', '0.5', '-q'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return out;
+}
+
 /** Everything a person does on the page, in order; screenshots at the steps worth looking at. */
 async function scenario(page, url, shot, scratch) {
   mkdirSync(RESULTS, { recursive: true });
@@ -129,7 +137,7 @@ async function scenario(page, url, shot, scratch) {
   await take('error');
   ok('error clears the result', error.line);
   ok('recovers', await checkRecovers(page));
-  ok('denoising model', await checkDenoisingModel(page));
+  ok('denoise slider', await checkDenoiseSlider(page, PHOTO, cliBlend(scratch)));
 
   const transparent = join(scratch, 'transparent.png');
   writeTransparentImage(transparent);
