@@ -5,10 +5,10 @@ import { dropAlpha, imresize, matchSizes, meanScore, modCrop, pairByName, scoreP
 import { IMAGE_EXTENSIONS } from '../eval/pairing.js';
 import type { Image } from '../image/types.js';
 import { readImage } from '../io/index.js';
+import { readModelPath } from '../runtime/model-path.js';
 import { createServerDevice } from '../runtime/node.js';
 import { createUpscaler, type Upscaler } from '../upscaler.js';
 import { numberArg, parseCommandArgs, type Command, type CommandIO } from './command.js';
-import { readModelFile } from '../io/model-file.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { sameFolder } from '../io/path-identity.js';
 import { encodePng } from '../io/png.js';
@@ -19,10 +19,11 @@ const USAGE = `Usage: wgsr eval --hr <dir> (--sr <dir> | -m model [--lr <dir> | 
 
   --hr DIR       ground-truth images (PNG/JPEG, 8-bit)
   --sr DIR       super-resolved images to score (needs --scale)
-  -m, --model F  score this model instead: LR = MATLAB bicubic ×1/scale of the HR image
-                 (antialiased, rounded to 8 bits; HR mod-cropped to a multiple of the scale),
-                 then the model through the image pipeline; plain MATLAB bicubic ×scale of the
-                 same LR is scored too, as a baseline
+  -m, --model F  score this model instead (.pth, .safetensors, or ncnn's .param beside its
+                 .bin): LR = MATLAB bicubic ×1/scale of the HR image (antialiased, rounded to
+                 8 bits; HR mod-cropped to a multiple of the scale), then the model through the
+                 image pipeline; plain MATLAB bicubic ×scale of the same LR is scored too, as a
+                 baseline
   --lr DIR       with -m: use these LR images instead of making them
   --degrade realesrgan
                  with -m: LR = Real-ESRGAN's degradations of the HR image instead, drawn from
@@ -154,8 +155,8 @@ async function evalModel(
   tile: number | undefined,
   io: CommandIO,
 ): Promise<{ rows: Row[]; scale: number }> {
-  const bytes = readModelFile(modelPath);
-  const blend = dni && { bytes: readModelFile(dni.path), strength: dni.strength, source: basename(dni.path) };
+  const bytes = readModelPath(modelPath);
+  const blend = dni && { bytes: readModelPath(dni.path), strength: dni.strength, source: basename(dni.path) };
   const lrPairs = lrDir === undefined ? undefined : pairByName(hrNames, listImages(lrDir, '--lr'), lrDir);
   if (saveLr !== undefined) {
     if (sameFolder(saveLr, hrDir) || (lrDir !== undefined && sameFolder(saveLr, lrDir))) throw new WgsrError('BAD_ARGUMENT', `--save-lr ${saveLr} is an input folder; give another one (inputs are never overwritten)`);

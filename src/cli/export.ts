@@ -2,13 +2,13 @@ import { WgsrError } from '../errors.js';
 import { exportOnnx } from '../export/onnx.js';
 import { sameFile, writeFileAtomic } from '../io/atomic.js';
 import { numberArg, parseCommandArgs, type Command } from './command.js';
-import { readModelFile } from '../io/model-file.js';
+import { readModelPath } from '../runtime/model-path.js';
 
 export const exportCommand: Command = {
   name: 'export',
   summary: 'write a model as ONNX (opset 13) for onnxruntime and other engines',
   usage: [
-    'Usage: wgsr export <model.pth|.pt|.safetensors> --onnx -o <model.onnx> [--res-scale X]',
+    'Usage: wgsr export <model.pth|.pt|.safetensors|.param> --onnx -o <model.onnx> [--res-scale X]',
     '',
     'Writes the network with its weights as an ONNX model: input "input" [1, C, height, width]',
     '(height and width left free), output "output". Standard ops only (Conv, LeakyRelu, PRelu,',
@@ -32,7 +32,7 @@ export const exportCommand: Command = {
     if (await sameFile(input, output)) throw new WgsrError('BAD_ARGUMENT', `the output ${output} is the input file; choose another name`);
     const resScale = numberArg(values['res-scale'] as string | undefined, '--res-scale', (n) => n > 0, 'a positive number');
 
-    const { onnx, info } = exportOnnx(readModelFile(input), { source: input, modelOptions: { resScale } });
+    const { onnx, info } = exportOnnx(readModelPath(input), { source: input, modelOptions: { resScale } });
     await writeFileAtomic(output, onnx);
     io.stdout(`wrote ${output}: ${info.arch} x${info.scale}, ONNX opset 13, ${(onnx.length / 1e6).toFixed(2)} MB`);
     return 0;

@@ -18,6 +18,7 @@
 import type { Activation, Graph, InputTransform, Node, Residual, ValueId } from '../graph/ir.js';
 import { foldBatchNorms } from '../graph/fold-batch-norm.js';
 import type { ModelOptions } from '../models/architecture.js';
+import type { ModelBytes } from '../weights/types.js';
 import { loadModel } from '../models/load.js';
 import type { ModelInfo } from '../models/registry.js';
 import { ProtoWriter } from './protobuf.js';
@@ -103,10 +104,10 @@ class OnnxGraph {
 }
 
 /**
- * Loads `.pth` / `.safetensors` bytes, builds the unfused graph and writes it as ONNX. The
+ * Loads `.pth` / `.safetensors` bytes (or ncnn's `{ param, bin }`), builds the unfused graph and writes it as ONNX. The
  * metadata records the architecture, the scale and the input range (EDSR wants 0..255).
  */
-export function exportOnnx(bytes: Uint8Array, options: { source?: string; modelOptions?: ModelOptions } = {}): { onnx: Uint8Array; info: ModelInfo } {
+export function exportOnnx(bytes: ModelBytes, options: { source?: string; modelOptions?: ModelOptions } = {}): { onnx: Uint8Array; info: ModelInfo } {
   const { info, model } = loadModel(bytes, options);
   const onnx = graphToOnnx(foldBatchNorms(model.graph), {
     name: `${info.arch}_x${info.scale}`,

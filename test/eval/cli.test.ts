@@ -6,6 +6,7 @@ import { main } from '../../src/cli/main.js';
 import { cropImage } from '../../src/eval/index.js';
 import type { Image } from '../../src/image/types.js';
 import { readImage, writeImage } from '../../src/io/index.js';
+import { HAVE_UPSCAYL, UPSCAYL_MODELS } from '../helpers/upscayl.js';
 import { directPlane, directPsnr, directSsim, noisyPair } from './direct.js';
 
 const MODEL = resolve(__dirname, '../fixtures/models/srvgg_x4_tiny/model.pth');
@@ -228,6 +229,24 @@ describe('wgsr eval -m (GPU)', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.err.at(-1)).toMatch(message);
     }
+  });
+
+  it.skipIf(!HAVE_UPSCAYL)("-m and --dni-model take ncnn's .param (its .bin beside it): the scores of the same weights as .safetensors", async () => {
+    const param = join(UPSCAYL_MODELS, 'realesrgan-x4fast.param');
+    const converted = join(work, 'x4fast.safetensors');
+    const c = await main(['convert', param, '-o', converted], { stdout: () => {}, stderr: () => {}, interactive: false });
+    expect(c).toBe(0);
+    const score = async (args: string[]) => {
+      const r = await run(['--hr', hrDir, ...args, '--json']);
+      expect(r.code, r.err.join('\n')).toBe(0);
+      return JSON.parse(r.out[0]!);
+    };
+    const fromParam = await score(['-m', param]);
+    expect(fromParam.model).toBe('realesrgan-x4fast.param');
+    const fromFile = (await score(['-m', converted])).images;
+    expect(fromParam.images).toEqual(fromFile);
+    // Half and half of one model is that model exactly (0.5·x + 0.5·x = x in floating point).
+    expect((await score(['-m', converted, '--dni-model', param, '--denoise-strength', '0.5'])).images).toEqual(fromFile);
   });
 
   it('--scale that disagrees with the model is an error', async () => {

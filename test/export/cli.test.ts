@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { HAVE_UPSCAYL, UPSCAYL_MODELS } from '../helpers/upscayl.js';
 
 const modelsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/models');
 const model = path.join(modelsDir, 'srvgg_x4_tiny', 'model.pth');
@@ -30,6 +31,19 @@ describe('wgsr export', () => {
     expect(session.outputNames).toEqual(['output']);
     await session.release();
     expect(readdirSync(work).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it.skipIf(!HAVE_UPSCAYL)("takes ncnn's .param (its .bin beside it): the same ONNX as the same weights in .safetensors", async () => {
+    const param = path.join(UPSCAYL_MODELS, 'realesrgan-x4fast.param');
+    const converted = path.join(work, 'x4fast.safetensors');
+    expect((await run('convert', param, '-o', converted)).code).toBe(0);
+    const fromParam = path.join(work, 'x4fast-param.onnx');
+    const fromFile = path.join(work, 'x4fast-file.onnx');
+    const r = await run('export', param, '--onnx', '-o', fromParam);
+    expect(r.code, r.stderr.join('\n')).toBe(0);
+    expect(r.stdout[0]).toMatch(/: SRVGGNetCompact x4, ONNX opset 13/);
+    expect((await run('export', converted, '--onnx', '-o', fromFile)).code).toBe(0);
+    expect(Buffer.compare(readFileSync(fromParam), readFileSync(fromFile))).toBe(0);
   });
 
   it.each([
