@@ -9,6 +9,7 @@ import { readModelPath } from '../runtime/model-path.js';
 import { createServerDevice } from '../runtime/node.js';
 import { createUpscaler, type Upscaler } from '../upscaler.js';
 import { numberArg, parseCommandArgs, type Command, type CommandIO } from './command.js';
+import { tileProgress } from './progress.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { sameFolder } from '../io/path-identity.js';
 import { encodePng } from '../io/png.js';
@@ -195,7 +196,8 @@ async function evalModel(
         else lr = imresize(hr, 1 / scale);
       }
       if (saveLr !== undefined) await writeFileAtomic(join(saveLr, `${basename(hrNames[i]!, extname(hrNames[i]!))}.png`), encodePng(lr));
-      const sr = await up.upscale(lr);
+      // Seconds to minutes per photo for a large model on a slow adapter: show the tiles as they go.
+      const sr = await up.upscale(lr, { onProgress: tileProgress(`${hrNames[i]} (${i + 1}/${hrNames.length})`, io) });
       const bicubic = imresize(lr, scale);
       const names = { sr: `${hrNames[i]} (model output)`, hr: hrPath };
       rows.push({

@@ -1,3 +1,5 @@
+import type { CommandIO } from './command.js';
+
 /**
  * Progress on stderr: a redrawn bar when stderr is a terminal, plain lines otherwise (logs, CI),
  * at most one line per second so a large tiled image does not flood a log.
@@ -26,4 +28,11 @@ export class Progress {
       this.write(`${this.label}: ${stats}\n`);
     }
   }
+}
+
+/** Tile progress for one image on the command's stderr: a terminal gets the bar redrawn in place (raw writes), anything else whole lines. */
+export function tileProgress(label: string, io: CommandIO): (done: number, total: number) => void {
+  const write = io.interactive ? (t: string) => void process.stderr.write(t) : (t: string) => io.stderr(t.replace(/\n$/, ''));
+  const progress = new Progress(label, io.interactive, write);
+  return (done, total) => progress.update(done, total);
 }

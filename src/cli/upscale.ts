@@ -11,7 +11,7 @@ import { numberArg, parseCommandArgs, stringArg, type Command, type OptionSpec }
 import { BUNDLED_HINT, checkModelChoice, resolveModel } from './model-source.js';
 import { EXIT } from './exit-codes.js';
 import { planBatch, type Plan } from './plan.js';
-import { Progress } from './progress.js';
+import { tileProgress } from './progress.js';
 import { onSignals } from './signals.js';
 import { upscaleToFile } from './write-output.js';
 
@@ -199,10 +199,8 @@ export const upscaleCommand: Command = {
         try {
           if (controller.signal.aborted) throw new WgsrError('ABORTED', 'cancelled');
           const { image, metadata } = await readImageWithMetadata(job.input, limits);
-          // A terminal gets a bar redrawn in place (raw writes); anything else whole lines.
-          const write = io.interactive ? (t: string) => void process.stderr.write(t) : (t: string) => io.stderr(t.replace(/\n$/, ''));
-          const progress = quiet ? undefined : new Progress(basename(job.input), io.interactive, write);
-          const call: UpscaleCallOptions = { outscale, alpha: alpha as UpscaleCallOptions['alpha'], signal: controller.signal, onProgress: progress && ((d: number, t: number) => progress.update(d, t)) };
+          const onProgress = quiet ? undefined : tileProgress(basename(job.input), io);
+          const call: UpscaleCallOptions = { outscale, alpha: alpha as UpscaleCallOptions['alpha'], signal: controller.signal, onProgress };
           const result = await upscaleToFile(up!, image, job, call, { quality, icc: metadata.icc });
           written++;
           const ms = Math.round(performance.now() - started);

@@ -114,6 +114,10 @@ describe('wgsr eval -m (GPU)', () => {
     const j = await run(['--hr', hrDir, '-m', MODEL, '--json']);
     expect(j.code, j.err.join('\n')).toBe(0);
     expect(j.out).toHaveLength(1);
+    // Progress goes to stderr (stdout stays one JSON object): the photo's tiles, ending with all of them done.
+    const tiles = j.err.filter((l) => l.startsWith('photo.png (1/1): '));
+    expect(tiles.length).toBeGreaterThan(0);
+    expect(tiles.at(-1)).toMatch(/^photo\.png \(1\/1\): (\d+)\/\1 tiles /);
     const r = JSON.parse(j.out[0]!);
     expect([r.scale, r.crop_border, r.model]).toEqual([4, 4, 'model.pth']);
     expect(r.images).toHaveLength(1);
