@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { WgsrError } from '../errors.js';
 import { SCRATCH_ARCHS, type ScratchSizes } from '../models/scratch/index.js';
 import { fileSha256 } from '../runtime/train-run/run.js';
 import type { RunSettings } from '../runtime/train-run/settings.js';
+import { checkRealEsrganKeys } from '../train/degrade/realesrgan-keys.js';
 import { parseSchedule, scheduleText } from '../train/schedule.js';
 import { numberArg, stringArg, type OptionSpec } from './command.js';
 
@@ -20,6 +21,12 @@ Data
                           without --lr), realesrgan (Real-ESRGAN's degradations, made per crop)
   --clean-prob P          with realesrgan: the share of samples given the clean bicubic LR
                           instead (default 0, Real-ESRGAN's own: all degraded)
+  --degrade-options FILE  with realesrgan: a JSON object of Real-ESRGAN's YAML settings that
+                          replace its defaults, e.g. {"second_blur_prob": 0.4, "noise_range2":
+                          [1, 15]} (blur_sigma, kernel_list/prob, sinc_prob, resize_prob/range,
+                          gaussian_noise_prob, noise_range, poisson_scale_range, gray_noise_prob,
+                          jpeg_range, and each with 2 for the second stage; second_blur_prob,
+                          final_sinc_prob); --val's degraded LR keeps the defaults, so runs compare
   --patch N               LR patch side (default 32); HR patches are N·scale
   --batch N               patches per step (default 16)
   --val DIR               held-out HR images: PSNR/SSIM-Y (BasicSR conventions) of the network
@@ -92,6 +99,7 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
   { name: 'schedule', kind: 'string' },
   { name: 'degrade', kind: 'string' },
   { name: 'clean-prob', kind: 'string' },
+  { name: 'degrade-options', kind: 'string' },
   { name: 'val', kind: 'string' },
   { name: 'val-every', kind: 'string' },
   { name: 'save-every', kind: 'string' },
@@ -112,6 +120,19 @@ function folder(path: string | undefined, flag: string): string | undefined {
   if (path === undefined) return undefined;
   if (!existsSync(path)) throw new WgsrError('BAD_ARGUMENT', `${flag} ${path}: no such folder`);
   return resolve(path);
+}
+
+/** --degrade-options FILE: its JSON object of Real-ESRGAN's settings, checked (keys sorted). */
+function degradeOptionsFile(path: string | undefined): Record<string, unknown> | undefined {
+  if (path === undefined) return undefined;
+  if (!existsSync(path)) throw new WgsrError('BAD_ARGUMENT', `--degrade-options ${path}: no such file`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new WgsrError('BAD_ARGUMENT', `--degrade-options ${path} is not JSON (${(e as Error).message}); write Real-ESRGAN's settings as a JSON object`);
+  }
+  return checkRealEsrganKeys(parsed, `--degrade-options ${path}`);
 }
 
 /** The settings given on the command line (all of them for a new run; those present for --resume). */
@@ -165,6 +186,7 @@ export function givenSettings(v: Record<string, string | boolean | undefined>, r
     schedule: s('schedule') !== undefined ? scheduleText(parseSchedule(s('schedule')!)) : undefined,
     degrade: degrade as RunSettings['degrade'] | undefined,
     cleanProb: numberArg(s('clean-prob'), '--clean-prob', (n) => n >= 0 && n <= 1, 'a number in [0, 1]'),
+    degradeOptions: degradeOptionsFile(s('degrade-options')),
     ema: numberArg(s('ema'), '--ema', (n) => n >= 0 && n < 1, 'a decay in [0, 1), e.g. 0.999 (0: none)'),
     val: folder(s('val'), '--val'),
     freeze,
@@ -180,6 +202,9 @@ export function newRunSettings(given: Partial<RunSettings>, sizes: ScratchSizes)
   const degrade = given.degrade ?? (given.lr ? 'none' : 'bicubic');
   if (given.cleanProb !== undefined && given.cleanProb > 0 && degrade !== 'realesrgan') {
     throw new WgsrError('BAD_ARGUMENT', `--clean-prob mixes clean bicubic LR into --degrade realesrgan; with --degrade ${degrade} every sample is already ${degrade === 'bicubic' ? 'clean' : 'your LR'}`);
+  }
+  if (given.degradeOptions !== undefined && degrade !== 'realesrgan') {
+    throw new WgsrError('BAD_ARGUMENT', `--degrade-options sets Real-ESRGAN's degradations; give --degrade realesrgan with it (this run has --degrade ${degrade})`);
   }
   const model = given.model!;
   if ('arch' in model) model.sizes = Object.fromEntries(Object.entries(sizes).filter(([, v]) => v !== undefined)) as Record<string, number>;
@@ -198,6 +223,7 @@ export function newRunSettings(given: Partial<RunSettings>, sizes: ScratchSizes)
     schedule: given.schedule ?? 'constant',
     degrade,
     ...(given.cleanProb ? { cleanProb: given.cleanProb } : {}),
+    ...(given.degradeOptions ? { degradeOptions: given.degradeOptions } : {}),
     ...(given.ema ? { ema: given.ema } : {}),
     val: given.val,
     freeze: given.freeze ?? [],

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type * as Folders from '../../src/runtime/node-train-data/index.js';
 import type * as Sampler from '../../src/train/data/sampler.js';
+import type * as Keys from '../../src/train/degrade/realesrgan-keys.js';
 import { writeImage } from '../../src/io/write.js';
 import { Rng } from '../../src/rng.js';
 
@@ -52,6 +53,17 @@ describe('prefetching sampler (worker threads)', () => {
       expect((await resumed.next()).lr.data).toEqual(want[3]!.lr.data);
     } finally {
       await resumed.close();
+    }
+    // Degradation settings other than the defaults (wgsr train --degrade-options) reach the workers.
+    const { degradationFromRealEsrganKeys } = await load<typeof Keys>('train/degrade/realesrgan-keys.js');
+    const mild = { ...options, degradation: degradationFromRealEsrganKeys({ second_blur_prob: 0, noise_range: [0, 1], noise_range2: [0, 1] }, 'test') };
+    const wantMild = await createPatchSampler(set.source, mild).next();
+    expect(wantMild.lr.data).not.toEqual(want[0]!.lr.data);
+    const mildWorkers = createPrefetchingSampler(set, spec, mild, { workers: 1 });
+    try {
+      expect((await mildWorkers.next()).lr.data).toEqual(wantMild.lr.data);
+    } finally {
+      await mildWorkers.close();
     }
   });
 });

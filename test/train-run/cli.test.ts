@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,14 @@ describe('wgsr train options', () => {
     await refused([...base, '--arch', 'srvgg', '--precision', 'f16'], /training runs in f32 only/);
     await refused([...base, '--arch', 'srvgg', '--clean-prob', '0.3'], /--clean-prob mixes clean bicubic LR into --degrade realesrgan; with --degrade bicubic every sample is already clean/);
     await refused([...base, '--arch', 'srvgg', '--degrade', 'realesrgan', '--clean-prob', '2'], /--clean-prob must be a number in \[0, 1\], got "2"/);
+    const options = join(work, 'degrade.json');
+    writeFileSync(options, '{"second_blur_prob": 0.4, "noise_range2": [1, 15]}');
+    await refused([...base, '--arch', 'srvgg', '--degrade-options', options], /--degrade-options sets Real-ESRGAN's degradations; give --degrade realesrgan with it \(this run has --degrade bicubic\)/);
+    writeFileSync(options, '{"second_blur_prob": 0.4, "noise_range_2": [1, 15]}');
+    await refused([...base, '--arch', 'srvgg', '--degrade', 'realesrgan', '--degrade-options', options], /--degrade-options .*degrade\.json: unknown setting "noise_range_2"/);
+    await refused([...base, '--arch', 'srvgg', '--degrade', 'realesrgan', '--degrade-options', join(work, 'none.json')], /--degrade-options .*none\.json: no such file/);
+    writeFileSync(options, '{"second_blur_prob": 0.4,}');
+    await refused([...base, '--arch', 'srvgg', '--degrade', 'realesrgan', '--degrade-options', options], /--degrade-options .*degrade\.json is not JSON \(.*\); write Real-ESRGAN's settings as a JSON object/);
     await refused([...base, '--arch', 'srvgg', '--ema', '1'], /--ema must be a decay in \[0, 1\), e.g. 0.999 \(0: none\), got "1"/);
     await refused([...base, '--arch', 'srvgg', '-m', 'x.pth'], /either -m <model> \(fine-tune\) or --arch <name>/);
     await refused(['--hr', join(work, 'missing'), '--arch', 'srvgg', '-o', join(work, 'r')], /--hr .*missing: no such folder/);

@@ -11,6 +11,7 @@ import { readSafetensors, writeSafetensors } from '../../src/weights/safetensors
 import { runTraining, type LogEntry, type RunRequest } from '../../src/runtime/train-run/run.js';
 import type { RunSettings } from '../../src/runtime/train-run/settings.js';
 import { decodeRunState, encodeRunState } from '../../src/runtime/train-run/state-file.js';
+import { checkRealEsrganKeys } from '../../src/train/degrade/realesrgan-keys.js';
 import { openValidationSet, validate } from '../../src/runtime/train-run/validation.js';
 import { createUpscaler } from '../../src/upscaler.js';
 import { testDevice } from '../helpers/gpu.js';
@@ -92,6 +93,25 @@ describe('wgsr train run machinery', () => {
     expect(readFileSync(join(parted, 'last.pth')).equals(readFileSync(join(whole, 'last.pth')))).toBe(true);
     const bn = loadModel(readFileSync(join(whole, 'last.pth'))).weights.stateDict.get('blocks.0.bn1.running_mean')!.data;
     expect(bn.some((x) => x !== 0)).toBe(true);
+  }, 120_000);
+
+  it('--degrade-options: the batches follow them, state.bin and the recipe keep them, and a resume must have them (worker threads: prefetch.test.ts)', async () => {
+    const sizes = { numFeat: 4, numConv: 1 };
+    const base: Partial<RunSettings> = { model: { arch: 'srvgg', sizes }, degrade: 'realesrgan', iters: 3, patch: 8 };
+    const mild = checkRealEsrganKeys({ second_blur_prob: 0, noise_range: [0, 1], noise_range2: [0, 1] }, 'test');
+    const defaults = join(work, 'degrade-defaults');
+    const inline = join(work, 'degrade-mild');
+    await runTraining(request(defaults, { settings: settings(base), sizes }));
+    await runTraining(request(inline, { settings: settings({ ...base, degradeOptions: mild }), sizes }));
+    expect(losses(inline)).not.toEqual(losses(defaults));
+    expect(decodeRunState(readFileSync(join(inline, 'state.bin')), 'state.bin').state.settings.degradeOptions).toEqual(mild);
+    const recipe = (dir: string) => JSON.parse(readSafetensors(readFileSync(join(dir, 'last.safetensors'))).metadata.training_recipe!);
+    expect(recipe(inline).degrade_options).toEqual(mild);
+    // A run on the defaults writes the recipe it wrote before the option existed.
+    expect(Object.keys(recipe(defaults))).not.toContain('degrade_options');
+    const other = checkRealEsrganKeys({ second_blur_prob: 0.5 }, 'test');
+    await expect(runTraining(request(inline, { resume: true, settings: { degradeOptions: other, iters: 5 } }))).rejects.toThrow(/--degrade-options: the run has \{"noise_range":\[0,1\],"noise_range2":\[0,1\],"second_blur_prob":0\}, this command \{"second_blur_prob":0.5\}/);
+    await expect(runTraining(request(defaults, { resume: true, settings: { degradeOptions: mild, iters: 5 } }))).rejects.toThrow(/--degrade-options: the run has \(not given\)/);
   }, 120_000);
 
   it('writes last/best in both formats, a plot, a log with validation and the bicubic baseline', async () => {

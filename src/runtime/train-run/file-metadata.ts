@@ -24,6 +24,8 @@ export function trainingMetadata(settings: RunSettings, step: number, imageNames
     schedule: settings.schedule,
     degrade: settings.degrade,
     clean_prob: settings.cleanProb ?? 0,
+    // Only when given, so a run on the defaults writes the same recipe as before the option existed.
+    ...(settings.degradeOptions ? { degrade_options: settings.degradeOptions } : {}),
     ema: settings.ema ?? 0,
     freeze: settings.freeze,
     seed: settings.seed,

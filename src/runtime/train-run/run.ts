@@ -8,6 +8,7 @@ import type { ModelOptions } from '../../models/architecture.js';
 import { newNetwork, type ScratchSizes } from '../../models/scratch/index.js';
 import type { Trainer } from '../../trainer.js';
 import { createPatchSampler, type PatchSampler } from '../../train/data/sampler.js';
+import { degradationFromRealEsrganKeys } from '../../train/degrade/realesrgan-keys.js';
 import { learningRate, parseSchedule } from '../../train/schedule.js';
 import { createUpscaler } from '../../upscaler.js';
 import { writeSafetensors } from '../../weights/safetensors.js';
@@ -152,7 +153,8 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
     if (saved && t.steps !== saved.state.step) throw new WgsrError('BAD_ARGUMENT', `${statePath}: its optimizer state counts ${t.steps} steps but the run ${saved.state.step}; the file is inconsistent`);
     hooks.onNote?.(`model ${t.info.arch} ×${t.info.scale}, ${t.info.params} parameters (${t.trainable.length} tensors trained${t.frozen.length ? `, ${t.frozen.length} frozen` : ''})`);
     if (t.info.scale !== settings.scale) throw new WgsrError('BAD_ARGUMENT', `--scale ${settings.scale} but the model is ×${t.info.scale}; give --scale ${t.info.scale} or another model`);
-    const samplerOptions = { scale: settings.scale, patch: settings.patch, batchSize: settings.batch, seed: settings.seed, degrade: settings.degrade, cleanProb };
+    const degradation = settings.degradeOptions && degradationFromRealEsrganKeys(settings.degradeOptions, '--degrade-options');
+    const samplerOptions = { scale: settings.scale, patch: settings.patch, batchSize: settings.batch, seed: settings.seed, degrade: settings.degrade, cleanProb, ...(degradation ? { degradation } : {}) };
     const resumeSampler = saved?.state.sampler;
     sampler = req.workers > 0 ? createPrefetchingSampler(set, spec, samplerOptions, { workers: req.workers, resume: resumeSampler }) : createPatchSampler(set.source, samplerOptions, resumeSampler);
 

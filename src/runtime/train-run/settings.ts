@@ -23,6 +23,8 @@ export interface RunSettings {
   degrade: 'none' | 'bicubic' | 'realesrgan';
   /** With realesrgan: the share of samples trained on clean bicubic LR (absent in runs made before it existed: 0). */
   cleanProb?: number;
+  /** With realesrgan: Real-ESRGAN's degradation settings that replace its defaults (keys sorted; absent: the defaults). */
+  degradeOptions?: Record<string, unknown>;
   /** The decay of the weights' moving average the model files hold (absent in runs made before it existed, or 0: none). */
   ema?: number;
   val?: string;
@@ -47,6 +49,7 @@ export const SETTING_FLAGS: Record<keyof RunSettings, string> = {
   schedule: '--schedule',
   degrade: '--degrade',
   cleanProb: '--clean-prob',
+  degradeOptions: '--degrade-options',
   ema: '--ema',
   val: '--val',
   freeze: '--freeze',
