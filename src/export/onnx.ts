@@ -104,8 +104,9 @@ class OnnxGraph {
 }
 
 /**
- * Loads `.pth` / `.safetensors` bytes (or ncnn's `{ param, bin }`), builds the unfused graph and writes it as ONNX. The
- * metadata records the architecture, the scale and the input range (EDSR wants 0..255).
+ * Loads `.pth` / `.safetensors` bytes (or ncnn's `{ param, bin }`), builds the unfused graph
+ * and writes it as ONNX. The metadata records the architecture, the scale and the input range
+ * (EDSR wants 0..255).
  */
 export function exportOnnx(bytes: ModelBytes, options: { source?: string; modelOptions?: ModelOptions } = {}): { onnx: Uint8Array; info: ModelInfo } {
   const { info, model } = loadModel(bytes, options);

@@ -95,6 +95,7 @@ describe("Real-ESRGAN's YAML degradation keys", () => {
     [{ second_blur_prob: '0.4' }, /second_blur_prob must be a probability in \[0, 1\], got "0\.4"/],
     [{ noise_range: [30, 1] }, /noise_range must be \[low, high\] with 0 ≤ low ≤ high, got \[30,1\]/],
     [{ blur_sigma: [0, 3] }, /blur_sigma must be \[low, high\] with 0 < low ≤ high/],
+    [{ resize_range2: [1.1, 1.5] }, /resize_range2 must be \[low, high\] with 0 < low ≤ 1 ≤ high, got \[1\.1,1\.5\]/],
     [{ jpeg_range: [0, 95] }, /jpeg_range must be \[low, high\] whole JPEG qualities in 1\.\.100/],
     [{ jpeg_range2: [30.5, 95] }, /jpeg_range2 must be \[low, high\] whole JPEG qualities/],
     [{ resize_prob: [0.5, 0.5] }, /resize_prob must be \[up, down, keep\]: three probabilities ≥ 0, not all 0/],

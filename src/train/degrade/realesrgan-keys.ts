@@ -7,7 +7,9 @@ import { BLUR_KERNEL_TYPES, REALESRGAN_DEFAULTS, type BlurOptions, type Degradat
  * JPEG keys, `…2` for the second stage), so a BasicSR user can bring the values they tuned. Each
  * key given replaces that one default; the rest stay Real-ESRGAN's.
  */
-type Kind = 'prob' | 'sigmaRange' | 'positiveRange' | 'jpegRange' | 'resizeProb' | 'kernelList' | 'kernelProb';
+
+/** What a key's value must be (each kind has its own check and message). */
+type Kind = 'prob' | 'sigmaRange' | 'positiveRange' | 'resizeRange' | 'jpegRange' | 'resizeProb' | 'kernelList' | 'kernelProb';
 
 type StageKey = { stage: 'first' | 'second' } & (
   | { part: 'blur'; field: keyof BlurOptions }
@@ -31,7 +33,7 @@ function stageKeys(suffix: '' | '2', stage: 'first' | 'second'): Record<string, 
     [`betag_range${suffix}`]: { kind: 'positiveRange', to: { stage, part: 'blur', field: 'betaG' } },
     [`betap_range${suffix}`]: { kind: 'positiveRange', to: { stage, part: 'blur', field: 'betaP' } },
     [`resize_prob${suffix}`]: { kind: 'resizeProb', to: { stage, part: 'resize', field: 'prob' } },
-    [`resize_range${suffix}`]: { kind: 'positiveRange', to: { stage, part: 'resize', field: 'range' } },
+    [`resize_range${suffix}`]: { kind: 'resizeRange', to: { stage, part: 'resize', field: 'range' } },
     [`gaussian_noise_prob${suffix}`]: { kind: 'prob', to: { stage, part: 'noise', field: 'gaussianProb' } },
     [`noise_range${suffix}`]: { kind: 'sigmaRange', to: { stage, part: 'noise', field: 'sigma' } },
     [`poisson_scale_range${suffix}`]: { kind: 'sigmaRange', to: { stage, part: 'noise', field: 'poissonScale' } },
@@ -56,8 +58,9 @@ function checkValue(key: string, kind: Kind, value: unknown, where: string): unk
   const bad = (what: string): never => {
     throw new WgsrError('BAD_ARGUMENT', `${where}: ${key} must be ${what}, got ${JSON.stringify(value)}`);
   };
-  const range = (lo: number, hi: number, what: string): Range => {
+  const range = (lo: number, hi: number, what: string, holds?: number): Range => {
     if (!Array.isArray(value) || value.length !== 2 || !value.every(isNumber) || value[0] > value[1] || value[0] < lo || value[1] > hi) return bad(what);
+    if (holds !== undefined && !(value[0] <= holds && holds <= value[1])) return bad(what);
     const [low, high] = value as [number, number];
     return [low, high];
   };
@@ -67,6 +70,9 @@ function checkValue(key: string, kind: Kind, value: unknown, where: string): unk
       return value;
     case 'positiveRange':
       return range(Number.MIN_VALUE, Infinity, '[low, high] with 0 < low ≤ high');
+    case 'resizeRange':
+      // Scaling down draws from [low, 1), up from [1, high): the range must hold 1.
+      return range(Number.MIN_VALUE, Infinity, '[low, high] with 0 < low ≤ 1 ≤ high', 1);
     case 'sigmaRange':
       return range(0, Infinity, '[low, high] with 0 ≤ low ≤ high');
     case 'jpegRange':
@@ -103,8 +109,8 @@ export function checkRealEsrganKeys(given: unknown, where: string): Record<strin
     out[key] = checkValue(key, spec.kind, (given as Record<string, unknown>)[key], where);
   }
   for (const suffix of ['', '2']) {
-    const list = (out[`kernel_list${suffix}`] ?? undefined) as unknown[] | undefined;
-    const prob = (out[`kernel_prob${suffix}`] ?? undefined) as unknown[] | undefined;
+    const list = out[`kernel_list${suffix}`] as unknown[] | undefined;
+    const prob = out[`kernel_prob${suffix}`] as unknown[] | undefined;
     // Each list pairs with its weights: given one, the other must have its length.
     const defaults = suffix === '' ? REALESRGAN_DEFAULTS.first.blur : REALESRGAN_DEFAULTS.second.blur;
     const n = (list ?? defaults.kernelList).length;
