@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { WgsrError } from '../errors.js';
+import { readRegularFileSync } from '../io/read-file.js';
 import { SCRATCH_ARCHS, type ScratchSizes } from '../models/scratch/index.js';
 import { fileSha256 } from '../runtime/train-run/run.js';
 import type { RunSettings } from '../runtime/train-run/settings.js';
@@ -126,9 +127,11 @@ function folder(path: string | undefined, flag: string): string | undefined {
 function degradeOptionsFile(path: string | undefined): Record<string, unknown> | undefined {
   if (path === undefined) return undefined;
   if (!existsSync(path)) throw new WgsrError('BAD_ARGUMENT', `--degrade-options ${path}: no such file`);
+  // Only a regular file of bounded size is read: a folder or a device gets its own clear error.
+  const bytes = readRegularFileSync(path, `--degrade-options ${path}`);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    parsed = JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {
     throw new WgsrError('BAD_ARGUMENT', `--degrade-options ${path} is not JSON (${(e as Error).message}); write Real-ESRGAN's settings as a JSON object`);
   }

@@ -34,6 +34,9 @@ describe('wgsr train options', () => {
     writeFileSync(options, '{"second_blur_prob": 0.4, "noise_range_2": [1, 15]}');
     await refused([...base, '--arch', 'srvgg', '--degrade', 'realesrgan', '--degrade-options', options], /--degrade-options .*degrade\.json: unknown setting "noise_range_2"/);
     await refused([...base, '--arch', 'srvgg', '--degrade', 'realesrgan', '--degrade-options', join(work, 'none.json')], /--degrade-options .*none\.json: no such file/);
+    const folderAsOptions = await run('train', ...base, '--arch', 'srvgg', '--degrade', 'realesrgan', '--degrade-options', work);
+    expect(folderAsOptions.code).not.toBe(0);
+    expect(folderAsOptions.stderr.join('\n')).toMatch(/cannot read --degrade-options .*: .*folder/);
     writeFileSync(options, '{"second_blur_prob": 0.4,}');
     await refused([...base, '--arch', 'srvgg', '--degrade', 'realesrgan', '--degrade-options', options], /--degrade-options .*degrade\.json is not JSON \(.*\); write Real-ESRGAN's settings as a JSON object/);
     await refused([...base, '--arch', 'srvgg', '--ema', '1'], /--ema must be a decay in \[0, 1\), e.g. 0.999 \(0: none\), got "1"/);

@@ -54,6 +54,9 @@ export const REALESRGAN_OPTION_KEYS: readonly string[] = Object.keys(KEYS);
 
 const isNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 
+/** Weights a random choice can draw by (Rng.choose): numbers ≥ 0 with a positive sum. */
+const isWeights = (x: unknown): x is number[] => Array.isArray(x) && x.every((p) => isNumber(p) && p >= 0) && x.reduce((a: number, b: number) => a + b, 0) > 0;
+
 function checkValue(key: string, kind: Kind, value: unknown, where: string): unknown {
   const bad = (what: string): never => {
     throw new WgsrError('BAD_ARGUMENT', `${where}: ${key} must be ${what}, got ${JSON.stringify(value)}`);
@@ -79,17 +82,13 @@ function checkValue(key: string, kind: Kind, value: unknown, where: string): unk
       if (Array.isArray(value) && !value.every((q) => Number.isInteger(q))) bad('[low, high] whole JPEG qualities in 1..100');
       return range(1, 100, '[low, high] whole JPEG qualities in 1..100');
     case 'resizeProb':
-      if (!Array.isArray(value) || value.length !== 3 || !value.every((p) => isNumber(p) && p >= 0) || (value as number[]).reduce((a, b) => a + b, 0) <= 0) {
-        bad('[up, down, keep]: three probabilities ≥ 0, not all 0');
-      }
+      if (!isWeights(value) || value.length !== 3) bad('[up, down, keep]: three probabilities ≥ 0, not all 0');
       return value;
     case 'kernelList':
       if (!Array.isArray(value) || value.length === 0 || !value.every((k) => (BLUR_KERNEL_TYPES as readonly unknown[]).includes(k))) bad(`a list of ${BLUR_KERNEL_TYPES.join(', ')}`);
       return value;
     case 'kernelProb':
-      if (!Array.isArray(value) || value.length === 0 || !value.every((p) => isNumber(p) && p >= 0) || (value as number[]).reduce((a, b) => a + b, 0) <= 0) {
-        bad('a list of weights ≥ 0, not all 0');
-      }
+      if (!isWeights(value)) bad('a list of weights ≥ 0, not all 0');
       return value;
   }
 }
