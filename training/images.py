@@ -7,6 +7,7 @@ never enter training. Of the twelve MATE nature photos, the three with real fine
 bicubic already reaches 41-49 dB, which says little about a super-resolution model.
 training/DATA.md is the human-readable copy of this table.
 """
+import bz2
 import os
 from dataclasses import dataclass
 
@@ -15,6 +16,8 @@ from PIL import Image
 
 SKIMAGE = '/usr/lib/python3/dist-packages/skimage/data'
 MATE = '/usr/share/backgrounds/mate/nature'
+LOMIRI = '/usr/share/backgrounds'
+SCIPY_MISC = '/usr/lib/python3/dist-packages/scipy/misc'
 SCALE = 4
 
 
@@ -38,6 +41,8 @@ PHOTOS = [
     Photo('grass', 'python3-skimage', f'{SKIMAGE}/grass.png', 'CC0 (CC0Textures)', 'train'),
     Photo('gravel', 'python3-skimage', f'{SKIMAGE}/gravel.png', 'CC0 (CC0Textures)', 'train'),
     Photo('coins', 'python3-skimage', f'{SKIMAGE}/coins.png', 'no known copyright restrictions', 'train'),
+    Photo('face', 'python3-scipy', f'{SCIPY_MISC}/face.dat', 'public domain (public-domain-image.com)', 'train'),
+    Photo('seeding', 'lomiri-wallpapers-16.04', f'{LOMIRI}/seeding_by_Clements_Engelhardt.jpg', 'CC0 1.0 (Clemens Engelhardt)', 'train'),
     Photo('chelsea', 'python3-skimage', f'{SKIMAGE}/chelsea.png', 'CC0 (Stefan van der Walt)', 'heldout'),
     Photo('coffee', 'python3-skimage', f'{SKIMAGE}/coffee.png', 'CC0 (Rachel Michetti)', 'heldout'),
     Photo('Dune', 'mate-backgrounds', f'{MATE}/Dune.jpg', 'GPL-2+ (Marco Cogoni, Hylke Bons)', 'heldout'),
@@ -56,6 +61,10 @@ def load_rgb_uint8(photo: Photo) -> np.ndarray:
     if not os.path.exists(photo.path):
         raise SystemExit(f'missing {photo.path}: install the Debian package {photo.package} '
                          f'(bash training/run.sh does this)')
-    img = np.asarray(Image.open(photo.path).convert('RGB'))
+    if photo.path.endswith('.dat'):  # SciPy's raccoon: 1024x768 RGB bytes, bzip2-compressed
+        with open(photo.path, 'rb') as f:
+            img = np.frombuffer(bz2.decompress(f.read()), dtype=np.uint8).reshape(768, 1024, 3)
+    else:
+        img = np.asarray(Image.open(photo.path).convert('RGB'))
     h, w = img.shape[0] - img.shape[0] % SCALE, img.shape[1] - img.shape[1] % SCALE
     return np.ascontiguousarray(img[:h, :w])
