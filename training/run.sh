@@ -54,13 +54,14 @@ train() {
 # Its f16 file keeps the default's name (in the run's folder) because the fine-tune's recipe
 # records the name and SHA-256 of the file it started from, and the shipped default's bytes
 # depend on that recipe.
+FIRST_MODEL="$RUN/$(basename "$MODEL")"
 train "$RUN" "$ITERS" "$PHOTOS/train" --arch srvgg --num-feat 32 --num-conv 10 --degrade bicubic --lr-rate 1e-3 \
   --schedule cosine:1e-5 --val-every 2500
-$WGSR convert "$RUN/last.safetensors" -o "$RUN/$(basename "$MODEL")" --half
+$WGSR convert "$RUN/last.safetensors" -o "$FIRST_MODEL" --half
 
 # The default: that network trained on, with the 2 colour photos added, at a lower learning rate
 # with a moving average of the weights.
-train "$CLEAN_RUN" "$CLEAN_ITERS" "$PHOTOS/finetune" -m "$RUN/$(basename "$MODEL")" --degrade bicubic --ema 0.999 \
+train "$CLEAN_RUN" "$CLEAN_ITERS" "$PHOTOS/finetune" -m "$FIRST_MODEL" --degrade bicubic --ema 0.999 \
   --lr-rate 2e-4 --schedule cosine:1e-6 --val-every 4000
 $WGSR convert "$CLEAN_RUN/last.safetensors" -o "$MODEL" --half
 
