@@ -3,7 +3,8 @@ import { activationWgsl, leakySlope, type Activation, type ActivationKind } from
 import { uploadFloat32 } from '../gpu/buffers.js';
 import type { ElementType } from '../gpu/buffers.js';
 import { dispatchElements, elementBindings, elementEnable, elementWgsl, tensorBinding } from './element.js';
-import { elementwiseKernel, pixelGrid } from './grid.js';
+import { batchedPixelGrid, pixelKernel } from './grid.js';
+import { anyImagesOverlap, checkImageBatch, checkLastImage, checkOutputsDisjoint, imageAt, type ImageBatch } from './images.js';
 import { defineKernel, type KernelCall, type KernelVariant, type StorageBinding } from './program.js';
 import type { TensorRef } from './tensor.js';
 import { uniformStruct } from './uniforms.js';
@@ -29,6 +30,8 @@ export interface ActivationDesc {
   activation: Activation;
   /** Required for PReLU. */
   slopes?: PreluSlopes;
+  /** Several images in one dispatch; absent: one. */
+  images?: ImageBatch;
   label?: string;
 }
 
@@ -41,6 +44,10 @@ export const ACTIVATION_PARAMS = uniformStruct('ActivationParams', [
   { name: 'slope', type: 'f32' },
   /** PReLU: 1 with a slope per channel, 0 with one shared slope. */
   { name: 'slope_stride', type: 'u32' },
+  /** Channels per image: workgroups along z are images × channels. */
+  { name: 'channels', type: 'u32' },
+  { name: 'in_image', type: 'u32' },
+  { name: 'out_image', type: 'u32' },
 ] as const);
 
 const variants = new Map<string, KernelVariant>();
@@ -50,7 +57,7 @@ function variantFor(kind: ActivationKind, type: ElementType): KernelVariant {
   let v = variants.get(key);
   if (v) return v;
   const slopes: StorageBinding[] = kind === 'prelu' ? [{ name: 'slopes', type: 'array<f32>', kind: 'read-only-storage' }] : [];
-  const slope = kind === 'prelu' ? 'slopes[c * u.slope_stride]' : 'u.slope';
+  const slope = kind === 'prelu' ? 'slopes[ch * u.slope_stride]' : 'u.slope';
   v = defineKernel({
     key,
     directives: elementEnable(type),
@@ -58,7 +65,15 @@ function variantFor(kind: ActivationKind, type: ElementType): KernelVariant {
     uniforms: ACTIVATION_PARAMS,
     body: `${elementWgsl(type, true)}
 
-${elementwiseKernel(activationWgsl(kind, 'v', slope, 'f32'), 'let v = f32(src[u.in_offset + i]);')}`,
+${pixelKernel(
+  'u.width',
+  'u.height',
+  `let image = c / u.channels;
+let ch = c - image * u.channels;
+let i = (ch * u.height + y) * u.width + x;
+let v = f32(src[u.in_offset + image * u.in_image + i]);
+dst[u.out_offset + image * u.out_image + i] = to_elem(${activationWgsl(kind, 'v', slope, 'f32')});`,
+)}`,
   });
   variants.set(key, v);
   return v;
@@ -67,10 +82,18 @@ ${elementwiseKernel(activationWgsl(kind, 'v', slope, 'f32'), 'let v = f32(src[u.
 export function activation(desc: ActivationDesc, limits?: GPUSupportedLimits): KernelCall {
   const { input, output, activation: act, slopes } = desc;
   const name = desc.label ? `${act.kind} "${desc.label}"` : act.kind;
+  const images = checkImageBatch(name, desc.images);
   checkTensor(name, 'input', input, limits);
   checkTensor(name, 'output', output, limits);
+  checkLastImage(name, 'input', input, images.inputStride, images.count, limits);
+  checkLastImage(name, 'output', output, images.outputStride, images.count, limits);
   checkSameShape(name, 'output', output, 'input', input);
-  checkElementwiseAlias(name, 'input', input, output);
+  for (let b = 0; b < images.count; b++) checkElementwiseAlias(name, 'input', imageAt(input, images.inputStride, b), imageAt(output, images.outputStride, b));
+  // An invocation reads only the element it writes: another image's is off limits.
+  if (anyImagesOverlap(input, images.inputStride, output, images.outputStride, images.count, true)) {
+    throw new WgsrError('BAD_ARGUMENT', `${name}: the input of one image overlaps the output of another`);
+  }
+  checkOutputsDisjoint(name, output, images);
   const storage = [input.buffer, output.buffer];
   if (act.kind === 'prelu') {
     if (!slopes) throw new WgsrError('BAD_ARGUMENT', `${name}: PReLU needs its slopes`);
@@ -92,8 +115,11 @@ export function activation(desc: ActivationDesc, limits?: GPUSupportedLimits): K
       width: input.width,
       slope: leakySlope(act),
       slope_stride: slopes && slopes.count > 1 ? 1 : 0,
+      channels: output.channels,
+      in_image: images.inputStride,
+      out_image: images.outputStride,
     }),
-    workgroups: pixelGrid(output),
+    workgroups: batchedPixelGrid(name, output, images.count, limits),
     label: desc.label,
   };
 }

@@ -1,7 +1,7 @@
 import type { ElementType } from '../gpu/buffers.js';
 import { activationWgsl } from './activations.js';
 import { unrolledKernelRows } from './conv2d-tile.js';
-import { conv2dBindings, CONV2D_PARAMS, Lines, range, TRANSFORM_WGSL, WITH_RESIDUALS_WGSL, type ConvActivationKind, type ConvTransformKind } from './conv2d-wgsl.js';
+import { conv2dBindings, CONV2D_PARAMS, IMAGE_WGSL, Lines, range, TRANSFORM_WGSL, WITH_RESIDUALS_WGSL, type ConvActivationKind, type ConvTransformKind } from './conv2d-wgsl.js';
 import { elementEnable, elementWgsl } from './element.js';
 import { defineKernel, type KernelVariant } from './program.js';
 
@@ -138,7 +138,7 @@ function generateGemm(s: GemmVariantSpec, key: string): KernelVariant {
   emit(6, `let y = i32(by + (i / ${tw}u) % ${th}u) - ${pad};`);
   emit(6, `let x = i32(bx + i % ${tw}u) - ${pad};`);
   emit(6, `var v = 0.0;`);
-  emit(6, `if (c < u.cin && y >= 0 && y < i32(u.height) && x >= 0 && x < i32(u.width)) { v = f32(src[chan_base(c) + row_off(u32(y)) + col_off(u32(x))]); }`);
+  emit(6, `if (c < u.cin && y >= 0 && y < i32(u.height) && x >= 0 && x < i32(u.width)) { v = f32(src[chan_base(in_base, c) + row_off(u32(y)) + col_off(u32(x))]); }`);
   emit(6, `xt[i] = ${scalar}(v);`);
   emit(4, `}`);
   // The weight slab: [ci][tap][group of the workgroup], vec4 loads.
@@ -202,7 +202,7 @@ function generateGemm(s: GemmVariantSpec, key: string): KernelVariant {
   emit(6, `let act4 = ${activationWgsl(activation, 'acc[i]', slope, 'vec4f')};`);
   emit(6, `for (var l = 0u; l < 4u && g * 4u + l < u.cout; l++) {`);
   emit(8, `let o = (g * 4u + l) * plane + oy * u.width + x;`);
-  emit(8, `dst[u.out_offset + o] = to_elem(with_residuals(act4[l], o));`);
+  emit(8, `dst[out_base + o] = to_elem(with_residuals(act4[l], image, o));`);
   emit(6, `}`);
   emit(4, `}`);
   emit(2, `}`);
@@ -231,8 +231,8 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
   let bx = wid.x * ${P * tx}u;
   let by = wid.y * ${ty}u;
   let ox = bx + lx * ${P}u;
-  let oy = by + ly;
-  let gw = wid.z * ${gb}u;
+  let oy = by + ly;${IMAGE_WGSL}
+  let gw = gz * ${gb}u;
   let g0 = gw + lc * ${G}u;
   let groups = (u.cout + 3u) / 4u;
   let plane = u.height * u.width;

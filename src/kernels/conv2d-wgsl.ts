@@ -73,6 +73,15 @@ export const CONV2D_PARAMS = uniformStruct('Conv2dParams', [
   { name: 'r2_offset', type: 'u32' },
   /** Residual tensors added in the epilogue: 0, 1 (r1) or 2 (r1 and r2). */
   { name: 'residuals', type: 'u32' },
+  /**
+   * Several images in one dispatch (a training batch): workgroups along z are images ×
+   * z_groups, and image b of each tensor starts `b × its stride` elements after its offset.
+   */
+  { name: 'z_groups', type: 'u32' },
+  { name: 'in_image', type: 'u32' },
+  { name: 'out_image', type: 'u32' },
+  { name: 'r1_image', type: 'u32' },
+  { name: 'r2_image', type: 'u32' },
   { name: 'alpha', type: 'f32' },
   { name: 'beta', type: 'f32' },
   { name: 'gamma', type: 'f32' },
@@ -80,33 +89,49 @@ export const CONV2D_PARAMS = uniformStruct('Conv2dParams', [
   { name: 'slope', type: 'f32' },
 ] as const);
 
-/** Where a conv-space input coordinate lives in the source tensor, per transform. */
+/**
+ * Where a conv-space input coordinate lives in the source tensor, per transform; `base` is
+ * the element where the invocation's input image starts.
+ */
 export const TRANSFORM_WGSL: Record<ConvTransformKind, string> = {
   // The conv reads upsample(input): conv pixel (y, x) is source pixel (y / f, x / f); f = 1
   // for a plain conv.
   nearest: `
-fn chan_base(c: u32) -> u32 { return u.in_offset + c * u.in_h * u.in_w; }
+fn chan_base(base: u32, c: u32) -> u32 { return base + c * u.in_h * u.in_w; }
 fn row_off(y: u32) -> u32 { return (y / u.factor) * u.in_w; }
 fn col_off(x: u32) -> u32 { return x / u.factor; }`,
   // The conv reads pixel_unshuffle(input): channel c·r² + i·r + j at (y, x) is source
   // channel c at (y·r + i, x·r + j), as in torch.nn.functional.pixel_unshuffle.
   pixel_unshuffle: `
-fn chan_base(c: u32) -> u32 {
+fn chan_base(base: u32, c: u32) -> u32 {
   let r = u.factor;
-  return u.in_offset + (c / (r * r)) * u.in_h * u.in_w + ((c / r) % r) * u.in_w + c % r;
+  return base + (c / (r * r)) * u.in_h * u.in_w + ((c / r) % r) * u.in_w + c % r;
 }
 fn row_off(y: u32) -> u32 { return y * u.factor * u.in_w; }
 fn col_off(x: u32) -> u32 { return x * u.factor; }`,
 };
 
-/** alpha·v + beta·r1 (+ gamma·r2) for the residuals there are: every conv variant's epilogue. */
+/**
+ * alpha·v + beta·r1 (+ gamma·r2) for the residuals there are, at element o of image `image`:
+ * every conv variant's epilogue.
+ */
 export const WITH_RESIDUALS_WGSL = `
-fn with_residuals(v: f32, o: u32) -> f32 {
+fn with_residuals(v: f32, image: u32, o: u32) -> f32 {
   if (u.residuals == 0u) { return v; }
-  let y = u.alpha * v + u.beta * f32(res1[u.r1_offset + o]);
+  let y = u.alpha * v + u.beta * f32(res1[u.r1_offset + image * u.r1_image + o]);
   if (u.residuals == 1u) { return y; }
-  return y + u.gamma * f32(res2[u.r2_offset + o]);
+  return y + u.gamma * f32(res2[u.r2_offset + image * u.r2_image + o]);
 }`;
+
+/**
+ * The image a workgroup computes, the z index within that image, and where the image's input
+ * and output start: the prologue of every conv variant.
+ */
+export const IMAGE_WGSL = `
+  let image = wid.z / u.z_groups;
+  let gz = wid.z - image * u.z_groups;
+  let in_base = u.in_offset + image * u.in_image;
+  let out_base = u.out_offset + image * u.out_image;`;
 
 export function conv2dVariantKey(s: ConvVariantSpec): string {
   const t = s.tile;
@@ -170,10 +195,10 @@ ${WITH_RESIDUALS_WGSL}
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u${laneBuiltin}) {
   let x0 = gid.x * ${px}u;
   let y0 = gid.y * ${py}u;
-  let plane = u.height * u.width;
+  let plane = u.height * u.width;${IMAGE_WGSL}
   // From the workgroup id: all invocations of a workgroup share their output channels (and
   // so their weights).
-  let g0 = wid.z * ${cv}u;
+  let g0 = gz * ${cv}u;
 ${lines.join('\n')}
 }
 `;
@@ -225,7 +250,7 @@ function emitMainLoop(out: Lines, s: ConvVariantSpec): void {
   emit(2, `let inside = x0 < u.width && y0 < u.height;`);
   emit(2, `let cin_run = select(0u, u.cin, ${sg ? 'subgroupAny(inside)' : 'inside'});`);
   emit(2, `for (var c = 0u; c < cin_run; c++) {`);
-  emit(4, `let cb = chan_base(c);`);
+  emit(4, `let cb = chan_base(in_base, c);`);
   let at = 4;
   if (loopRows) {
     emit(4, `for (var ky = 0u; ky < ${k}u; ky++) {`);
@@ -237,7 +262,7 @@ function emitMainLoop(out: Lines, s: ConvVariantSpec): void {
   // block of cv × taps vec4s (see conv2d-weights.ts).
   const taps = kRows * k;
   const block = cv * taps;
-  emit(at, `let wb = wid.z * u.w_stride + c * ${cv * k * k}u${loopRows ? ` + ky * ${block}u` : ''};`);
+  emit(at, `let wb = gz * u.w_stride + c * ${cv * k * k}u${loopRows ? ` + ky * ${block}u` : ''};`);
   // With subgroups, lane l loads vec4s l, l + S, … of the block (clamped: the tail is unused).
   if (sg) for (const t of range(Math.ceil(block / sg))) emit(at, `let wl${t} = wts[wb + min(${t * sg}u + lane, ${block - 1}u)];`);
   const weight = (f: number) => (sg ? `subgroupBroadcast(wl${Math.floor(f / sg)}, ${f % sg}u)` : `wts[wb + ${f}u]`);
@@ -283,7 +308,7 @@ function emitEpilogue(out: Lines, s: ConvVariantSpec): void {
   emit(6, `let act4 = ${activationWgsl(activation, 'acc[i]', slope, 'vec4f')};`);
   emit(6, `for (var l = 0u; l < 4u && co + l < u.cout; l++) {`);
   emit(8, `let o = (co + l) * plane + (y0 + q) * u.width + x0 + p;`);
-  emit(8, `dst[u.out_offset + o] = to_elem(with_residuals(act4[l], o));`);
+  emit(8, `dst[out_base + o] = to_elem(with_residuals(act4[l], image, o));`);
   emit(6, `}`);
   emit(4, `}`);
   emit(2, `}`);

@@ -6,8 +6,9 @@ import { CONV2D_PARAMS, conv2dVariant, type ConvActivationKind } from './conv2d-
 import type { PackedConv2dWeights } from './conv2d-weights.js';
 import { dispatchElements } from './element.js';
 import type { KernelCall } from './program.js';
+import { anyImagesOverlap, checkImageBatch, checkLastImage, checkOutputsDisjoint, imageAt, type ImageBatch } from './images.js';
 import type { TensorRef } from './tensor.js';
-import { ceilDiv, checkBindable, checkElementwiseAlias, checkSameShape, checkTensor, overlaps } from './validate.js';
+import { ceilDiv, checkBindable, checkElementwiseAlias, checkSameShape, checkTensor } from './validate.js';
 
 export type { Activation } from './activations.js';
 export { packConv2dWeights, type PackedConv2dWeights } from './conv2d-weights.js';
@@ -30,7 +31,18 @@ export interface Conv2dDesc {
   activation?: Activation;
   /** out = alpha·act(conv + bias) + beta·r1 + gamma·r2 (RRDB: 0.2·y + x; nested: 0.04·y + 0.2·x3 + x0). */
   residual?: { alpha: number; r1: TensorRef; beta: number; r2?: TensorRef; gamma?: number };
+  /**
+   * Several images in one dispatch (a training batch): the tensors above are image 0, and
+   * image b of each starts `b × its stride` elements after it. Absent: one image.
+   */
+  images?: ConvImages;
   label?: string;
+}
+
+/** A conv's batch: the residuals' image strides default to the output's. */
+export interface ConvImages extends ImageBatch {
+  readonly r1Stride?: number;
+  readonly r2Stride?: number;
 }
 
 /** The conv's own input size: the input's size after the transform. */
@@ -55,8 +67,12 @@ export function conv2d(desc: Conv2dDesc, limits: GPUSupportedLimits, kernel: Con
   const name = desc.label ? `conv2d "${desc.label}"` : 'conv2d';
   const { input, weights: w, output } = desc;
   const transform = desc.inputTransform ?? { kind: 'none' };
+  const images: ConvImages = checkImageBatch(name, desc.images);
+  if (images.r2Stride !== undefined && !desc.residual?.r2) throw new WgsrError('BAD_ARGUMENT', `${name}: an r2 image stride without an r2 residual`);
   checkTensor(name, 'input', input, limits);
   checkTensor(name, 'output', output, limits);
+  checkLastImage(name, 'input', input, images.inputStride, images.count, limits);
+  checkLastImage(name, 'output', output, images.outputStride, images.count, limits);
   checkBindable(`${name}: weights`, w.buffer, limits);
   let factor = 1;
   if (transform.kind !== 'none') {
@@ -75,8 +91,12 @@ export function conv2d(desc: Conv2dDesc, limits: GPUSupportedLimits, kernel: Con
     height: conv.height,
     width: conv.width,
   });
-  // Neighbouring invocations read pixels this one writes: the ranges must be disjoint.
-  if (overlaps(input, output)) throw new WgsrError('BAD_ARGUMENT', `${name}: the output range overlaps the input range in the same buffer`);
+  // Neighbouring invocations read pixels this one writes: the ranges must be disjoint, in
+  // every image.
+  if (anyImagesOverlap(input, images.inputStride, output, images.outputStride, images.count)) {
+    throw new WgsrError('BAD_ARGUMENT', `${name}: the output range overlaps the input range in the same buffer`);
+  }
+  checkOutputsDisjoint(name, output, images);
   const activation = desc.activation ?? { kind: 'none' };
   if (activation.kind === 'prelu' && !w.hasPrelu) throw new WgsrError('BAD_ARGUMENT', `${name}: PReLU activation but the weights were packed without slopes`);
   const r = desc.residual;
@@ -84,11 +104,17 @@ export function conv2d(desc: Conv2dDesc, limits: GPUSupportedLimits, kernel: Con
   if (r) {
     residuals.push(r.r1);
     if (r.r2) residuals.push(r.r2);
+    const strides = [images.r1Stride ?? images.outputStride, images.r2Stride ?? images.outputStride];
     residuals.forEach((t, i) => {
       const role = `residual r${i + 1}`;
       checkTensor(name, role, t, limits);
       checkSameShape(name, role, t, 'output', output);
-      checkElementwiseAlias(name, role, t, output);
+      checkLastImage(name, role, t, strides[i]!, images.count, limits);
+      for (let b = 0; b < images.count; b++) checkElementwiseAlias(name, role, imageAt(t, strides[i]!, b), imageAt(output, images.outputStride, b));
+      // An invocation reads the residual only where it writes: another image's is off limits.
+      if (anyImagesOverlap(t, strides[i]!, output, images.outputStride, images.count, true)) {
+        throw new WgsrError('BAD_ARGUMENT', `${name}: ${role} of one image overlaps the output of another`);
+      }
     });
   }
 
@@ -115,6 +141,14 @@ export function conv2d(desc: Conv2dDesc, limits: GPUSupportedLimits, kernel: Con
     variant = gemmConv2dVariant({ ...common, math: family.math, tile: gemm, packCv: tile.cv });
     workgroups = [ceilDiv(conv.width, GEMM_PIXELS * gemm.tx), ceilDiv(conv.height, gemm.ty), ceilDiv(groups, GEMM_GROUPS * gemm.tc)];
   }
+  const zGroups = workgroups[2];
+  workgroups[2] = zGroups * images.count;
+  if (workgroups[2] > limits.maxComputeWorkgroupsPerDimension) {
+    throw new WgsrError(
+      'BAD_ARGUMENT',
+      `${name}: ${images.count} images × ${zGroups} channel tiles need ${workgroups[2]} workgroups along z, over this adapter's ${limits.maxComputeWorkgroupsPerDimension}; run fewer images per dispatch`,
+    );
+  }
   // Unused residual bindings get the output's buffer: it shares the output's binding then.
   const [r1 = output, r2 = output] = residuals;
   const uniforms = CONV2D_PARAMS.pack({
@@ -133,6 +167,11 @@ export function conv2d(desc: Conv2dDesc, limits: GPUSupportedLimits, kernel: Con
     r1_offset: r?.r1.offset ?? 0,
     r2_offset: r?.r2?.offset ?? 0,
     residuals: residuals.length,
+    z_groups: zGroups,
+    in_image: images.inputStride,
+    out_image: images.outputStride,
+    r1_image: images.r1Stride ?? images.outputStride,
+    r2_image: images.r2Stride ?? images.outputStride,
     alpha: r?.alpha ?? 1,
     beta: r?.beta ?? 0,
     gamma: r?.gamma ?? 0,

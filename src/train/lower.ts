@@ -6,6 +6,7 @@ import { channelPartials, reduceChunks, reducePartials } from '../kernels/channe
 import { conv2d, type PackedConv2dWeights } from '../kernels/conv2d.js';
 import { conv2dWeightGrad, weightGradShape } from '../kernels/conv2d-weight-grad.js';
 import { gather } from '../kernels/gather.js';
+import type { ImageBatch } from '../kernels/images.js';
 import { lossPartials, lossValue, type LossKind } from '../kernels/loss.js';
 import type { KernelCall } from '../kernels/program.js';
 import type { ActivationNode, ConvNode, Place, TrainOp } from './ops.js';
@@ -67,7 +68,7 @@ export function lowerOp(op: TrainOp, ctx: LowerContext, forward: boolean): Lower
   const phase = op.op === 'gather' ? (forward ? 'forward' : 'input_grad') : phaseOf(op);
   const calls = callsOf(op, ctx);
   const flops = convFlopsOf(op, ctx);
-  // A conv's images are a dispatch each; a weight gradient's first call does all its FLOPs.
+  // An op's calls share its FLOPs; a weight gradient's first call does all of them.
   return calls.map((call, i) => ({ call, phase, flops: op.op === 'weight_grad' ? (i === 0 ? flops : 0) : flops / calls.length }));
 }
 
@@ -80,7 +81,8 @@ function convFlopsOf(op: TrainOp, ctx: LowerContext): number {
 
 const scratchAt = (ctx: LowerContext) => ({ buffer: ctx.scratch, offset: 0 });
 const flat = (buffer: GPUBuffer, offset: number, count: number): BatchedRef => ({ buffer, offset, batch: 1, batchStride: count, channels: 1, height: 1, width: count });
-const perImage = (n: number, make: (b: number) => KernelCall): KernelCall[] => Array.from({ length: n }, (_, b) => make(b));
+/** The whole batch in one dispatch: a dispatch per 32×32 image leaves a GPU idle. */
+const batchOf = (x: BatchedRef, y: BatchedRef): ImageBatch => ({ count: x.batch, inputStride: x.batchStride, outputStride: y.batchStride });
 
 function callsOf(op: TrainOp, ctx: LowerContext): KernelCall[] {
   const { limits } = ctx;
@@ -89,14 +91,14 @@ function callsOf(op: TrainOp, ctx: LowerContext): KernelCall[] {
       const x = ctx.ref(op.input);
       const y = ctx.ref(op.output);
       const weights = ctx.packed.get(op.node)!.forward;
-      return perImage(x.batch, (b) => conv2d({ input: imageOf(x, b), inputTransform: op.node.inputTransform, weights, output: imageOf(y, b), label: op.node.weights.name }, limits));
+      return [conv2d({ input: imageOf(x, 0), inputTransform: op.node.inputTransform, weights, output: imageOf(y, 0), images: batchOf(x, y), label: op.node.weights.name }, limits)];
     }
     case 'activation': {
       const x = ctx.ref(op.input);
       const y = ctx.ref(op.output);
       const act = op.node.activation;
       const slopes = ctx.slopes.get(op.node);
-      return perImage(x.batch, (b) => activation({ input: imageOf(x, b), output: imageOf(y, b), activation: act.kind === 'prelu' ? { kind: 'prelu' } : act, slopes }, limits));
+      return [activation({ input: imageOf(x, 0), output: imageOf(y, 0), activation: act.kind === 'prelu' ? { kind: 'prelu' } : act, slopes, images: batchOf(x, y) }, limits)];
     }
     case 'gather':
       return [gather({ op: op.gather, src: ctx.ref(op.src), dst: ctx.ref(op.dst), factor: op.factor, scale: op.scale, accumulate: op.accumulate, label: op.label }, limits)];
@@ -170,10 +172,10 @@ function backwardCalls(op: TrainOp, ctx: LowerContext): KernelCall[] {
       const gy = ctx.ref(op.gy);
       const gx = ctx.ref(op.gx);
       const weights = ctx.packed.get(op.node)!.inputGrad!;
-      return perImage(gy.batch, (b) => {
-        const out = imageOf(gx, b);
-        return conv2d({ input: imageOf(gy, b), weights, output: out, residual: op.accumulate ? { alpha: 1, r1: out, beta: 1 } : undefined, label: `${op.node.weights.name} input gradient` }, limits);
-      });
+      const out = imageOf(gx, 0);
+      // Accumulating: the gradient already there is the residual, read where it is written.
+      const residual = op.accumulate ? { alpha: 1, r1: out, beta: 1 } : undefined;
+      return [conv2d({ input: imageOf(gy, 0), weights, output: out, residual, images: batchOf(gy, gx), label: `${op.node.weights.name} input gradient` }, limits)];
     }
     case 'activation_grad': {
       const act = op.node.activation;
