@@ -11,7 +11,8 @@
 // time-boxed by BENCH_TIMEOUT_S (default 900): one that runs over is killed, and what it did by
 // then is reported. The sizes are fixed; on a slow adapter fewer steps are measured, never
 // smaller batches: BENCH_TRAIN_STEPS=wgsr:6,tfjs:3,torch:4 sets the steps per engine (the first
-// included), BENCH_TRAIN_NETS=srvgg,edsr and BENCH_TRAIN_ENGINES=wgsr,tfjs,torch pick.
+// included), BENCH_TRAIN_NETS=srvgg,edsr and BENCH_TRAIN_ENGINES=wgsr,tfjs,torch pick, and
+// BENCH_TRAIN_KERNELS=register-tile|gemm|auto wgsr's conv kernels (default: the heuristic).
 //
 // Run: npm run bench:train (builds first). Results: bench/results/train.json.
 import { spawn, spawnSync } from 'node:child_process';
@@ -144,7 +145,7 @@ function reportProfile(w) {
   }
   const total = [...phases.values()].reduce((s, p) => s + p.ms, 0);
   const peak = w.peak?.bestGflops;
-  console.log(`\n  wgsr, one step's GPU time by phase (each dispatch timed in a pass of its own; FMA peak of this adapter ${peak?.toFixed(1)} GFLOPS):`);
+  console.log(`\n  wgsr (conv kernels ${w.kernels}), one step's GPU time by phase (each dispatch timed in a pass of its own; FMA peak of this adapter ${peak?.toFixed(1)} GFLOPS):`);
   table(
     ['phase', 'dispatches', 'ms', 'share', 'conv GFLOPS', 'of peak'],
     [...phases].map(([phase, p]) => [phase, p.dispatches, p.ms.toFixed(1), `${((100 * p.ms) / total).toFixed(0)}%`, p.flops ? (p.flops / p.ms / 1e6).toFixed(1) : '—', p.flops && peak ? `${((100 * p.flops) / p.ms / 1e6 / peak).toFixed(0)}%` : '—']),

@@ -1,10 +1,13 @@
 import type { DeviceFactory } from './engine/engine.js';
+import { checkKernelsOption, selectConvKernels, type KernelSelection, type KernelsOption } from './engine/kernels.js';
+import type { KernelChoiceStore } from './engine/kernel-cache.js';
 import { WgsrError } from './errors.js';
 import { navigatorGpu, requestWgsrDevice, type AdapterDescription } from './gpu/device.js';
 import type { LossKind } from './kernels/loss.js';
 import type { ModelOptions } from './models/architecture.js';
 import { loadModel } from './models/load.js';
 import { checkEmaDecay } from './kernels/ema.js';
+import { PipelineCache } from './kernels/program.js';
 import { architectureOf, type ModelInfo } from './models/registry.js';
 import { decodeOptimizerState, encodeOptimizerState } from './train/optimizer-state.js';
 import { TrainingSession, type StepCallTime, type StepMemory } from './train/session.js';
@@ -50,6 +53,16 @@ export interface TrainerOptions {
   maxMemory?: number;
   /** Options the weights do not carry (EDSR's res_scale). */
   modelOptions?: ModelOptions;
+  /**
+   * Which conv kernel runs the forward convs and the input gradients (default: the heuristic,
+   * as for upscaling: the register tile on CPU adapters, the implicit GEMM on GPUs); see
+   * engine/kernels.ts. The weight gradients have a kernel of their own.
+   */
+  kernels?: KernelsOption;
+  /** Where `kernels: 'auto'` keeps its measurements between runs (none: in memory only). */
+  kernelCache?: KernelChoiceStore;
+  /** Warnings (a kernel choice that cannot be measured here); default: none. */
+  warn?: (message: string) => void;
   /** A name for error messages (the file name). */
   source?: string;
 }
@@ -68,6 +81,8 @@ export interface Trainer {
   readonly info: ModelInfo & { format: WeightsFormat; wrapperKey?: string };
   /** The adapter when the trainer made its own device. */
   readonly adapter?: AdapterDescription;
+  /** How the conv kernels were chosen and which: "heuristic: register-tile", "gemm". */
+  readonly kernels: string;
   /** Keys being trained, and the keys the network reads that stay fixed. */
   readonly trainable: readonly string[];
   readonly frozen: readonly string[];
@@ -122,8 +137,19 @@ export async function createTrainer(bytes: ModelBytes, options: TrainerOptions):
   const resume = options.resume === undefined ? undefined : bytesOf(options.resume);
   const emaDecay = options.ema === undefined ? undefined : checkEmaDecay(options.ema, 'createTrainer ema');
   let session: TrainingSession;
+  let kernels: KernelSelection;
   try {
+    kernels = await selectConvKernels({
+      option: checkKernelsOption(options.kernels),
+      pipelines: new PipelineCache(device),
+      graph: loaded.model.graph,
+      element: 'f32',
+      adapter: owned?.adapter,
+      store: options.kernelCache,
+      warn: options.warn ?? (() => undefined),
+    });
     session = await TrainingSession.create(device, loaded.model.graph, {
+      convKernel: kernels.choice,
       loss: options.loss,
       optimizer: settings,
       fileKeys: new Set(loaded.weights.stateDict.keys()),
@@ -148,6 +174,7 @@ export async function createTrainer(bytes: ModelBytes, options: TrainerOptions):
   return {
     info: { ...loaded.info, format: loaded.weights.format, wrapperKey: loaded.weights.wrapperKey },
     adapter: owned?.adapter,
+    kernels: kernels.how,
     trainable: slots.filter((s) => s.trainable).map((s) => s.key),
     frozen: slots.filter((s) => !s.trainable && loaded.weights.stateDict.has(s.key)).map((s) => s.key),
     get steps() {

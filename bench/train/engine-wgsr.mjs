@@ -16,7 +16,9 @@ export async function start() {
 }
 
 export async function load(name, modelBytes, { lr, betas, eps }) {
-  const trainer = await createTrainer(modelBytes, { device, loss: 'l1', optimizer: { name: 'adam', lr, betas, eps } });
+  // BENCH_TRAIN_KERNELS: the conv kernels (heuristic, register-tile, gemm, auto), as wgsr train --kernels.
+  const kernels = process.env.BENCH_TRAIN_KERNELS ?? 'heuristic';
+  const trainer = await createTrainer(modelBytes, { device, loss: 'l1', optimizer: { name: 'adam', lr, betas, eps }, kernels });
   return {
     step: (lrBatch, hrBatch) => trainer.step(lrBatch, hrBatch),
     upload: (batch) => batch,
@@ -24,7 +26,7 @@ export async function load(name, modelBytes, { lr, betas, eps }) {
     async details(batch) {
       const [n, , h, w] = batch.lr.shape;
       const profile = await trainer.profile(batch.lr, batch.hr);
-      return { profile: profile.calls, memory: trainer.memory(n, h, w), peak: await measurePeak(device) };
+      return { profile: profile.calls, memory: trainer.memory(n, h, w), peak: await measurePeak(device), kernels: trainer.kernels };
     },
     destroy: () => trainer.destroy(),
   };

@@ -59,6 +59,9 @@ Optimisation
                           released models do (default: none)
   --seed N                data order, crops, degradations and initial weights (default 0)
   --precision f32         training precision (f32 only)
+  --kernels K             conv kernels: heuristic (default: the register tile on CPU adapters,
+                          the implicit GEMM on GPUs), auto (measured, cached; see wgsr tune),
+                          register-tile or gemm; a run repeats bit for bit with the same ones
   --max-memory MB         GPU memory a step may use (default 1024)
 Run
   -o, --output DIR        the run directory: last.pth, last.safetensors, best.pth/.safetensors
@@ -111,6 +114,7 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
   { name: 'seed', kind: 'string' },
   { name: 'precision', kind: 'string' },
   { name: 'max-memory', kind: 'string' },
+  { name: 'kernels', kind: 'string' },
   { name: 'workers', kind: 'string' },
   { name: 'json', kind: 'flag' },
 ];

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { checkKernelsOption } from '../engine/kernels.js';
 import { WgsrError } from '../errors.js';
 import { runTraining, type LogEntry, type TrainProgress } from '../runtime/train-run/run.js';
 import { numberArg, parseCommandArgs, stringArg, type Command, type CommandIO } from './command.js';
@@ -38,6 +39,7 @@ export const trainCommand: Command = {
     const settings = resumeDir !== undefined ? given : newRunSettings(given, sizes);
     const every = (name: string) => numberArg(stringArg(v, name), `--${name}`, whole(1), 'a whole number ≥ 1');
     const maxMemoryMB = numberArg(stringArg(v, 'max-memory'), '--max-memory', (n) => n >= 16, 'at least 16 (MB)');
+    const kernels = checkKernelsOption(stringArg(v, 'kernels'));
     const degrade = settings.degrade;
     const workers = numberArg(stringArg(v, 'workers'), '--workers', whole(0), 'a whole number ≥ 0') ?? (degrade === 'realesrgan' || degrade === undefined ? Math.min(2, availableParallelism()) : 0);
     const json = v.json === true;
@@ -56,6 +58,7 @@ export const trainCommand: Command = {
           saveEvery: every('save-every'),
           workers,
           maxMemory: maxMemoryMB === undefined ? undefined : maxMemoryMB * 2 ** 20,
+          kernels,
         },
         {
           signal: controller.signal,

@@ -4,6 +4,7 @@ import { batchNormBackwardCalls, batchNormForwardCalls } from '../kernels/batch-
 import { imageOf, type BatchedRef } from '../kernels/batched.js';
 import { channelPartials, reduceChunks, reducePartials } from '../kernels/channel-reduce.js';
 import { conv2d, type PackedConv2dWeights } from '../kernels/conv2d.js';
+import { convShapeOf, type ConvKernelChoice } from '../kernels/conv2d-variants.js';
 import { conv2dWeightGrad, weightGradShape } from '../kernels/conv2d-weight-grad.js';
 import { gather } from '../kernels/gather.js';
 import type { ImageBatch } from '../kernels/images.js';
@@ -39,6 +40,8 @@ export interface LowerContext {
   readonly slopes: ReadonlyMap<ActivationNode, PreluSlopes>;
   readonly subgroupSize: number;
   readonly limits: GPUSupportedLimits;
+  /** Which conv kernel runs a conv of a shape (a forward conv, or an input gradient's transposed conv). */
+  readonly convKernel: ConvKernelChoice;
 }
 
 /** BatchNorm2d's running-statistics momentum and eps (torch's defaults; the graph carries eps). */
@@ -91,7 +94,9 @@ function callsOf(op: TrainOp, ctx: LowerContext): KernelCall[] {
       const x = ctx.ref(op.input);
       const y = ctx.ref(op.output);
       const weights = ctx.packed.get(op.node)!.forward;
-      return [conv2d({ input: imageOf(x, 0), inputTransform: op.node.inputTransform, weights, output: imageOf(y, 0), images: batchOf(x, y), label: op.node.weights.name }, limits)];
+      const { inputTransform } = op.node;
+      const kernel = ctx.convKernel(convShapeOf(op.node.weights.shape, inputTransform ?? { kind: 'none' }));
+      return [conv2d({ input: imageOf(x, 0), inputTransform, weights, output: imageOf(y, 0), images: batchOf(x, y), label: op.node.weights.name }, limits, kernel)];
     }
     case 'activation': {
       const x = ctx.ref(op.input);
@@ -175,7 +180,10 @@ function backwardCalls(op: TrainOp, ctx: LowerContext): KernelCall[] {
       const out = imageOf(gx, 0);
       // Accumulating: the gradient already there is the residual, read where it is written.
       const residual = op.accumulate ? { alpha: 1, r1: out, beta: 1 } : undefined;
-      return [conv2d({ input: imageOf(gy, 0), weights, output: out, residual, images: batchOf(gy, gx), label: `${op.node.weights.name} input gradient` }, limits)];
+      // The transposed conv: cout → cin channels, no fused read.
+      const [cout, cin, k] = op.node.weights.shape;
+      const kernel = ctx.convKernel({ cin: cout, cout: cin, k, read: 'none' });
+      return [conv2d({ input: imageOf(gy, 0), weights, output: out, residual, images: batchOf(gy, gx), label: `${op.node.weights.name} input gradient` }, limits, kernel)];
     }
     case 'activation_grad': {
       const act = op.node.activation;

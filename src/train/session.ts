@@ -5,6 +5,7 @@ import { lossChecked } from '../gpu/loss.js';
 import { pacerFor, type GpuPacer } from '../gpu/pacing.js';
 import type { Graph } from '../graph/ir.js';
 import { adamUniforms, checkAdamSettings, type AdamStepSettings } from '../kernels/adam.js';
+import type { ConvKernelChoice } from '../kernels/conv2d-variants.js';
 import { sharedLoadSubgroupSize } from '../kernels/conv2d-weights.js';
 import type { LossKind } from '../kernels/loss.js';
 import { encodeCall, PipelineCache } from '../kernels/program.js';
@@ -27,6 +28,8 @@ export type { StepMemory } from './memory-report.js';
  * loss and the gradient norm are read back (two floats).
  */
 export interface SessionOptions {
+  /** Which conv kernel runs each forward conv and input gradient, by shape (default: the register tile). */
+  readonly convKernel?: ConvKernelChoice;
   readonly loss: LossKind;
   readonly optimizer: Omit<AdamStepSettings, 'step'>;
   /** Keys the model file has (graph tensors it lacks are constants). */
@@ -193,7 +196,7 @@ export class TrainingSession {
     this.device.pushErrorScope('out-of-memory');
     let run: ShapeRun | undefined;
     try {
-      run = await prepareShape(this.pipelines, this.program, this.layout, this.state, this.options.loss, this.settings, { batch, height, width });
+      run = await prepareShape(this.pipelines, this.program, this.layout, this.state, this.options.loss, this.settings, { batch, height, width }, this.options.convKernel ?? registerTile);
     } finally {
       const oom = await this.device.popErrorScope().catch(() => null);
       if (oom) {
@@ -241,5 +244,7 @@ export interface StepCallTime {
   readonly flops: number;
   readonly ms: number;
 }
+
+const registerTile: ConvKernelChoice = () => 'register-tile';
 
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);

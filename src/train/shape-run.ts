@@ -12,6 +12,7 @@ import type { Place } from './ops.js';
 import type { ParameterLayout } from './parameters.js';
 import type { TrainProgram } from './reverse.js';
 import type { TrainingState } from './state.js';
+import type { ConvKernelChoice } from '../kernels/conv2d-variants.js';
 
 /**
  * Everything one batch shape (N images of h×w) needs: the memory plan and its buffers, and
@@ -40,6 +41,7 @@ export async function prepareShape(
   loss: LossKind,
   settings: Omit<AdamStepSettings, 'step'>,
   size: { batch: number; height: number; width: number },
+  convKernel: ConvKernelChoice,
 ): Promise<ShapeRun> {
   const { device } = pipelines;
   const { batch, height, width } = size;
@@ -64,7 +66,7 @@ export async function prepareShape(
   };
   const out = shape(program.output);
   const target: BatchedRef = { ...out, buffer: make(requirements.bytes.batchData, 'target batch'), offset: 0, batchStride: out.channels * out.height * out.width };
-  const ctx = { ...state, ref, layout, scratch, target, loss, limits };
+  const ctx = { ...state, ref, layout, scratch, target, loss, limits, convKernel };
   const optimizer = optimizerCalls(state, layout, scratch, settings, limits);
   const lowered: LoweredCall[] = [
     ...state.packCalls.map((call) => ({ call, phase: 'pack' as const, flops: 0 })),

@@ -43,7 +43,25 @@ describe('wgsr train options', () => {
     await refused([...base, '--arch', 'srvgg', '-m', 'x.pth'], /either -m <model> \(fine-tune\) or --arch <name>/);
     await refused(['--hr', join(work, 'missing'), '--arch', 'srvgg', '-o', join(work, 'r')], /--hr .*missing: no such folder/);
     await refused(['--arch', 'srvgg', '--hr', HR], /give the run directory with -o/);
+    await refused([...base, '--arch', 'srvgg', '--kernels', 'tiles'], /kernels must be one of "auto", "heuristic", "register-tile", "gemm", "gemm-f16"; got "tiles"/);
+    await refused([...base, '--arch', 'srvgg', '--kernels', 'gemm-f16'], /kernels "gemm-f16" cannot run here: it runs with f16 activations only, not f32/);
   });
+
+  it('--kernels picks the conv kernel of the forward and the input gradients and says which; both kernels train alike', async () => {
+    const losses: Record<string, number[]> = {};
+    for (const kernels of ['register-tile', 'gemm']) {
+      const r = await run('train', '--hr', HR, '--arch', 'srvgg', '--num-feat', '8', '--num-conv', '2', '--scale', '2', '--patch', '8', '--batch', '2', '--iters', '3', '--log-every', '1', '-o', join(work, kernels), '--workers', '0', '--kernels', kernels, '--json');
+      expect(r.code, r.stderr.join('\n')).toBe(0);
+      expect(r.stderr.join('\n')).toContain(`conv kernels ${kernels}`);
+      losses[kernels] = r.stdout.map((l) => JSON.parse(l)).filter((l) => 'loss' in l).map((l) => l.loss);
+    }
+    expect(losses['gemm']).toHaveLength(3);
+    // The same steps; only the order of the conv sums differs (f32): relative 1e-5.
+    losses['gemm']!.forEach((l, i) => expect(Math.abs(l - losses['register-tile']![i]!)).toBeLessThanOrEqual(1e-5 * losses['register-tile']![i]!));
+    const defaults = await run('train', '--hr', HR, '--arch', 'srvgg', '--num-feat', '4', '--num-conv', '1', '--scale', '2', '--patch', '8', '--batch', '2', '--iters', '1', '-o', join(work, 'heuristic'), '--workers', '0', '--json');
+    // The register tile on a CPU adapter (lavapipe in CI), the implicit GEMM on a GPU.
+    expect(defaults.stderr.join('\n')).toMatch(/conv kernels heuristic: (register-tile|gemm)$/m);
+  }, 60_000);
 
   it('--resume refuses options that differ from the run, saying what differs', async () => {
     const dir = join(work, 'short');

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTrainer, type Trainer } from '../../src/trainer.js';
+import type { ConvKernelName } from '../../src/kernels/conv2d-variants.js';
+import { offeredConvKernels } from '../helpers/conv-kernels.js';
 import { testDevice } from '../helpers/gpu.js';
 import { readNpy } from '../helpers/npy.js';
 import { modelFixtureDir, SHARED_TRAIN_FIXTURES, TRAIN_FIXTURES } from '../train-reference/fixtures.js';
@@ -48,11 +50,12 @@ function batchAt(a: { shape: number[]; data: Float32Array }, s: number) {
   return { shape: [n, c, h, w] as const, data: a.data.slice(s * size, (s + 1) * size) };
 }
 
-async function trainerFor(c: Case): Promise<Trainer> {
+async function trainerFor(c: Case, kernels: ConvKernelName): Promise<Trainer> {
   const { device } = await testDevice();
   const o = c.meta.optimizer;
   return createTrainer(readFileSync(resolve(c.dir, 'init.pth')), {
     device,
+    kernels,
     loss: c.meta.loss.startsWith('mse') ? 'mse' : 'l1',
     optimizer: { name: 'adam', lr: o.lr, betas: o.betas, eps: o.eps, weightDecay: o.weight_decay ?? 0 },
     modelOptions: c.meta.arch === 'EDSR' && c.meta.res_scale !== null ? { resScale: c.meta.res_scale } : undefined,
@@ -66,15 +69,19 @@ const maxAbs = (a: ArrayLike<number>) => {
   return m;
 };
 
-describe('training whole networks on the GPU against PyTorch', () => {
+/** Every conv kernel the test adapter offers runs the forward convs and input gradients of every case. */
+const KERNELS = await offeredConvKernels('f32');
+
+for (const kernel of KERNELS) describe(`training whole networks on the GPU against PyTorch [${kernel}]`, () => {
   for (const name of CASES) {
     const dir = modelFixtureDir(name);
     if (!dir) console.log(`${name}: not in test/fixtures/train/models or ${SHARED_TRAIN_FIXTURES}; skipped`);
 
     it.skipIf(!dir)(`${name}: every step's loss, the first step's gradients, the parameters after the last step`, async () => {
       const c = loadCase(dir!);
-      const tr = await trainerFor(c);
+      const tr = await trainerFor(c, kernel);
       try {
+        expect(tr.kernels).toBe(kernel);
         expect([...tr.trainable].sort()).toEqual([...c.meta.trainable].sort());
         const losses: number[] = [];
         let grads: Record<string, Float32Array> | undefined;
@@ -83,7 +90,7 @@ describe('training whole networks on the GPU against PyTorch', () => {
           losses.push(await tr.step(batchAt(c.lr, s), batchAt(c.hr, s)));
           if (s === 0) grads = await tr.gradients();
         }
-        console.log(`${name}: ${c.meta.steps} steps of batch ${c.meta.batch} in ${(performance.now() - t0).toFixed(0)} ms (compilation included)`);
+        console.log(`${name} [${kernel}]: ${c.meta.steps} steps of batch ${c.meta.batch} in ${(performance.now() - t0).toFixed(0)} ms (compilation included)`);
         let worstLoss = 0;
         losses.forEach((l, s) => {
           const rel = Math.abs(l - c.meta.losses[s]!) / c.meta.losses[s]!;
@@ -99,6 +106,9 @@ describe('training whole networks on the GPU against PyTorch', () => {
     }, 120_000);
   }
 
+});
+
+describe('the bundled training cases', () => {
   it('the bundled SRGAN case equals the shared original when that is present', () => {
     for (const file of ['init.pth', 'final.pth', 'lr.npy', 'hr.npy', 'loss.npy', 'meta.json']) {
       let original: Buffer;

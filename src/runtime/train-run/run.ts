@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { KernelsOption } from '../../engine/kernels.js';
 import { WgsrError } from '../../errors.js';
 import { encodePng } from '../../io/png.js';
 import { writeFileAtomic } from '../../io/atomic.js';
@@ -13,6 +14,7 @@ import { learningRate, parseSchedule } from '../../train/schedule.js';
 import { createUpscaler } from '../../upscaler.js';
 import { writeSafetensors } from '../../weights/safetensors.js';
 import type { ModelBytes } from '../../weights/types.js';
+import { kernelCacheFile } from '../kernel-cache-file.js';
 import { readModelPath } from '../model-path.js';
 import { createServerDevice } from '../node.js';
 import { createTrainer } from '../node-trainer.js';
@@ -63,6 +65,8 @@ export interface RunRequest {
   /** Worker threads making batches (0: on this thread). */
   workers: number;
   maxMemory?: number;
+  /** Which conv kernels run (default: the heuristic); they change the low-order bits of the sums. */
+  kernels?: KernelsOption;
 }
 
 export interface RunResult {
@@ -147,11 +151,14 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
       ...(settings.ema ? { ema: settings.ema } : {}),
       modelOptions: start.modelOptions,
       maxMemory: req.maxMemory,
+      kernels: req.kernels,
+      kernelCache: kernelCacheFile(),
+      warn: (message) => hooks.onNote?.(message),
       source: start.source,
     });
     const t = trainer;
     if (saved && t.steps !== saved.state.step) throw new WgsrError('BAD_ARGUMENT', `${statePath}: its optimizer state counts ${t.steps} steps but the run ${saved.state.step}; the file is inconsistent`);
-    hooks.onNote?.(`model ${t.info.arch} ×${t.info.scale}, ${t.info.params} parameters (${t.trainable.length} tensors trained${t.frozen.length ? `, ${t.frozen.length} frozen` : ''})`);
+    hooks.onNote?.(`model ${t.info.arch} ×${t.info.scale}, ${t.info.params} parameters (${t.trainable.length} tensors trained${t.frozen.length ? `, ${t.frozen.length} frozen` : ''}); conv kernels ${t.kernels}`);
     if (t.info.scale !== settings.scale) throw new WgsrError('BAD_ARGUMENT', `--scale ${settings.scale} but the model is ×${t.info.scale}; give --scale ${t.info.scale} or another model`);
     const degradation = settings.degradeOptions && degradationFromRealEsrganKeys(settings.degradeOptions, '--degrade-options');
     const samplerOptions = { scale: settings.scale, patch: settings.patch, batchSize: settings.batch, seed: settings.seed, degrade: settings.degrade, cleanProb, ...(degradation ? { degradation } : {}) };
