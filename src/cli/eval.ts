@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { WgsrError } from '../errors.js';
+import { isWgsrError, WgsrError } from '../errors.js';
 import { dropAlpha, imresize, matchSizes, meanScore, modCrop, pairByName, scorePair, type Score } from '../eval/index.js';
 import { IMAGE_EXTENSIONS } from '../eval/pairing.js';
 import type { Image } from '../image/types.js';
@@ -9,7 +9,9 @@ import { readModelPath } from '../runtime/model-path.js';
 import { createServerDevice } from '../runtime/node.js';
 import { createUpscaler, type Upscaler } from '../upscaler.js';
 import { numberArg, parseCommandArgs, type Command, type CommandIO } from './command.js';
+import { EXIT } from './exit-codes.js';
 import { tileProgress } from './progress.js';
+import { onSignals } from './signals.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { sameFolder } from '../io/path-identity.js';
 import { encodePng } from '../io/png.js';
@@ -46,7 +48,10 @@ Y of BT.601 YCbCr (16..235, not rounded), PSNR with peak 255, SSIM with an 11×1
 (σ 1.5) over the valid region. Alpha is ignored; two gray images compare their gray values.
 Pairing by base name: HR NAME.png ↔ NAME.*, NAME_out.*, NAMEx4.* or NAME_x4.* (any number).
 Sizes may differ by fewer than --scale pixels per side; the larger image is cropped to the
-shared top-left region (a note says so). Larger differences are an error.`;
+shared top-left region (a note says so). Larger differences are an error.
+
+Ctrl-C (SIGINT/SIGTERM) stops between tiles and prints no scores (exit 130/143); the --save-lr
+images written by then are whole.`;
 
 interface Row {
   name: string;
@@ -98,22 +103,25 @@ export const evalCommand: Command = {
     const json = v.json === true;
 
     const hrNames = listImages(hrDir, '--hr');
-    let rows: Row[];
-    let scale: number;
-    if (srDir !== undefined) {
-      if (scaleArg === undefined) throw new WgsrError('BAD_ARGUMENT', 'give --scale N with --sr: it sets the border cropped before scoring (N pixels, BasicSR crop_border=scale)');
-      scale = scaleArg;
-      const pairs = pairByName(hrNames, listImages(srDir, '--sr'), srDir);
-      rows = [];
-      for (const p of pairs) {
-        const names = { sr: join(srDir, p.other), hr: join(hrDir, p.hr) };
-        const sized = matchSizes(await read8bit(names.sr), await read8bit(names.hr), scale, names);
-        if (sized.cropped) io.stderr(`wgsr eval: note: ${p.hr}: sizes differ by a few pixels; both cropped to ${sized.hr.width}×${sized.hr.height}`);
-        rows.push({ name: p.hr, score: scorePair(sized.sr, sized.hr, scale, names) });
-      }
-    } else {
-      ({ rows, scale } = await evalModel({ path: modelPath!, dni }, hrDir, hrNames, { lrDir, degradeSeed: degrade ? (seed ?? 0) : undefined, saveLr }, scaleArg, tile, io));
+    if (srDir !== undefined && scaleArg === undefined) throw new WgsrError('BAD_ARGUMENT', 'give --scale N with --sr: it sets the border cropped before scoring (N pixels, BasicSR crop_border=scale)');
+    // Ctrl-C stops between tiles (a --save-lr file being written is finished, never left half)
+    // and prints no scores: a mean over some of the images would read as the whole folder's.
+    const controller = new AbortController();
+    const signals = onSignals(() => controller.abort());
+    let scored: { rows: Row[]; scale: number };
+    try {
+      scored =
+        srDir !== undefined
+          ? await scoreFolder(srDir, hrDir, hrNames, scaleArg!, io, controller.signal)
+          : await evalModel({ path: modelPath!, dni }, hrDir, hrNames, { lrDir, degradeSeed: degrade ? (seed ?? 0) : undefined, saveLr }, scaleArg, tile, io, controller.signal);
+    } catch (e) {
+      if (!(isWgsrError(e) && e.code === 'ABORTED')) throw e;
+      io.stderr('wgsr eval: cancelled; no scores printed');
+      return signals.received() ?? EXIT.interrupted;
+    } finally {
+      signals.dispose();
     }
+    const { rows, scale } = scored;
 
     const mean = meanScore(rows.map((r) => r.score));
     const meanBicubic = rows.every((r) => r.bicubic) ? meanScore(rows.map((r) => r.bicubic!)) : undefined;
@@ -147,6 +155,19 @@ interface ScoredModel {
   dni?: { path: string; strength: number };
 }
 
+/** --sr: upscaled images already made, scored against --hr by name. */
+async function scoreFolder(srDir: string, hrDir: string, hrNames: string[], scale: number, io: CommandIO, signal: AbortSignal): Promise<{ rows: Row[]; scale: number }> {
+  const rows: Row[] = [];
+  for (const p of pairByName(hrNames, listImages(srDir, '--sr'), srDir)) {
+    if (signal.aborted) throw new WgsrError('ABORTED', 'cancelled');
+    const names = { sr: join(srDir, p.other), hr: join(hrDir, p.hr) };
+    const sized = matchSizes(await read8bit(names.sr), await read8bit(names.hr), scale, names);
+    if (sized.cropped) io.stderr(`wgsr eval: note: ${p.hr}: sizes differ by a few pixels; both cropped to ${sized.hr.width}×${sized.hr.height}`);
+    rows.push({ name: p.hr, score: scorePair(sized.sr, sized.hr, scale, names) });
+  }
+  return { rows, scale };
+}
+
 async function evalModel(
   { path: modelPath, dni }: ScoredModel,
   hrDir: string,
@@ -155,6 +176,7 @@ async function evalModel(
   scaleArg: number | undefined,
   tile: number | undefined,
   io: CommandIO,
+  signal: AbortSignal,
 ): Promise<{ rows: Row[]; scale: number }> {
   const bytes = readModelPath(modelPath);
   const blend = dni && { bytes: readModelPath(dni.path), strength: dni.strength, source: basename(dni.path) };
@@ -175,6 +197,7 @@ async function evalModel(
     io.stderr(`wgsr: model ${basename(modelPath)}${dni ? ` (denoise strength ${dni.strength}, with ${basename(dni.path)})` : ''}: ${up.info.arch} ×${scale}`);
     const rows: Row[] = [];
     for (let i = 0; i < hrNames.length; i++) {
+      if (signal.aborted) throw new WgsrError('ABORTED', 'cancelled');
       const hrPath = join(hrDir, hrNames[i]!);
       let hr = dropAlpha(await read8bit(hrPath));
       let lr: Image;
@@ -197,7 +220,7 @@ async function evalModel(
       }
       if (saveLr !== undefined) await writeFileAtomic(join(saveLr, `${basename(hrNames[i]!, extname(hrNames[i]!))}.png`), encodePng(lr));
       // Seconds to minutes per photo for a large model on a slow adapter: show the tiles as they go.
-      const sr = await up.upscale(lr, { onProgress: tileProgress(`${hrNames[i]} (${i + 1}/${hrNames.length})`, io) });
+      const sr = await up.upscale(lr, { signal, onProgress: tileProgress(`${hrNames[i]} (${i + 1}/${hrNames.length})`, io) });
       const bicubic = imresize(lr, scale);
       const names = { sr: `${hrNames[i]} (model output)`, hr: hrPath };
       rows.push({
