@@ -1,16 +1,16 @@
 import { activation, type PreluSlopes } from '../kernels/activation.js';
 import { activationBackward, type BackwardActivation } from '../kernels/activation-backward.js';
 import { batchNormBackwardCalls, batchNormForwardCalls } from '../kernels/batch-norm-steps.js';
-import { imageOf, type BatchedRef } from '../kernels/batched.js';
+import type { BatchedRef } from '../kernels/batched.js';
 import { channelPartials, reduceChunks, reducePartials } from '../kernels/channel-reduce.js';
 import { conv2d, type PackedConv2dWeights } from '../kernels/conv2d.js';
 import { convShapeOf, type ConvKernelChoice } from '../kernels/conv2d-variants.js';
 import { conv2dWeightGrad, weightGradShape } from '../kernels/conv2d-weight-grad.js';
 import { gather } from '../kernels/gather.js';
-import type { ImageBatch } from '../kernels/images.js';
 import { lossPartials, lossValue, type LossKind } from '../kernels/loss.js';
 import type { KernelCall } from '../kernels/program.js';
 import type { ActivationNode, ConvNode, Place, TrainOp } from './ops.js';
+import { overBatch } from './over-batch.js';
 import type { ParameterLayout } from './parameters.js';
 
 /** What a dispatch is part of, for the per-step profile. */
@@ -84,8 +84,6 @@ function convFlopsOf(op: TrainOp, ctx: LowerContext): number {
 
 const scratchAt = (ctx: LowerContext) => ({ buffer: ctx.scratch, offset: 0 });
 const flat = (buffer: GPUBuffer, offset: number, count: number): BatchedRef => ({ buffer, offset, batch: 1, batchStride: count, channels: 1, height: 1, width: count });
-/** The whole batch in one dispatch: a dispatch per 32×32 image leaves a GPU idle. */
-const batchOf = (x: BatchedRef, y: BatchedRef): ImageBatch => ({ count: x.batch, inputStride: x.batchStride, outputStride: y.batchStride });
 
 function callsOf(op: TrainOp, ctx: LowerContext): KernelCall[] {
   const { limits } = ctx;
@@ -96,14 +94,15 @@ function callsOf(op: TrainOp, ctx: LowerContext): KernelCall[] {
       const weights = ctx.packed.get(op.node)!.forward;
       const { inputTransform } = op.node;
       const kernel = ctx.convKernel(convShapeOf(op.node.weights.shape, inputTransform ?? { kind: 'none' }));
-      return [conv2d({ input: imageOf(x, 0), inputTransform, weights, output: imageOf(y, 0), images: batchOf(x, y), label: op.node.weights.name }, limits, kernel)];
+      return overBatch(x, y, y.channels, limits, (input, output, images) => conv2d({ input, inputTransform, weights, output, images, label: op.node.weights.name }, limits, kernel));
     }
     case 'activation': {
       const x = ctx.ref(op.input);
       const y = ctx.ref(op.output);
       const act = op.node.activation;
       const slopes = ctx.slopes.get(op.node);
-      return [activation({ input: imageOf(x, 0), output: imageOf(y, 0), activation: act.kind === 'prelu' ? { kind: 'prelu' } : act, slopes, images: batchOf(x, y) }, limits)];
+      const spec = act.kind === 'prelu' ? ({ kind: 'prelu' } as const) : act;
+      return overBatch(x, y, y.channels, limits, (input, output, images) => activation({ input, output, activation: spec, slopes, images }, limits));
     }
     case 'gather':
       return [gather({ op: op.gather, src: ctx.ref(op.src), dst: ctx.ref(op.dst), factor: op.factor, scale: op.scale, accumulate: op.accumulate, label: op.label }, limits)];
@@ -177,13 +176,14 @@ function backwardCalls(op: TrainOp, ctx: LowerContext): KernelCall[] {
       const gy = ctx.ref(op.gy);
       const gx = ctx.ref(op.gx);
       const weights = ctx.packed.get(op.node)!.inputGrad!;
-      const out = imageOf(gx, 0);
-      // Accumulating: the gradient already there is the residual, read where it is written.
-      const residual = op.accumulate ? { alpha: 1, r1: out, beta: 1 } : undefined;
       // The transposed conv: cout → cin channels, no fused read.
       const [cout, cin, k] = op.node.weights.shape;
       const kernel = ctx.convKernel({ cin: cout, cout: cin, k, read: 'none' });
-      return [conv2d({ input: imageOf(gy, 0), weights, output: out, residual, images: batchOf(gy, gx), label: `${op.node.weights.name} input gradient` }, limits, kernel)];
+      return overBatch(gy, gx, gx.channels, limits, (input, output, images) => {
+        // Accumulating: the gradient already there is the residual, read where it is written.
+        const residual = op.accumulate ? { alpha: 1, r1: output, beta: 1 } : undefined;
+        return conv2d({ input, weights, output, residual, images, label: `${op.node.weights.name} input gradient` }, limits, kernel);
+      });
     }
     case 'activation_grad': {
       const act = op.node.activation;
