@@ -120,6 +120,7 @@ export interface Trainer {
 export async function createTrainer(bytes: ModelBytes, options: TrainerOptions): Promise<Trainer> {
   if (!options || typeof options !== 'object') throw new WgsrError('BAD_ARGUMENT', 'createTrainer needs options: { loss, optimizer: { name, lr } }');
   const settings = optimizerSettings(options);
+  const kernelsOption = checkKernelsOption(options.kernels);
   if (options.loss !== 'l1' && options.loss !== 'mse') throw new WgsrError('BAD_ARGUMENT', `loss must be "l1" or "mse", got ${JSON.stringify(options.loss)}`);
   const freeze = [...(options.freeze ?? [])];
   if (!freeze.every((f) => typeof f === 'string' && f.length > 0)) throw new WgsrError('BAD_ARGUMENT', 'freeze must be a list of non-empty key prefixes');
@@ -140,7 +141,7 @@ export async function createTrainer(bytes: ModelBytes, options: TrainerOptions):
   let kernels: KernelSelection;
   try {
     kernels = await selectConvKernels({
-      option: checkKernelsOption(options.kernels),
+      option: kernelsOption,
       pipelines: new PipelineCache(device),
       graph: loaded.model.graph,
       element: 'f32',

@@ -202,6 +202,7 @@ describe('createTrainer', () => {
     await expectError(trainer(SRVGG, { optimizer: { name: 'sgd' as 'adam', lr: 1 } }), 'BAD_ARGUMENT', /optimizer.name must be "adam" or "adamw"/);
     await expectError(trainer(SRVGG, { optimizer: { name: 'adam', lr: 1e-3, betas: [0.9, 1.5] } }), 'BAD_ARGUMENT', /betas must be two numbers in \[0, 1\)/);
     await expectError(trainer(SRVGG, { freeze: ['body.'] }), 'BAD_ARGUMENT', /nothing to train/);
+    await expectError(trainer(SRVGG, { kernels: 'tiles' as 'gemm' }), 'BAD_ARGUMENT', /kernels must be one of "auto", "heuristic", "register-tile"/);
     await expectError(trainer(SRVGG, { freeze: ['body.0.', 'conv_first.'] }), 'BAD_ARGUMENT', /freeze conv_first\.: no tensor of this SRVGGNetCompact starts with it; its keys are body\.0\.weight/);
     await expectError(trainer(SRVGG, { maxMemory: 1024 }).then((t) => t.step(lr, hr).finally(() => t.destroy())), 'GPU_OUT_OF_MEMORY', /over the 0\.0 MiB budget/);
     const tr = await trainer(SRVGG, { optimizer: { name: 'adam', lr: 1e30 }, ema: 0.5 });
