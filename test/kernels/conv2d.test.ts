@@ -14,7 +14,7 @@ import { pixelUnshuffleRef } from '../reference/pixel-unshuffle.js';
 import { scaledAddRef } from '../reference/scaled-add.js';
 import { tensor3, type Tensor3 } from '../reference/tensor.js';
 import { upsampleNearestRef } from '../reference/upsample-nearest.js';
-import { download, downloadAll, empty, limits, placeTensors, randomArray, randomTensor, rng, run, SENTINEL, upload } from './harness.js';
+import { convTolerance, download, downloadAll, empty, limits, placeTensors, randomArray, randomTensor, rng, run, SENTINEL, upload } from './harness.js';
 
 const OPS = path.resolve(import.meta.dirname, '../fixtures/ops');
 
@@ -23,13 +23,6 @@ const KERNELS = await offeredConvKernels('f32');
 it('the test adapter offers the register tile and the implicit GEMM for f32', async () => {
   expect(offeredConvVariants((await testDevice()).device, 'f32').map((v) => v.name)).toEqual(['register-tile', 'gemm']);
 });
-
-/**
- * Tolerance for an f32 conv: |Δ| ≤ 1e-6·sqrt(cin·k²) + 1e-5·|ref|. The kernel sums cin·k²
- * products in a different order than PyTorch (or the float64 reference), and rounding errors
- * of such a sum grow like the square root of the number of terms; the terms here are O(1).
- */
-const convTolerance = (cin: number, k: number) => ({ atol: 1e-6 * Math.sqrt(cin * k * k), rtol: 1e-5 });
 
 interface ConvCase {
   cin: number;

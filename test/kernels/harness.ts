@@ -19,6 +19,13 @@ export function randomTensor(rand: () => number, c: number, h: number, w: number
   return tensor3(c, h, w, randomArray(rand, c * h * w, scale));
 }
 
+/**
+ * Tolerance for an f32 conv: |Δ| ≤ 1e-6·sqrt(cin·k²) + 1e-5·|ref|. The kernel sums cin·k²
+ * products in a different order than PyTorch (or the float64 reference), and rounding errors
+ * of such a sum grow like the square root of the number of terms; the terms here are O(1).
+ */
+export const convTolerance = (cin: number, k: number) => ({ atol: 1e-6 * Math.sqrt(cin * k * k), rtol: 1e-5 });
+
 /** Written around tensors so a kernel that reads or writes outside its tensor is caught. */
 export const SENTINEL = 1234.5;
 

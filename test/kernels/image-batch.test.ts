@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activation } from '../../src/kernels/activation.js';
-import { uploadPreluSlopes } from '../../src/kernels/activation.js';
+import { activation, uploadPreluSlopes } from '../../src/kernels/activation.js';
 import { conv2d, packConv2dWeights } from '../../src/kernels/conv2d.js';
 import { expectClose } from '../helpers/compare.js';
 import { offeredConvKernels } from '../helpers/conv-kernels.js';
@@ -10,7 +9,7 @@ import { conv2dRef } from '../reference/conv2d.js';
 import { scaledAddRef } from '../reference/scaled-add.js';
 import { tensor3, type Tensor3 } from '../reference/tensor.js';
 import { upsampleNearestRef } from '../reference/upsample-nearest.js';
-import { downloadAll, limits, placeTensors, randomArray, randomTensor, rng, run, SENTINEL } from './harness.js';
+import { convTolerance, downloadAll, limits, placeTensors, randomArray, randomTensor, rng, run, SENTINEL } from './harness.js';
 
 /**
  * Several images in one dispatch (training's batches): every image against the CPU reference,
@@ -18,9 +17,6 @@ import { downloadAll, limits, placeTensors, randomArray, randomTensor, rng, run,
  * them that must stay untouched.
  */
 const KERNELS = await offeredConvKernels('f32');
-
-/** As in conv2d.test.ts: |Δ| ≤ 1e-6·sqrt(cin·k²) + 1e-5·|ref| (summation order against float64). */
-const convTolerance = (cin: number, k: number) => ({ atol: 1e-6 * Math.sqrt(cin * k * k), rtol: 1e-5 });
 
 const slice = (all: Float32Array, offset: number, t: Pick<Tensor3, 'channels' | 'height' | 'width'>) => all.subarray(offset, offset + t.channels * t.height * t.width);
 
