@@ -16,17 +16,15 @@ const MODEL = resolve(repo, 'test/fixtures/models/realesrgan_x4_tiny/model.pth')
 const dir = mkdtempSync(join(tmpdir(), 'wgsr-sigint-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-it('SIGINT after the first progress line: exit 130, "cancelled", no output file', async () => {
-  expect(existsSync(resolve(repo, 'dist/cli/main.js')), 'dist/ is missing: run `npm run build` first').toBe(true);
-  const input = join(dir, 'in.png');
-  // 128×128 in 16-pixel tiles: 64 tiles of the RRDBNet fixture, seconds of work on lavapipe.
-  writeFileSync(input, craftPng({ width: 128, height: 128, colorType: 2, bitDepth: 8, pixel: (x, y) => [x * 2, y * 2, (x ^ y) & 255] }));
-  const output = join(dir, 'out.png');
-  const child = spawn(process.execPath, [resolve(repo, 'bin/wgsr.js'), 'upscale', input, '-o', output, '-m', MODEL, '--tile', '16'], {
+/** Runs `wgsr ARGS` and sends SIGINT once its progress shows a tile of 64 done; resolves at its exit. */
+async function interruptedAfterFirstTiles(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; sent: boolean }> {
+  const child = spawn(process.execPath, [resolve(repo, 'bin/wgsr.js'), ...args], {
     env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
   });
+  let stdout = '';
   let stderr = '';
   let sent = false;
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
     if (!sent && /\d+\/64 tiles/.test(stderr)) {
@@ -35,6 +33,16 @@ it('SIGINT after the first progress line: exit 130, "cancelled", no output file'
     }
   });
   const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+  return { code, stdout, stderr, sent };
+}
+
+it('SIGINT after the first progress line: exit 130, "cancelled", no output file', async () => {
+  expect(existsSync(resolve(repo, 'dist/cli/main.js')), 'dist/ is missing: run `npm run build` first').toBe(true);
+  const input = join(dir, 'in.png');
+  // 128×128 in 16-pixel tiles: 64 tiles of the RRDBNet fixture, seconds of work on lavapipe.
+  writeFileSync(input, craftPng({ width: 128, height: 128, colorType: 2, bitDepth: 8, pixel: (x, y) => [x * 2, y * 2, (x ^ y) & 255] }));
+  const output = join(dir, 'out.png');
+  const { code, stderr, sent } = await interruptedAfterFirstTiles(['upscale', input, '-o', output, '-m', MODEL, '--tile', '16']);
   expect(sent, stderr).toBe(true);
   expect(code, stderr).toBe(130);
   expect(stderr).toMatch(/wgsr upscale: cancelled/);
@@ -49,21 +57,7 @@ it('SIGINT during `wgsr eval`: exit 130, "cancelled", no scores, the --save-lr i
   mkdirSync(hrDir, { recursive: true });
   // 512×512 HR → 128×128 LR in 16-pixel tiles: 64 tiles per image, two images.
   for (const name of ['a.png', 'b.png']) writeFileSync(join(hrDir, name), craftPng({ width: 512, height: 512, colorType: 2, bitDepth: 8, pixel: (x, y) => [x & 255, y & 255, (x ^ y) & 255] }));
-  const child = spawn(process.execPath, [resolve(repo, 'bin/wgsr.js'), 'eval', '--hr', hrDir, '-m', MODEL, '--tile', '16', '--save-lr', saved], {
-    env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
-  });
-  let stderr = '';
-  let stdout = '';
-  let sent = false;
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-    if (!sent && /\d+\/64 tiles/.test(stderr)) {
-      sent = true;
-      child.kill('SIGINT');
-    }
-  });
-  const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+  const { code, stdout, stderr, sent } = await interruptedAfterFirstTiles(['eval', '--hr', hrDir, '-m', MODEL, '--tile', '16', '--save-lr', saved]);
   expect(sent, stderr).toBe(true);
   expect(code, stderr).toBe(130);
   expect(stderr).toMatch(/wgsr eval: cancelled; no scores printed/);
