@@ -3,8 +3,8 @@ import { activationWgsl, leakySlope, type Activation, type ActivationKind } from
 import { uploadFloat32 } from '../gpu/buffers.js';
 import type { ElementType } from '../gpu/buffers.js';
 import { dispatchElements, elementBindings, elementEnable, elementWgsl, tensorBinding } from './element.js';
-import { batchedPixelGrid, pixelKernel } from './grid.js';
-import { anyImagesOverlap, checkImageBatch, checkLastImage, checkOutputsDisjoint, imageAt, type ImageBatch } from './images.js';
+import { pixelGrid, pixelKernel } from './grid.js';
+import { anyImagesOverlap, checkImageBatch, checkLastImage, checkOutputsDisjoint, imageAt, imagesAlongZ, type ImageBatch } from './images.js';
 import { defineKernel, type KernelCall, type KernelVariant, type StorageBinding } from './program.js';
 import type { TensorRef } from './tensor.js';
 import { uniformStruct } from './uniforms.js';
@@ -105,6 +105,7 @@ export function activation(desc: ActivationDesc, limits?: GPUSupportedLimits): K
   }
   const elements = dispatchElements(name, [input, output]);
   storage.push(...elements.overflow);
+  const [x, y, z] = pixelGrid(output);
   return {
     variant: variantFor(act.kind, elements.type),
     storage,
@@ -119,7 +120,7 @@ export function activation(desc: ActivationDesc, limits?: GPUSupportedLimits): K
       in_image: images.inputStride,
       out_image: images.outputStride,
     }),
-    workgroups: batchedPixelGrid(name, output, images.count, limits),
+    workgroups: [x, y, imagesAlongZ(name, z, images.count, limits)],
     label: desc.label,
   };
 }

@@ -6,7 +6,7 @@ import { CONV2D_PARAMS, conv2dVariant, type ConvActivationKind } from './conv2d-
 import type { PackedConv2dWeights } from './conv2d-weights.js';
 import { dispatchElements } from './element.js';
 import type { KernelCall } from './program.js';
-import { anyImagesOverlap, checkImageBatch, checkLastImage, checkOutputsDisjoint, imageAt, type ImageBatch } from './images.js';
+import { anyImagesOverlap, checkImageBatch, checkLastImage, checkOutputsDisjoint, imageAt, imagesAlongZ, type ImageBatch } from './images.js';
 import type { TensorRef } from './tensor.js';
 import { ceilDiv, checkBindable, checkElementwiseAlias, checkSameShape, checkTensor } from './validate.js';
 
@@ -142,13 +142,7 @@ export function conv2d(desc: Conv2dDesc, limits: GPUSupportedLimits, kernel: Con
     workgroups = [ceilDiv(conv.width, GEMM_PIXELS * gemm.tx), ceilDiv(conv.height, gemm.ty), ceilDiv(groups, GEMM_GROUPS * gemm.tc)];
   }
   const zGroups = workgroups[2];
-  workgroups[2] = zGroups * images.count;
-  if (workgroups[2] > limits.maxComputeWorkgroupsPerDimension) {
-    throw new WgsrError(
-      'BAD_ARGUMENT',
-      `${name}: ${images.count} images × ${zGroups} channel tiles need ${workgroups[2]} workgroups along z, over this adapter's ${limits.maxComputeWorkgroupsPerDimension}; run fewer images per dispatch`,
-    );
-  }
+  workgroups[2] = imagesAlongZ(name, zGroups, images.count, limits);
   // Unused residual bindings get the output's buffer: it shares the output's binding then.
   const [r1 = output, r2 = output] = residuals;
   const uniforms = CONV2D_PARAMS.pack({

@@ -1,4 +1,3 @@
-import { WgsrError } from '../errors.js';
 import { ceilDiv } from './validate.js';
 
 /**
@@ -47,14 +46,4 @@ dst[u.out_offset + i] = to_elem(${value});`.replace('\n\n', '\n'),
 
 export function pixelGrid(t: { channels: number; height: number; width: number }): [number, number, number] {
   return [ceilDiv(t.width, PIXEL_WORKGROUP.x), ceilDiv(t.height, PIXEL_WORKGROUP.y), t.channels];
-}
-
-/** pixelGrid for `images` images in one dispatch: z runs over images × channels. */
-export function batchedPixelGrid(kernel: string, t: { channels: number; height: number; width: number }, images: number, limits?: GPUSupportedLimits): [number, number, number] {
-  const [x, y, z] = pixelGrid(t);
-  const max = limits?.maxComputeWorkgroupsPerDimension ?? 65535;
-  if (z * images > max) {
-    throw new WgsrError('BAD_ARGUMENT', `${kernel}: ${images} images × ${z} channels need ${z * images} workgroups along z, over this adapter's ${max}; run fewer images per dispatch`);
-  }
-  return [x, y, z * images];
 }

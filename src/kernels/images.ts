@@ -52,6 +52,16 @@ export function anyImagesOverlap(a: TensorRef, aStride: number, b: TensorRef, bS
   return false;
 }
 
+/** Workgroups along z for `count` images of `zPerImage` each, within the adapter's limit (else BAD_ARGUMENT). */
+export function imagesAlongZ(kernel: string, zPerImage: number, count: number, limits?: Pick<GPUSupportedLimits, 'maxComputeWorkgroupsPerDimension'>): number {
+  const max = limits?.maxComputeWorkgroupsPerDimension ?? 65535;
+  const total = zPerImage * count;
+  if (total > max) {
+    throw new WgsrError('BAD_ARGUMENT', `${kernel}: ${count} images × ${zPerImage} workgroups each need ${total} workgroups along z, over this adapter's ${max}; run fewer images per dispatch`);
+  }
+  return total;
+}
+
 /** Two images writing the same elements would race. */
 export function checkOutputsDisjoint(kernel: string, output: TensorRef, images: ImageBatch): void {
   if (anyImagesOverlap(output, images.outputStride, output, images.outputStride, images.count, true)) {
