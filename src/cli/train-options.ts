@@ -4,7 +4,7 @@ import { WgsrError } from '../errors.js';
 import { readRegularFileSync } from '../io/read-file.js';
 import { SCRATCH_ARCHS, type ScratchSizes } from '../models/scratch/index.js';
 import { fileSha256 } from '../runtime/train-run/run.js';
-import type { RunSettings } from '../runtime/train-run/settings.js';
+import { BEST_BY, type BestBy, type RunSettings } from '../runtime/train-run/settings.js';
 import { checkRealEsrganKeys } from '../train/degrade/realesrgan-keys.js';
 import { parseSchedule, scheduleText } from '../train/schedule.js';
 import { numberArg, stringArg, type OptionSpec } from './command.js';
@@ -65,7 +65,10 @@ Optimisation
   --max-memory MB         GPU memory a step may use (default 1024)
 Run
   -o, --output DIR        the run directory: last.pth, last.safetensors, best.pth/.safetensors
-                          (highest validation PSNR), state.bin, log.jsonl, plot.png
+                          (highest validation PSNR, see --best-by), state.bin, log.jsonl, plot.png
+  --best-by S             the validation score best.* is picked by: clean (PSNR-Y on bicubic
+                          LR), degraded (on the fixed degraded LR) or mean (of the two);
+                          default degraded with --degrade realesrgan, else clean
   --resume DIR            go on with a stopped run exactly where it stopped (its options are
                           kept; options given must equal the run's, except --iters and --val)
   --val-every N           default 5000      --save-every N   default 5000
@@ -106,6 +109,7 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
   { name: 'degrade-options', kind: 'string' },
   { name: 'val', kind: 'string' },
   { name: 'val-every', kind: 'string' },
+  { name: 'best-by', kind: 'string' },
   { name: 'save-every', kind: 'string' },
   { name: 'log-every', kind: 'string' },
   { name: 'resume', kind: 'string' },
@@ -177,6 +181,8 @@ export function givenSettings(v: Record<string, string | boolean | undefined>, r
   if (precision !== undefined && precision !== 'f32') throw new WgsrError('BAD_ARGUMENT', `--precision ${precision}: training runs in f32 only (f32 master weights and activations)`);
   const freeze = s('freeze')?.split(',').filter((p) => p.length > 0);
   if (freeze !== undefined && freeze.length === 0) throw new WgsrError('BAD_ARGUMENT', '--freeze needs key prefixes, e.g. body.0.,body.1.');
+  const bestBy = s('best-by');
+  if (bestBy !== undefined && !(BEST_BY as readonly string[]).includes(bestBy)) throw new WgsrError('BAD_ARGUMENT', `--best-by ${bestBy}: ${BEST_BY.join(', ')}`);
   const lrDir = folder(s('lr'), '--lr');
   const settings: Partial<RunSettings> = {
     hr: folder(s('hr'), '--hr'),
@@ -196,6 +202,7 @@ export function givenSettings(v: Record<string, string | boolean | undefined>, r
     degradeOptions: degradeOptionsFile(s('degrade-options')),
     ema: numberArg(s('ema'), '--ema', (n) => n >= 0 && n < 1, 'a decay in [0, 1), e.g. 0.999 (0: none)'),
     val: folder(s('val'), '--val'),
+    bestBy: bestBy as BestBy | undefined,
     freeze,
     seed: numberArg(s('seed'), '--seed', whole(0), 'a whole number ≥ 0'),
     precision: precision as 'f32' | undefined,
@@ -212,6 +219,10 @@ export function newRunSettings(given: Partial<RunSettings>, sizes: ScratchSizes)
   }
   if (given.degradeOptions !== undefined && degrade !== 'realesrgan') {
     throw new WgsrError('BAD_ARGUMENT', `--degrade-options sets Real-ESRGAN's degradations; give --degrade realesrgan with it (this run has --degrade ${degrade})`);
+  }
+  if (given.bestBy !== undefined && given.val === undefined) throw new WgsrError('BAD_ARGUMENT', `--best-by picks best.* among the validations; give the held-out images with --val <dir>`);
+  if (given.bestBy !== undefined && given.bestBy !== 'clean' && degrade !== 'realesrgan') {
+    throw new WgsrError('BAD_ARGUMENT', `--best-by ${given.bestBy} needs the degraded validation LR, which --degrade realesrgan makes; this run has --degrade ${degrade} (use --best-by clean)`);
   }
   const model = given.model!;
   if ('arch' in model) model.sizes = Object.fromEntries(Object.entries(sizes).filter(([, v]) => v !== undefined)) as Record<string, number>;
@@ -233,6 +244,8 @@ export function newRunSettings(given: Partial<RunSettings>, sizes: ScratchSizes)
     ...(given.degradeOptions ? { degradeOptions: given.degradeOptions } : {}),
     ...(given.ema ? { ema: given.ema } : {}),
     val: given.val,
+    // A run trained on degradations is for degraded input: its best is the one that does best there.
+    bestBy: given.bestBy ?? (degrade === 'realesrgan' ? 'degraded' : 'clean'),
     freeze: given.freeze ?? [],
     seed: given.seed ?? 0,
     precision: 'f32',

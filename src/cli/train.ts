@@ -78,7 +78,10 @@ export const trainCommand: Command = {
         io.stderr(`wgsr train: stopped at step ${result.step}; checkpoint saved in ${dir} (go on with wgsr train --resume ${dir})`);
         return signals.received() ?? EXIT.interrupted;
       }
-      const val = result.lastVal ? `; validation PSNR-Y ${result.lastVal.psnr.toFixed(2)} dB (bicubic ${result.bicubic!.psnr.toFixed(2)} dB, best ${result.best?.psnr.toFixed(2)} at step ${result.best?.step})` : '';
+      const bestOf = { clean: '', degraded: ' on degraded LR', mean: ' on the mean of clean and degraded LR' }[result.bestBy];
+      const last = result.lastVal;
+      const degraded = last?.degraded && result.bicubic?.degraded ? `, degraded LR ${last.degraded.psnr.toFixed(2)} dB (bicubic ${result.bicubic.degraded.psnr.toFixed(2)} dB)` : '';
+      const val = last ? `; validation PSNR-Y ${last.psnr.toFixed(2)} dB (bicubic ${result.bicubic!.psnr.toFixed(2)} dB)${degraded}, best${bestOf} ${result.best?.psnr.toFixed(2)} at step ${result.best?.step}` : '';
       if (!json) io.stdout(`trained ${result.step} steps in ${result.seconds.toFixed(1)} s${val} -> ${dir}`);
       return 0;
     } finally {

@@ -39,6 +39,9 @@ describe('wgsr train options', () => {
     expect(folderAsOptions.stderr.join('\n')).toMatch(/cannot read --degrade-options .*: .*folder/);
     writeFileSync(options, '{"second_blur_prob": 0.4,}');
     await refused([...base, '--arch', 'srvgg', '--degrade', 'realesrgan', '--degrade-options', options], /--degrade-options .*degrade\.json is not JSON \(.*\); write Real-ESRGAN's settings as a JSON object/);
+    await refused([...base, '--arch', 'srvgg', '--best-by', 'ssim'], /--best-by ssim: clean, degraded, mean/);
+    await refused([...base, '--arch', 'srvgg', '--best-by', 'clean'], /--best-by picks best\.\* among the validations; give the held-out images with --val <dir>/);
+    await refused([...base, '--arch', 'srvgg', '--val', HR, '--best-by', 'degraded'], /--best-by degraded needs the degraded validation LR, which --degrade realesrgan makes; this run has --degrade bicubic/);
     await refused([...base, '--arch', 'srvgg', '--ema', '1'], /--ema must be a decay in \[0, 1\), e.g. 0.999 \(0: none\), got "1"/);
     await refused([...base, '--arch', 'srvgg', '-m', 'x.pth'], /either -m <model> \(fine-tune\) or --arch <name>/);
     await refused(['--hr', join(work, 'missing'), '--arch', 'srvgg', '-o', join(work, 'r')], /--hr .*missing: no such folder/);

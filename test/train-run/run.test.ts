@@ -137,6 +137,36 @@ describe('wgsr train run machinery', () => {
     expect([plot.width, plot.height]).toEqual([800, 560]);
   }, 120_000);
 
+  it('--best-by picks best.* by the clean, the degraded or the mean validation PSNR', async () => {
+    // Three runs with the same seed train the same weights and log the same validations; each
+    // must mark as best the running maxima of its own criterion.
+    const bests: Record<string, number> = {};
+    const logged: Record<string, { step: number; val: { psnr: number; degraded: { psnr: number } }; best: boolean }[]> = {};
+    const by = { clean: (v: { psnr: number; degraded: { psnr: number } }) => v.psnr, degraded: (v: { degraded: { psnr: number } }) => v.degraded.psnr, mean: (v: { psnr: number; degraded: { psnr: number } }) => (v.psnr + v.degraded.psnr) / 2 };
+    for (const bestBy of ['clean', 'degraded', 'mean'] as const) {
+      const dir = join(work, `best-by-${bestBy}`);
+      const result = await runTraining(request(dir, { settings: settings({ val, degrade: 'realesrgan', cleanProb: 0.5, iters: 4, lrRate: 1e-2, schedule: 'constant', bestBy }), valEvery: 1 }));
+      const vals = readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => 'val' in e);
+      logged[bestBy] = vals;
+      let top = -Infinity;
+      const expected = vals.map((v) => {
+        const score = by[bestBy](v.val);
+        const isBest = v.step > 0 && score > top;
+        if (isBest) top = score;
+        return isBest;
+      });
+      expect(vals.map((v) => v.best), bestBy).toEqual(expected);
+      const bestStep = vals.filter((v) => v.best).at(-1)!.step;
+      expect(result.best).toEqual({ step: bestStep, psnr: top });
+      bests[bestBy] = top;
+      expect(result.bestBy).toBe(bestBy);
+      expect(JSON.parse(readSafetensors(readFileSync(join(dir, 'best.safetensors'))).metadata.training_recipe!).step, bestBy).toBe(bestStep);
+    }
+    expect(logged.degraded!.map((v) => v.val)).toEqual(logged.clean!.map((v) => v.val));
+    // Each run's best is its own criterion's score (the clean and degraded scores differ by dB).
+    expect(new Set(Object.values(bests)).size).toBe(3);
+  }, 120_000);
+
   it('--ema: the model files and validation hold the moving average, state.bin the trained weights; resumes exactly, with the run\'s cadence', async () => {
     const over = { settings: settings({ val, iters: 4, ema: 0.5 }), valEvery: 2 };
     const whole = join(work, 'ema-whole');
@@ -183,6 +213,8 @@ describe('wgsr train run machinery', () => {
     await expect(runTraining(request(dir, { resume: true, settings: { batch: 4, seed: 9, iters: 6 } }))).rejects.toThrow(/--batch: the run has 2, this command 4[\s\S]*--seed: the run has 3, this command 9/);
     // A run without clean samples has a share of 0, whether or not its state.bin names it.
     await expect(runTraining(request(dir, { resume: true, settings: { cleanProb: 0.3, iters: 6 } }))).rejects.toThrow(/--clean-prob: the run has 0, this command 0.3/);
+    // A run whose state.bin predates --best-by picked its best by the clean score, and goes on so.
+    await expect(runTraining(request(dir, { resume: true, settings: { bestBy: 'degraded', iters: 6 } }))).rejects.toThrow(/--best-by: the run has "clean", this command "degraded"/);
     await expect(runTraining(request(dir, { resume: true, settings: {} }))).rejects.toThrow(/already took 6 of its 6 steps; give a larger --iters/);
     await expect(runTraining(request(join(work, 'nothing'), { resume: true, settings: {} }))).rejects.toThrow(/no state.bin there/);
     await expect(runTraining(request(dir))).rejects.toThrow(/already holds a run .*--resume/);

@@ -22,7 +22,7 @@ import { createPrefetchingSampler, openTrainingSet, type TrainingSetSpec } from 
 import { trainingMetadata } from './file-metadata.js';
 import { drawTrainingPlot } from './plot.js';
 import { decodeRunState, encodeRunState, type Cadence, type RunState } from './state-file.js';
-import { resumeSettings, type RunSettings } from './settings.js';
+import { resumeSettings, type BestBy, type RunSettings } from './settings.js';
 import { openValidationSet, validate, type ValidationScore, type ValidationSet } from './validation.js';
 
 /** One line of log.jsonl. */
@@ -73,8 +73,10 @@ export interface RunResult {
   step: number;
   interrupted: boolean;
   lastVal?: ValidationScore;
-  bicubic?: { psnr: number; ssim: number };
+  bicubic?: { psnr: number; ssim: number; degraded?: { psnr: number; ssim: number } };
+  /** The best validation: its step and its PSNR by bestBy. */
   best?: { step: number; psnr: number };
+  bestBy: BestBy;
   seconds: number;
 }
 
@@ -87,6 +89,12 @@ function initialModel(s: RunSettings, sizes: ScratchSizes | undefined): { bytes:
   if ('file' in s.model) return { bytes: readModelPath(s.model.file), modelOptions: sizes?.resScale !== undefined ? { resScale: sizes.resScale } : {}, source: basename(s.model.file) };
   const made = newNetwork(s.model.arch, s.scale, sizes ?? {}, s.seed);
   return { bytes: writeSafetensors(made.stateDict), modelOptions: made.modelOptions, source: `--arch ${s.model.arch}` };
+}
+
+/** The PSNR best.* is picked by (runs without degraded validation LR have only the clean one). */
+function bestScore(v: ValidationScore, by: BestBy): number {
+  if (by === 'clean' || !v.degraded) return v.psnr;
+  return by === 'degraded' ? v.degraded.psnr : (v.psnr + v.degraded.psnr) / 2;
 }
 
 export function fileSha256(path: string): string {
@@ -192,9 +200,10 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
       } finally {
         up.destroy();
       }
-      const isBest = step > 0 && (!best || lastVal.psnr > best.psnr);
+      const score = bestScore(lastVal, settings.bestBy ?? 'clean');
+      const isBest = step > 0 && (!best || score > best.psnr);
       if (isBest) {
-        best = { step, psnr: lastVal.psnr };
+        best = { step, psnr: score };
         await writeFileAtomic(join(req.dir, FILES.bestSafetensors), bytes);
         await writeFileAtomic(join(req.dir, FILES.bestPth), await modelFile('pth'));
       }
@@ -269,7 +278,7 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
       if (step % cadence.saveEvery === 0 || step === settings.iters) await checkpoint();
     }
     if (interrupted) await checkpoint();
-    return { step, interrupted, lastVal, bicubic, best, seconds };
+    return { step, interrupted, lastVal, bicubic, best, bestBy: settings.bestBy ?? 'clean', seconds };
   } finally {
     await sampler?.close?.();
     trainer?.destroy();

@@ -1,5 +1,8 @@
 import { WgsrError } from '../../errors.js';
 
+export const BEST_BY = ['clean', 'degraded', 'mean'] as const;
+export type BestBy = (typeof BEST_BY)[number];
+
 /**
  * The settings of a run that decide its numbers. A resumed run must have the same ones (its
  * loss sequence is then the uninterrupted run's); --iters may be raised to train longer (which
@@ -28,6 +31,11 @@ export interface RunSettings {
   /** The decay of the weights' moving average the model files hold (absent in runs made before it existed, or 0: none). */
   ema?: number;
   val?: string;
+  /**
+   * Which validation score picks best.*: the clean LR's PSNR, the degraded LR's, or their mean
+   * (absent in runs made before it existed: clean, which those runs used).
+   */
+  bestBy?: BestBy;
   freeze: string[];
   seed: number;
   precision: 'f32';
@@ -52,6 +60,7 @@ export const SETTING_FLAGS: Record<keyof RunSettings, string> = {
   degradeOptions: '--degrade-options',
   ema: '--ema',
   val: '--val',
+  bestBy: '--best-by',
   freeze: '--freeze',
   seed: '--seed',
   precision: '--precision',
@@ -68,8 +77,9 @@ const show = (v: unknown) => (v === undefined ? '(not given)' : JSON.stringify(v
  */
 export function resumeSettings(saved: RunSettings, given: Partial<RunSettings>, dir: string): RunSettings {
   const diffs: string[] = [];
-  // A run saved before --clean-prob or --ema existed took no clean samples and kept no average.
-  const kept: RunSettings = { ...saved, cleanProb: saved.cleanProb ?? 0, ema: saved.ema ?? 0 };
+  // A run saved before --clean-prob, --ema or --best-by existed took no clean samples, kept no
+  // average and picked best.* by the clean score.
+  const kept: RunSettings = { ...saved, cleanProb: saved.cleanProb ?? 0, ema: saved.ema ?? 0, bestBy: saved.bestBy ?? 'clean' };
   for (const key of Object.keys(given) as (keyof RunSettings)[]) {
     if (given[key] === undefined || MAY_CHANGE.includes(key)) continue;
     if (JSON.stringify(given[key]) !== JSON.stringify(kept[key])) diffs.push(`${SETTING_FLAGS[key]}: the run has ${show(kept[key])}, this command ${show(given[key])}`);
@@ -80,5 +90,5 @@ export function resumeSettings(saved: RunSettings, given: Partial<RunSettings>, 
       `--resume ${dir}: this command's options differ from the run's, so it could not go on exactly:\n  ${diffs.join('\n  ')}\nLeave those options out (the run's own are used) or start a new run in another directory.`,
     );
   }
-  return { ...saved, iters: given.iters ?? saved.iters, val: given.val ?? saved.val };
+  return { ...saved, bestBy: kept.bestBy, iters: given.iters ?? saved.iters, val: given.val ?? saved.val };
 }
