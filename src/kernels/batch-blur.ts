@@ -2,6 +2,7 @@ import { WgsrError } from '../errors.js';
 import { defineKernel, type KernelCall } from './program.js';
 import { uniformStruct } from './uniforms.js';
 import { ceilDiv } from './validate.js';
+import { imagesAlongZ } from './images.js';
 
 /**
  * BasicSR's filter2D over a batch, each image with its own kernel: out[n, c, y, x] =
@@ -105,10 +106,9 @@ export interface BatchBlurDesc {
 }
 
 export function batchBlur(d: BatchBlurDesc, limits?: GPUSupportedLimits): KernelCall {
-  const planes = d.batch * d.channels;
-  const maxZ = limits?.maxComputeWorkgroupsPerDimension ?? 65535;
-  if (planes < 1 || d.height < 1 || d.width < 1) throw new WgsrError('BAD_ARGUMENT', `batch_blur: nothing to blur (${d.batch}×${d.channels}×${d.height}×${d.width})`);
-  if (planes > maxZ) throw new WgsrError('BAD_ARGUMENT', `batch_blur: ${planes} image planes, more than the ${maxZ} one dispatch takes`);
+  if (d.batch < 1 || d.channels < 1 || d.height < 1 || d.width < 1) throw new WgsrError('BAD_ARGUMENT', `batch_blur: nothing to blur (${d.batch}×${d.channels}×${d.height}×${d.width})`);
+  // One workgroup layer per plane: the images times their channels along z.
+  const planes = imagesAlongZ('batch_blur', d.channels, d.batch, limits);
   if (d.input === d.output) throw new WgsrError('BAD_ARGUMENT', 'batch_blur: the output cannot be the input (neighbours are read after they would be written)');
   return {
     variant,

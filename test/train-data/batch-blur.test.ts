@@ -39,6 +39,9 @@ describe('batch_blur (per-image kernels, reflect padding)', () => {
     expect(members.map((m) => [m.name, m.offset])).toEqual(BATCH_BLUR_PARAMS.members.map((m) => [m.name, m.offset]));
     expect(call.workgroups).toEqual([1, 1, 6]);
     expect(() => batchBlur({ input: fake, output: fake, taps: fake, sides: fake, batch: 1, channels: 3, height: 8, width: 8 })).toThrow(/cannot be the input/);
+    const limits = { maxComputeWorkgroupsPerDimension: 5 } as GPUSupportedLimits;
+    expect(() => batchBlur({ input: fake, output: { size: 1 << 20 } as GPUBuffer, taps: fake, sides: fake, batch: 2, channels: 3, height: 8, width: 8 }, limits)).toThrow(/batch_blur: 2 images × 3 workgroups each need 6 workgroups along z, over this adapter's 5/);
+    expect(() => batchBlur({ input: fake, output: { size: 1 << 20 } as GPUBuffer, taps: fake, sides: fake, batch: 0, channels: 3, height: 8, width: 8 })).toThrow(/nothing to blur/);
   });
 
   it('equals the CPU filter2d for every image of a batch (|Δ| ≤ 1e−6: float32 sums of ≤ 441 terms)', async () => {
