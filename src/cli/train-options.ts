@@ -73,7 +73,8 @@ Run
                           kept; options given must equal the run's, except --iters and --val)
   --val-every N           default 5000      --save-every N   default 5000
   --log-every N           default 100 (a log.jsonl line); a resumed run keeps its own three
-  --workers N             threads making batches (default: 2 with realesrgan, else 0)
+  --workers N             threads making batches (default with realesrgan: the cores less
+                          two, from 2 to 8; else 0)
   --json                  log lines as JSON on stdout instead of the progress line
 
 Ctrl-C (SIGINT/SIGTERM) saves a checkpoint and exits 130/143; --resume goes on from it with the
@@ -124,6 +125,17 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
 ];
 
 export const whole = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
+
+/**
+ * Worker threads making batches when --workers is not given. The degradations take a core about
+ * 0.1 s a batch of 16 × 32², so a GPU that steps faster than that needs several; two cores stay
+ * for the main thread and the adapter (a CPU adapter computes on them). A resumed run's degrade
+ * is its own (undefined here): it gets the threads too, which change the speed, never the batches.
+ */
+export function defaultWorkers(degrade: RunSettings['degrade'] | undefined, cores: number): number {
+  if (degrade !== 'realesrgan' && degrade !== undefined) return 0;
+  return Math.max(2, Math.min(8, cores - 2));
+}
 
 function folder(path: string | undefined, flag: string): string | undefined {
   if (path === undefined) return undefined;

@@ -8,7 +8,7 @@ import { EXIT } from './exit-codes.js';
 import { onSignals } from './signals.js';
 import { loadModelByName } from '../runtime/models/by-name.js';
 import { downloadProgress } from './download-progress.js';
-import { givenSettings, newRunSettings, TRAIN_OPTIONS, TRAIN_USAGE, whole } from './train-options.js';
+import { defaultWorkers, givenSettings, newRunSettings, TRAIN_OPTIONS, TRAIN_USAGE, whole } from './train-options.js';
 
 
 export const trainCommand: Command = {
@@ -41,7 +41,7 @@ export const trainCommand: Command = {
     const maxMemoryMB = numberArg(stringArg(v, 'max-memory'), '--max-memory', (n) => n >= 16, 'at least 16 (MB)');
     const kernels = checkKernelsOption(stringArg(v, 'kernels'));
     const degrade = settings.degrade;
-    const workers = numberArg(stringArg(v, 'workers'), '--workers', whole(0), 'a whole number ≥ 0') ?? (degrade === 'realesrgan' || degrade === undefined ? Math.min(2, availableParallelism()) : 0);
+    const workers = numberArg(stringArg(v, 'workers'), '--workers', whole(0), 'a whole number ≥ 0') ?? defaultWorkers(degrade, availableParallelism());
     const json = v.json === true;
     const controller = new AbortController();
     const signals = onSignals(() => controller.abort());

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/run.js';
 import { imageFolder } from './images.js';
+import { defaultWorkers } from '../../src/cli/train-options.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wgsr-train-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -48,6 +49,14 @@ describe('wgsr train options', () => {
     await refused(['--arch', 'srvgg', '--hr', HR], /give the run directory with -o/);
     await refused([...base, '--arch', 'srvgg', '--kernels', 'tiles'], /kernels must be one of "auto", "heuristic", "register-tile", "gemm", "gemm-f16"; got "tiles"/);
     await refused([...base, '--arch', 'srvgg', '--kernels', 'gemm-f16'], /kernels "gemm-f16" cannot run here: it runs with f16 activations only, not f32/);
+  });
+
+  it('makes batches in worker threads by default with realesrgan: the cores less two, from 2 to 8', () => {
+    expect([1, 2, 4, 6, 10, 16, 64].map((cores) => defaultWorkers('realesrgan', cores))).toEqual([2, 2, 2, 4, 8, 8, 8]);
+    // A resumed run's degrade is its own, unknown here: it gets the threads as well.
+    expect(defaultWorkers(undefined, 16)).toBe(8);
+    expect(defaultWorkers('bicubic', 16)).toBe(0);
+    expect(defaultWorkers('none', 16)).toBe(0);
   });
 
   it('--kernels picks the conv kernel of the forward and the input gradients and says which; both kernels train alike', async () => {

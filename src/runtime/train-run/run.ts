@@ -142,7 +142,8 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
   const cleanProb = settings.cleanProb ?? 0;
   const spec: TrainingSetSpec = { hr: settings.hr, lr: settings.lr, scale: settings.scale, patch: settings.patch, degrade: settings.degrade, keepCleanLr: cleanProb > 0, onNote: hooks.onNote };
   const set = await openTrainingSet(spec);
-  hooks.onNote?.(`training set: ${set.files.length} image${set.files.length === 1 ? '' : 's'} (${(set.bytes / 2 ** 20).toFixed(1)} MB decoded)`);
+  const threads = req.workers > 0 ? `; batches made ahead by ${req.workers} worker thread${req.workers === 1 ? '' : 's'}` : '';
+  hooks.onNote?.(`training set: ${set.files.length} image${set.files.length === 1 ? '' : 's'} (${(set.bytes / 2 ** 20).toFixed(1)} MB decoded)${threads}`);
   const valSet: ValidationSet | undefined = settings.val ? await openValidationSet(settings.val, settings.scale, settings.degrade === 'realesrgan', settings.seed) : undefined;
 
   const { device, adapter } = await createServerDevice();
