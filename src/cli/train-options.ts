@@ -129,9 +129,9 @@ export const whole = (min: number) => (n: number) => Number.isInteger(n) && n >=
 /**
  * Worker threads making batches when --workers is not given. The degradations take a core about
  * 0.2 s a batch of 16 × 32² (×4, every sample degraded), so a GPU that steps faster than a few
- * batches a second needs several; two cores stay
- * for the main thread and the adapter (a CPU adapter computes on them). A resumed run's degrade
- * is its own (undefined here): it gets the threads too, which change the speed, never the batches.
+ * batches a second needs several; two cores stay for the main thread and the adapter (a CPU
+ * adapter computes on them). A resumed run's degrade is its own (undefined here): it gets the
+ * threads too, which change the speed, never the batches.
  */
 export function defaultWorkers(degrade: RunSettings['degrade'] | undefined, cores: number): number {
   if (degrade !== 'realesrgan' && degrade !== undefined) return 0;
