@@ -1,9 +1,11 @@
 // The fine-tune panel's data: the photos a person chose, as training pairs (LR made by the
-// MATLAB-style bicubic downscale, as `wgsr train --degrade bicubic`), and one held-out crop for
-// the before/after preview. The held-out crop is the right edge of the FIRST photo, a square
-// centred vertically; that photo trains only on what lies left of it, so the preview shows
-// pixels the network never saw.
-import { bicubicLr, imresize, prepareTrainingPair, scorePair, toRgb, WgsrError } from '/dist/index.js';
+// MATLAB-style bicubic downscale, as `wgsr train --degrade bicubic`; with 'realesrgan' the sampler
+// degrades HR crops instead, as `wgsr train --degrade realesrgan --clean-prob 0.5`), and one
+// held-out crop for the before/after preview. The held-out crop is the right edge of the FIRST
+// photo, a square centred vertically; that photo trains only on what lies left of it, so the
+// preview shows pixels the network never saw. Its LR is made the way the training LR is: by the
+// bicubic downscale, or by one fixed draw of the degradations (seeded by the photo's name).
+import { bicubicLr, degradedEvalImage, imresize, prepareTrainingPair, scorePair, toRgb, WgsrError } from '/dist/index.js';
 
 /** Side of the held-out crop in LR pixels, at most (×4: a 192×192 HR crop). */
 const HELD_OUT_MAX = 48;
@@ -47,7 +49,7 @@ export function splitHeldOut(photo, scale, patch) {
  * The chosen photos ({ name, image }, decoded) as prepared training pairs and the held-out crop.
  * `onPhoto(i)` is awaited before each photo's downscale, so the page can repaint in between.
  */
-export async function preparePhotos(photos, { scale, patch }, onPhoto = async () => {}) {
+export async function preparePhotos(photos, { scale, patch, degrade = 'bicubic', seed = 0 }, onPhoto = async () => {}) {
   if (photos.length === 0) throw new WgsrError('BAD_ARGUMENT', 'Add a few photos (PNG or JPEG) to fine-tune on: drop them on the panel or choose them.');
   const { heldOut, train } = splitHeldOut(photos[0], scale, patch);
   const sources = [...(train ? [train] : []), ...photos.slice(1)];
@@ -57,8 +59,10 @@ export async function preparePhotos(photos, { scale, patch }, onPhoto = async ()
   const pairs = [];
   for (const [i, photo] of sources.entries()) {
     await onPhoto(i, sources.length);
-    pairs.push(prepareTrainingPair({ name: photo.name, hr: photo.image }, scale, patch, 'bicubic'));
+    // With degradations the sampler still needs each photo's clean LR, for the clean half.
+    pairs.push(prepareTrainingPair({ name: photo.name, hr: photo.image }, scale, patch, degrade, degrade === 'realesrgan'));
   }
+  if (degrade === 'realesrgan') heldOut.lr = (await degradedEvalImage(heldOut.name, heldOut.hr, { scale, seed })).lr;
   return { pairs, heldOut };
 }
 

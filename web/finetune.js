@@ -12,6 +12,13 @@ import { LossChart } from './loss-chart.js';
 const SEED = 0;
 /** Adam with BasicSR's betas for Real-ESRGAN fine-tuning (train_realesrnet_x4plus.yml). */
 const BETAS = [0.9, 0.99];
+/** How the training LR is made: the bicubic downscale, or Real-ESRGAN's degradations. */
+const DEGRADE_MODES = ['bicubic', 'realesrgan'];
+/**
+ * With degradations, the share of samples kept on the clean bicubic LR, so the model still
+ * leaves clean photos sharp (wgsr train --clean-prob; the bundled denoising partner's 0.5).
+ */
+const CLEAN_PROB = 0.5;
 
 const $ = (id) => document.getElementById(id);
 /**
@@ -42,7 +49,9 @@ function wholeNumber(input, label, min, max) {
 function readSettings(ui) {
   const lr = Number(ui.rate.value);
   if (!(lr > 0 && lr <= 0.1)) throw new WgsrError('BAD_ARGUMENT', `The learning rate must be a number above 0 and at most 0.1 (1e-4 is usual for fine-tuning), got "${ui.rate.value}".`);
-  return { steps: wholeNumber(ui.steps, 'Steps', 1, 100_000), batch: wholeNumber(ui.batch, 'Batch', 1, 64), patch: wholeNumber(ui.patch, 'Patch', 4, 256), lr };
+  const degrade = ui.degrade.value;
+  if (!DEGRADE_MODES.includes(degrade)) throw new WgsrError('BAD_ARGUMENT', `Inputs must be one of ${DEGRADE_MODES.join(', ')}, got "${degrade}".`);
+  return { steps: wholeNumber(ui.steps, 'Steps', 1, 100_000), batch: wholeNumber(ui.batch, 'Batch', 1, 64), patch: wholeNumber(ui.patch, 'Patch', 4, 256), lr, degrade };
 }
 
 /** A canvas with a caption, for the preview row. */
@@ -60,7 +69,7 @@ function figure(title, image, psnr) {
  * bytes, source } | undefined> } — the page's device and the model chosen above.
  */
 export function setupFinetune(host) {
-  const ui = Object.fromEntries(['drop', 'files', 'photos', 'steps', 'batch', 'patch', 'rate', 'train', 'stop', 'progress', 'status', 'message', 'chart', 'preview', 'download', 'result'].map((k) => [k, $(`ft-${k}`)]));
+  const ui = Object.fromEntries(['drop', 'files', 'photos', 'steps', 'batch', 'patch', 'rate', 'degrade', 'train', 'stop', 'progress', 'status', 'message', 'chart', 'preview', 'download', 'result'].map((k) => [k, $(`ft-${k}`)]));
   const chart = new LossChart(ui.chart);
   const state = { photos: [], running: false, stopAsked: false, trained: undefined };
 
@@ -81,7 +90,7 @@ export function setupFinetune(host) {
     ui.train.disabled = state.running || !host.device();
     ui.stop.disabled = !state.running;
     ui.download.disabled = state.running || !state.trained;
-    for (const el of [ui.files, ui.steps, ui.batch, ui.patch, ui.rate]) el.disabled = state.running;
+    for (const el of [ui.files, ui.steps, ui.batch, ui.patch, ui.rate, ui.degrade]) el.disabled = state.running;
   };
 
   async function takePhotos(files) {
@@ -113,7 +122,8 @@ export function setupFinetune(host) {
       const model = await host.model();
       if (!model) throw new WgsrError('BAD_ARGUMENT', 'Choose a model above first (or its file, for "a model file of my own").');
       const { scale } = model.upscaler.info;
-      const { pairs, heldOut } = await preparePhotos(state.photos, { scale, patch: settings.patch }, async (i, n) => {
+      const degraded = settings.degrade === 'realesrgan';
+      const { pairs, heldOut } = await preparePhotos(state.photos, { scale, patch: settings.patch, degrade: settings.degrade, seed: SEED }, async (i, n) => {
         setState('preparing', `Making LR images by bicubic downscale: photo ${i + 1} of ${n}…`);
         await painted();
       });
@@ -129,7 +139,8 @@ export function setupFinetune(host) {
       ui.preview.append(figure('bicubic', bicubic, heldOutPsnr(bicubic, heldOut, scale)), figure('before', beforeImage, heldOutPsnr(beforeImage, heldOut, scale)));
 
       trainer = await createTrainer(model.bytes, { device, source: model.source, loss: 'l1', optimizer: { name: 'adam', lr: settings.lr, betas: BETAS } });
-      const sampler = createPatchSampler(memorySource(pairs), { scale, patch: settings.patch, batchSize: settings.batch, seed: SEED, degrade: 'bicubic' });
+      // The degradations are made here, on the page's thread, per batch (a few hundredths of a second for a small batch).
+      const sampler = createPatchSampler(memorySource(pairs), { scale, patch: settings.patch, batchSize: settings.batch, seed: SEED, degrade: settings.degrade, ...(degraded && { cleanProb: CLEAN_PROB }) });
       chart.reset(settings.steps);
       ui.progress.max = settings.steps;
       ui.progress.value = 0;
@@ -155,7 +166,8 @@ export function setupFinetune(host) {
       state.trained = { bytes, name: `${stem}-finetuned.safetensors` };
       const steps = trainer.steps;
       ui.result.textContent = `${state.trained.name}: ${(bytes.length / 1024).toFixed(0)} KB, ${steps} steps, ${trainer.trainable.length} tensors trained`;
-      setState(state.stopAsked ? 'stopped' : 'done', `${state.stopAsked ? 'Stopped' : 'Done'} after ${steps} step${steps === 1 ? '' : 's'} in ${seconds.toFixed(1)} s. Held-out crop: ${heldOut.hr.width}×${heldOut.hr.height} from the right edge of ${heldOut.name}.`);
+      const input = degraded ? ', its input degraded as the training inputs are' : '';
+      setState(state.stopAsked ? 'stopped' : 'done', `${state.stopAsked ? 'Stopped' : 'Done'} after ${steps} step${steps === 1 ? '' : 's'} in ${seconds.toFixed(1)} s. Held-out crop: ${heldOut.hr.width}×${heldOut.hr.height} from the right edge of ${heldOut.name}${input}.`);
     } finally {
       trainer?.destroy();
       after?.destroy();
