@@ -22,6 +22,14 @@ import { BufferUsage, MapMode } from './constants.js';
 const SLEEP_SHARE = 0.85;
 /** What a run that was done at the first probe does to its shape's expectation. */
 const OVERSLEPT_SHRINK = 0.8;
+/**
+ * The most one run may raise its shape's expectation by, as a factor. A run far slower than
+ * expected is more likely a stall of this process than the GPU's new pace: Ctrl-Z and fg, a
+ * laptop's sleep, a swapped-out machine. Learned whole, an hour's stop would make every later
+ * run sleep for most of an hour first, shrinking by OVERSLEPT_SHRINK a run: hours of sleeping.
+ * Doubling at most still follows a GPU that really slowed down within a few runs.
+ */
+const MAX_GROWTH = 2;
 /** Between probes, sleep this share of the time waited so far (the most a result can arrive late, relatively)… */
 const PROBE_BACKOFF = 0.03;
 /** …and at least this long, ms. */
@@ -96,7 +104,8 @@ export class GpuPacer {
     if (at >= 0) this.pending.splice(at, 1);
     if (!run.learn || outcome === 'failed') return;
     const overslept = outcome === 'first-probe' && run.sleepMs > 0;
-    this.expected.set(run.shape, overslept ? OVERSLEPT_SHRINK * run.expectedMs : gpuMs);
+    const measured = run.expectedMs > 0 ? Math.min(gpuMs, MAX_GROWTH * run.expectedMs) : gpuMs;
+    this.expected.set(run.shape, overslept ? OVERSLEPT_SHRINK * run.expectedMs : measured);
   }
 }
 

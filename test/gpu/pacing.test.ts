@@ -57,6 +57,24 @@ describe('GpuPacer', () => {
     expect(pacer.submitted('s').sleepMs).toBeCloseTo(0.85 * 1200, 9);
   });
 
+  it('a stall (the process stopped, the machine asleep) raises the expectation by 2× at most; a GPU that really slowed down is followed within a few runs', () => {
+    const { clock, pacer } = pacerThatLearned(100);
+    let run = pacer.submitted('s');
+    clock.now += 3_600_000; // an hour stopped during this run
+    pacer.ended(run, 'probed');
+    run = pacer.submitted('s');
+    expect(run.sleepMs).toBeCloseTo(0.85 * 200, 9);
+    // From here each run truly takes 1000 ms: 200 → 400 → 800 → 1000.
+    const sleeps: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      clock.now += 1000;
+      pacer.ended(run, 'probed');
+      run = pacer.submitted('s');
+      sleeps.push(run.sleepMs);
+    }
+    expect(sleeps.map((ms) => Math.round(ms / 0.85))).toEqual([400, 800, 1000, 1000]);
+  });
+
   it('a run queued behind another sleeps until the one before is expected to be done', () => {
     const { clock, pacer } = pacerThatLearned(100);
     const a = pacer.submitted('s');
