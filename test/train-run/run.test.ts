@@ -167,6 +167,19 @@ describe('wgsr train run machinery', () => {
     expect(new Set(Object.values(bests)).size).toBe(3);
   }, 120_000);
 
+  it('one step that held a stall (the process stopped, a laptop asleep) does not set the it/s and ETA of the steps after it', async () => {
+    const its: number[] = [];
+    const stallMs = 3000;
+    await runTraining(request(join(work, 'stalled'), { settings: settings({ iters: 10 }) }), {
+      onProgress: (p) => its.push(p.its),
+      // Step 4 takes 3 s more, as if the process had been stopped in it (Atomics.wait sleeps this thread).
+      onStep: (step) => void (step === 4 && Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, stallMs)),
+    });
+    expect(its).toHaveLength(10);
+    // A mean over the window would fall to under 10 steps per (3 s + their time); the median stays.
+    expect(its[9]!).toBeGreaterThan(its[2]! / 3);
+  }, 60_000);
+
   it('--ema: the model files and validation hold the moving average, state.bin the trained weights; resumes exactly, with the run\'s cadence', async () => {
     const over = { settings: settings({ val, iters: 4, ema: 0.5 }), valEvery: 2 };
     const whole = join(work, 'ema-whole');

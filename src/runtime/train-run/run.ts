@@ -91,6 +91,12 @@ function initialModel(s: RunSettings, sizes: ScratchSizes | undefined): { bytes:
   return { bytes: writeSafetensors(made.stateDict), modelOptions: made.modelOptions, source: `--arch ${s.model.arch}` };
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /** The PSNR best.* is picked by (runs without degraded validation LR have only the clean one). */
 function bestScore(v: ValidationScore, by: BestBy): number {
   if (by === 'clean' || !v.degraded) return v.psnr;
@@ -243,7 +249,9 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
     let smoothWeight = 0;
     let intervalSum = 0;
     let intervalCount = 0;
-    // it/s over the last 50 steps' own times (validation and checkpoints excluded).
+    // it/s from the median of the last 50 steps' own times (validation and checkpoints excluded):
+    // one step that held a stop of the process (Ctrl-Z, a laptop asleep) must not make the
+    // progress line's ETA hours long for the next 50.
     const recent: number[] = [];
     let interrupted = false;
     while (step < settings.iters) {
@@ -268,7 +276,7 @@ export async function runTraining(req: RunRequest, hooks: RunHooks = {}): Promis
       intervalCount++;
       recent.push(performance.now() - began);
       if (recent.length > 50) recent.shift();
-      const its = (recent.length * 1000) / Math.max(1e-3, recent.reduce((a, b) => a + b, 0));
+      const its = 1000 / Math.max(1e-3, median(recent));
       hooks.onProgress?.({ step, total: settings.iters, smoothLoss: smooth / smoothWeight, lr: rate, its, etaSeconds: (settings.iters - step) / Math.max(its, 1e-9) });
       if (step % cadence.logEvery === 0 || step === settings.iters) {
         record({ step, loss, loss_mean: intervalSum / intervalCount, lr: rate, its: +its.toFixed(3) });
