@@ -4,11 +4,11 @@ import { uploadFloat32 } from '../gpu/buffers.js';
 import type { ElementType } from '../gpu/buffers.js';
 import { dispatchElements, elementBindings, elementEnable, elementWgsl, tensorBinding } from './element.js';
 import { pixelGrid, pixelKernel } from './grid.js';
-import { anyImagesOverlap, checkImageBatch, checkLastImage, checkOutputsDisjoint, imageAt, imagesAlongZ, type ImageBatch } from './images.js';
+import { checkElementwiseImages, checkImageBatch, checkLastImage, checkOutputsDisjoint, imagesAlongZ, type ImageBatch } from './images.js';
 import { defineKernel, type KernelCall, type KernelVariant, type StorageBinding } from './program.js';
 import type { TensorRef } from './tensor.js';
 import { uniformStruct } from './uniforms.js';
-import { checkBindable, checkElementwiseAlias, checkSameShape, checkTensor } from './validate.js';
+import { checkBindable, checkSameShape, checkTensor } from './validate.js';
 
 export type { Activation } from './activations.js';
 
@@ -88,11 +88,8 @@ export function activation(desc: ActivationDesc, limits?: GPUSupportedLimits): K
   checkLastImage(name, 'input', input, images.inputStride, images.count, limits);
   checkLastImage(name, 'output', output, images.outputStride, images.count, limits);
   checkSameShape(name, 'output', output, 'input', input);
-  for (let b = 0; b < images.count; b++) checkElementwiseAlias(name, 'input', imageAt(input, images.inputStride, b), imageAt(output, images.outputStride, b));
   // An invocation reads only the element it writes: another image's is off limits.
-  if (anyImagesOverlap(input, images.inputStride, output, images.outputStride, images.count, true)) {
-    throw new WgsrError('BAD_ARGUMENT', `${name}: the input of one image overlaps the output of another`);
-  }
+  checkElementwiseImages(name, 'input', input, images.inputStride, output, images);
   checkOutputsDisjoint(name, output, images);
   const storage = [input.buffer, output.buffer];
   if (act.kind === 'prelu') {

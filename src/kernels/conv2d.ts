@@ -6,9 +6,9 @@ import { CONV2D_PARAMS, conv2dVariant, type ConvActivationKind } from './conv2d-
 import type { PackedConv2dWeights } from './conv2d-weights.js';
 import { dispatchElements } from './element.js';
 import type { KernelCall } from './program.js';
-import { anyImagesOverlap, checkImageBatch, checkLastImage, checkOutputsDisjoint, imageAt, imagesAlongZ, type ImageBatch } from './images.js';
+import { anyImagesOverlap, checkElementwiseImages, checkImageBatch, checkLastImage, checkOutputsDisjoint, imagesAlongZ, type ImageBatch } from './images.js';
 import type { TensorRef } from './tensor.js';
-import { ceilDiv, checkBindable, checkElementwiseAlias, checkSameShape, checkTensor } from './validate.js';
+import { ceilDiv, checkBindable, checkSameShape, checkTensor } from './validate.js';
 
 export type { Activation } from './activations.js';
 export { packConv2dWeights, type PackedConv2dWeights } from './conv2d-weights.js';
@@ -100,21 +100,18 @@ export function conv2d(desc: Conv2dDesc, limits: GPUSupportedLimits, kernel: Con
   const activation = desc.activation ?? { kind: 'none' };
   if (activation.kind === 'prelu' && !w.hasPrelu) throw new WgsrError('BAD_ARGUMENT', `${name}: PReLU activation but the weights were packed without slopes`);
   const r = desc.residual;
+  const residualStrides = [images.r1Stride ?? images.outputStride, images.r2Stride ?? images.outputStride];
   const residuals: TensorRef[] = [];
   if (r) {
     residuals.push(r.r1);
     if (r.r2) residuals.push(r.r2);
-    const strides = [images.r1Stride ?? images.outputStride, images.r2Stride ?? images.outputStride];
     residuals.forEach((t, i) => {
       const role = `residual r${i + 1}`;
       checkTensor(name, role, t, limits);
       checkSameShape(name, role, t, 'output', output);
-      checkLastImage(name, role, t, strides[i]!, images.count, limits);
-      for (let b = 0; b < images.count; b++) checkElementwiseAlias(name, role, imageAt(t, strides[i]!, b), imageAt(output, images.outputStride, b));
+      checkLastImage(name, role, t, residualStrides[i]!, images.count, limits);
       // An invocation reads the residual only where it writes: another image's is off limits.
-      if (anyImagesOverlap(t, strides[i]!, output, images.outputStride, images.count, true)) {
-        throw new WgsrError('BAD_ARGUMENT', `${name}: ${role} of one image overlaps the output of another`);
-      }
+      checkElementwiseImages(name, role, t, residualStrides[i]!, output, images);
     });
   }
 
@@ -164,8 +161,8 @@ export function conv2d(desc: Conv2dDesc, limits: GPUSupportedLimits, kernel: Con
     z_groups: zGroups,
     in_image: images.inputStride,
     out_image: images.outputStride,
-    r1_image: images.r1Stride ?? images.outputStride,
-    r2_image: images.r2Stride ?? images.outputStride,
+    r1_image: residualStrides[0],
+    r2_image: residualStrides[1],
     alpha: r?.alpha ?? 1,
     beta: r?.beta ?? 0,
     gamma: r?.gamma ?? 0,

@@ -1,6 +1,6 @@
 import { WgsrError } from '../errors.js';
 import type { TensorRef } from './tensor.js';
-import { checkTensor, overlaps } from './validate.js';
+import { checkElementwiseAlias, checkTensor, overlaps } from './validate.js';
 
 /**
  * Several images in one dispatch (a training batch): the kernel's tensors describe image 0,
@@ -66,5 +66,17 @@ export function imagesAlongZ(kernel: string, zPerImage: number, count: number, l
 export function checkOutputsDisjoint(kernel: string, output: TensorRef, images: ImageBatch): void {
   if (anyImagesOverlap(output, images.outputStride, output, images.outputStride, images.count, true)) {
     throw new WgsrError('BAD_ARGUMENT', `${kernel}: the outputs of two images overlap (output image stride ${images.outputStride})`);
+  }
+}
+
+/**
+ * A tensor read element for element where the output is written (an activation's input, a
+ * conv's residual): in each image it is the output itself or apart from it
+ * (checkElementwiseAlias), and it never overlaps another image's output.
+ */
+export function checkElementwiseImages(kernel: string, role: string, t: TensorRef, stride: number, output: TensorRef, images: ImageBatch): void {
+  for (let b = 0; b < images.count; b++) checkElementwiseAlias(kernel, role, imageAt(t, stride, b), imageAt(output, images.outputStride, b));
+  if (anyImagesOverlap(t, stride, output, images.outputStride, images.count, true)) {
+    throw new WgsrError('BAD_ARGUMENT', `${kernel}: ${role} of one image overlaps the output of another`);
   }
 }
