@@ -140,16 +140,18 @@ export async function createTrainer(bytes: ModelBytes, options: TrainerOptions):
   let session: TrainingSession;
   let kernels: KernelSelection;
   try {
+    // One pipeline cache: the variants 'auto' measures are the ones the session then runs.
+    const pipelines = new PipelineCache(device);
     kernels = await selectConvKernels({
       option: kernelsOption,
-      pipelines: new PipelineCache(device),
+      pipelines,
       graph: loaded.model.graph,
       element: 'f32',
       adapter: owned?.adapter,
       store: options.kernelCache,
       warn: options.warn ?? (() => undefined),
     });
-    session = await TrainingSession.create(device, loaded.model.graph, {
+    session = await TrainingSession.create(pipelines, loaded.model.graph, {
       convKernel: kernels.choice,
       loss: options.loss,
       optimizer: settings,

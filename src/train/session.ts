@@ -8,7 +8,7 @@ import { adamUniforms, checkAdamSettings, type AdamStepSettings } from '../kerne
 import type { ConvKernelChoice } from '../kernels/conv2d-variants.js';
 import { sharedLoadSubgroupSize } from '../kernels/conv2d-weights.js';
 import type { LossKind } from '../kernels/loss.js';
-import { encodeCall, PipelineCache } from '../kernels/program.js';
+import { encodeCall, type PipelineCache } from '../kernels/program.js';
 import { buildTraining } from './build.js';
 import type { ParameterLayout } from './parameters.js';
 import type { TrainProgram } from './reverse.js';
@@ -68,7 +68,12 @@ export class TrainingSession {
     this.staging = device.createBuffer({ label: 'training scalars read-back', size: 16, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
   }
 
-  static async create(device: GPUDevice, graph: Graph, options: SessionOptions): Promise<TrainingSession> {
+  /**
+   * `pipelines`: the device's pipeline cache, shared with whatever compiled kernels for it
+   * before (the conv kernel choice measures variants with it under `kernels: 'auto'`).
+   */
+  static async create(pipelines: PipelineCache, graph: Graph, options: SessionOptions): Promise<TrainingSession> {
+    const { device } = pipelines;
     checkAdamSettings(options.optimizer);
     const { program, layout } = buildTraining(graph, { fileKeys: options.fileKeys, frozen: options.frozen });
     const resumed = options.resume?.(layout);
@@ -86,7 +91,7 @@ export class TrainingSession {
     }
     const initial = { ...initialValues(layout), ...(resumed && { expAvg: resumed.expAvg, expAvgSq: resumed.expAvgSq, ema: resumed.ema }) };
     const state = createTrainingState(device, program, layout, initial, sharedLoadSubgroupSize(device), options.emaDecay);
-    const session = new TrainingSession(device, new PipelineCache(device), program, layout, state, options, await pacerFor(device));
+    const session = new TrainingSession(device, pipelines, program, layout, state, options, await pacerFor(device));
     session.taken = resumed?.step ?? 0;
     return session;
   }
