@@ -1,5 +1,6 @@
 import type { Graph, Node, Value, ValueId } from './ir.js';
 import { nodeInputs } from './ir.js';
+import { bestFit, giveBack, takeRange, type Range } from './free-ranges.js';
 import { gcd } from './rational.js';
 
 /**
@@ -185,12 +186,6 @@ function liveProfile(storages: readonly Storage[], stepCount: number): number[] 
   return live;
 }
 
-/** A run of free elements per input pixel, [start, end), in an arena. */
-interface Range {
-  start: number;
-  end: number;
-}
-
 interface Arena {
   readonly index: number;
   extent: number;
@@ -218,24 +213,16 @@ function packStorages(storages: readonly Storage[], packable: readonly boolean[]
       // The executor addresses a value by whole channel planes of its own size: a 4× value's
       // plane is 16 elements per input pixel, so its slice must start at a multiple of 16.
       const align = (s.num * s.num) / gcd(s.num * s.num, s.den * s.den);
-      let best: { arena: Arena; range: number; start: number; waste: number } | undefined;
-      for (const arena of open) {
-        arena.free.forEach((r, range) => {
-          const start = Math.ceil(r.start / align) * align;
-          const waste = r.end - r.start - size;
-          if (start + size <= r.end && (!best || waste < best.waste)) best = { arena, range, start, waste };
-        });
-      }
-      if (!best) {
+      let fit = bestFit(open, size, align);
+      if (!fit) {
         const arena: Arena = { index: arenas.length, extent: 0, live: 0, free: [{ start: 0, end: Math.max(capacity, size) }], firstDef: at, lastUse: at };
         arenas.push(arena);
         open.push(arena);
-        best = { arena, range: 0, start: 0, waste: 0 };
+        fit = { arena: open.length - 1, range: 0, start: 0 };
       }
-      const { arena, range, start } = best;
-      const r = arena.free[range]!;
-      const rest = [{ start: r.start, end: start }, { start: start + size, end: r.end }].filter((p) => p.end > p.start);
-      arena.free.splice(range, 1, ...rest);
+      const arena = open[fit.arena]!;
+      const { start } = fit;
+      takeRange(arena.free, fit.range, start, size);
       arena.extent = Math.max(arena.extent, start + size);
       arena.live++;
       slots.set(si, { arena, start, size });
@@ -261,16 +248,6 @@ function packStorages(storages: readonly Storage[], packable: readonly boolean[]
   }
   return { storages: result, moved };
 }
-
-/** Returns a range to a sorted free list, merging it with its neighbours. */
-function giveBack(free: Range[], range: Range): void {
-  let i = free.findIndex((r) => r.start > range.start);
-  if (i < 0) i = free.length;
-  free.splice(i, 0, range);
-  if (i + 1 < free.length && free[i]!.end === free[i + 1]!.start) free.splice(i, 2, { start: free[i]!.start, end: free[i + 1]!.end });
-  if (i > 0 && free[i - 1]!.end === free[i]!.start) free.splice(i - 1, 2, { start: free[i - 1]!.start, end: free[i]!.end });
-}
-
 
 /**
  * Bytes the plan allocates for an input of h×w, what one buffer per value would take, and the

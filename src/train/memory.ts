@@ -1,4 +1,5 @@
 import { WgsrError } from '../errors.js';
+import { bestFit, giveBack, takeRange, type Range } from '../graph/free-ranges.js';
 import { opAccess, type StorageSpec } from './ops.js';
 import type { TrainProgram } from './reverse.js';
 
@@ -57,11 +58,6 @@ function lifetimes(program: TrainProgram): { first: number[]; last: number[] } {
   return { first, last };
 }
 
-interface Range {
-  start: number;
-  end: number;
-}
-
 export function planTrainingMemory(program: TrainProgram, batch: number, height: number, width: number, maxBindingBytes: number): TrainingMemoryPlan {
   const { first, last } = lifetimes(program);
   const capacity = Math.floor(maxBindingBytes / 4 / 4) * 4;
@@ -98,31 +94,13 @@ export function planTrainingMemory(program: TrainProgram, batch: number, height:
 
 /** Best fit over every arena's free ranges; a new arena when none fits. */
 function allocate(arenas: { extent: number; free: Range[] }[], size: number, capacity: number): StorageAddress {
-  let best: { arena: number; range: number; waste: number } | undefined;
-  arenas.forEach((a, arena) =>
-    a.free.forEach((r, range) => {
-      const waste = r.end - r.start - size;
-      if (waste >= 0 && (!best || waste < best.waste)) best = { arena, range, waste };
-    }),
-  );
-  if (!best) {
+  let fit = bestFit(arenas, size);
+  if (!fit) {
     arenas.push({ extent: 0, free: [{ start: 0, end: capacity }] });
-    best = { arena: arenas.length - 1, range: 0, waste: capacity - size };
+    fit = { arena: arenas.length - 1, range: 0, start: 0 };
   }
-  const a = arenas[best.arena]!;
-  const r = a.free[best.range]!;
-  const offset = r.start;
-  if (r.end - r.start === size) a.free.splice(best.range, 1);
-  else r.start += size;
-  a.extent = Math.max(a.extent, offset + size);
-  return { arena: best.arena, offset, elements: size };
-}
-
-/** Returns a range to a sorted free list, merging it with its neighbours. */
-function giveBack(free: Range[], range: Range): void {
-  let i = free.findIndex((r) => r.start > range.start);
-  if (i < 0) i = free.length;
-  free.splice(i, 0, range);
-  if (i + 1 < free.length && free[i]!.end === free[i + 1]!.start) free.splice(i, 2, { start: free[i]!.start, end: free[i + 1]!.end });
-  if (i > 0 && free[i - 1]!.end === free[i]!.start) free.splice(i - 1, 2, { start: free[i - 1]!.start, end: free[i]!.end });
+  const a = arenas[fit.arena]!;
+  takeRange(a.free, fit.range, fit.start, size);
+  a.extent = Math.max(a.extent, fit.start + size);
+  return { arena: fit.arena, offset: fit.start, elements: size };
 }
