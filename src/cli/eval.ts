@@ -18,7 +18,7 @@ import { encodePng } from '../io/png.js';
 import { degradedEvalImage } from '../train/degrade/eval-set.js';
 
 const USAGE = `Usage: wgsr eval --hr <dir> (--sr <dir> | -m model [--lr <dir> | --degrade realesrgan]) [--scale N] [--json] [--tile N]
-                 [--dni-model F --denoise-strength S]
+                 [--dni-model F --denoise-strength S] [-x]
 
   --hr DIR       ground-truth images (PNG/JPEG, 8-bit)
   --sr DIR       super-resolved images to score (needs --scale)
@@ -39,9 +39,12 @@ const USAGE = `Usage: wgsr eval --hr <dir> (--sr <dir> | -m model [--lr <dir> | 
                  wgsr upscale --dni-model runs it (Real-ESRGAN's denoise strength)
   --scale N      the upscaling factor; the border cropped is N pixels (default with -m: the model's)
   --tile N       tile size for the model (default: automatic)
+  -x, --tta      with -m: score the model's test-time augmentation, the mean over 8 flips and
+                 rotations, as wgsr upscale -x runs it (~8× slower)
   --json         print one JSON object:
                  { images: [{ name, psnr, ssim, bicubic? }], mean: { psnr, ssim, bicubic? },
-                   scale, crop_border, model? }   (an infinite PSNR — identical images — is null)
+                   scale, crop_border, model?, dni_model?, denoise_strength?, tta? }
+                 (an infinite PSNR — identical images — is null)
 
 Metrics follow BasicSR (calculate_psnr / calculate_ssim, test_y_channel=True, crop_border=scale):
 Y of BT.601 YCbCr (16..235, not rounded), PSNR with peak 255, SSIM with an 11×11 Gaussian window
@@ -76,6 +79,7 @@ export const evalCommand: Command = {
       { name: 'save-lr', kind: 'string' },
       { name: 'dni-model', kind: 'string' },
       { name: 'denoise-strength', kind: 'string', aliases: ['-dn'] },
+      { name: 'tta', kind: 'flag', short: 'x' },
       { name: 'json', kind: 'flag' },
     ]);
     if (positionals.length) throw new WgsrError('BAD_ARGUMENT', `unexpected argument "${positionals[0]}" (see wgsr eval --help)`);
@@ -100,6 +104,8 @@ export const evalCommand: Command = {
     if ((dniPath === undefined) !== (strength === undefined)) throw new WgsrError('BAD_ARGUMENT', '--dni-model and --denoise-strength go together: the second model of the blend and the share of -m (0..1)');
     if (dniPath !== undefined && modelPath === undefined) throw new WgsrError('BAD_ARGUMENT', '--dni-model blends a second model into -m <model>; give -m too');
     const dni = dniPath === undefined ? undefined : { path: dniPath, strength: strength! };
+    const tta = v.tta === true;
+    if (tta && modelPath === undefined) throw new WgsrError('BAD_ARGUMENT', '--tta runs a model over flips and rotations of its input; it needs -m <model> (with --sr the images are already upscaled)');
     const json = v.json === true;
 
     const hrNames = listImages(hrDir, '--hr');
@@ -113,7 +119,7 @@ export const evalCommand: Command = {
       scored =
         srDir !== undefined
           ? await scoreFolder(srDir, hrDir, hrNames, scaleArg!, io, controller.signal)
-          : await evalModel({ path: modelPath!, dni }, hrDir, hrNames, { lrDir, degradeSeed: degrade ? (seed ?? 0) : undefined, saveLr }, scaleArg, tile, io, controller.signal);
+          : await evalModel({ path: modelPath!, dni, tta }, hrDir, hrNames, { lrDir, degradeSeed: degrade ? (seed ?? 0) : undefined, saveLr }, scaleArg, tile, io, controller.signal);
     } catch (e) {
       if (!(isWgsrError(e) && e.code === 'ABORTED')) throw e;
       io.stderr('wgsr eval: cancelled; no scores printed');
@@ -133,6 +139,7 @@ export const evalCommand: Command = {
         crop_border: scale,
         ...(modelPath !== undefined ? { model: basename(modelPath) } : {}),
         ...(dni ? { dni_model: basename(dni.path), denoise_strength: dni.strength } : {}),
+        ...(tta ? { tta: true } : {}),
       };
       io.stdout(JSON.stringify(out));
     } else {
@@ -149,10 +156,11 @@ interface LrSource {
   saveLr?: string;
 }
 
-/** The model scored: a file, or the blend of two (Real-ESRGAN's DNI). */
+/** The model scored: a file, or the blend of two (Real-ESRGAN's DNI); with or without test-time augmentation. */
 interface ScoredModel {
   path: string;
   dni?: { path: string; strength: number };
+  tta: boolean;
 }
 
 /** --sr: upscaled images already made, scored against --hr by name. */
@@ -169,7 +177,7 @@ async function scoreFolder(srDir: string, hrDir: string, hrNames: string[], scal
 }
 
 async function evalModel(
-  { path: modelPath, dni }: ScoredModel,
+  { path: modelPath, dni, tta }: ScoredModel,
   hrDir: string,
   hrNames: string[],
   { lrDir, degradeSeed, saveLr }: LrSource,
@@ -194,7 +202,8 @@ async function evalModel(
     if (scaleArg !== undefined && scaleArg !== scale) {
       throw new WgsrError('BAD_ARGUMENT', `--scale ${scaleArg} does not match the model's scale ×${scale}; leave --scale out or pick the right model`);
     }
-    io.stderr(`wgsr: model ${basename(modelPath)}${dni ? ` (denoise strength ${dni.strength}, with ${basename(dni.path)})` : ''}: ${up.info.arch} ×${scale}`);
+    const blendNote = dni ? ` (denoise strength ${dni.strength}, with ${basename(dni.path)})` : '';
+    io.stderr(`wgsr: model ${basename(modelPath)}${blendNote}: ${up.info.arch} ×${scale}${tta ? ', test-time augmentation (mean of 8 flips/rotations)' : ''}`);
     const rows: Row[] = [];
     for (let i = 0; i < hrNames.length; i++) {
       if (signal.aborted) throw new WgsrError('ABORTED', 'cancelled');
@@ -220,7 +229,7 @@ async function evalModel(
       }
       if (saveLr !== undefined) await writeFileAtomic(join(saveLr, `${basename(hrNames[i]!, extname(hrNames[i]!))}.png`), encodePng(lr));
       // Seconds to minutes per photo for a large model on a slow adapter: show the tiles as they go.
-      const sr = await up.upscale(lr, { signal, onProgress: tileProgress(`${hrNames[i]} (${i + 1}/${hrNames.length})`, io) });
+      const sr = await up.upscale(lr, { signal, tta, onProgress: tileProgress(`${hrNames[i]} (${i + 1}/${hrNames.length})`, io) });
       const bicubic = imresize(lr, scale);
       const names = { sr: `${hrNames[i]} (model output)`, hr: hrPath };
       rows.push({

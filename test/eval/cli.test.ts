@@ -253,6 +253,33 @@ describe('wgsr eval -m (GPU)', () => {
     expect((await score(['-m', converted, '--dni-model', param, '--denoise-strength', '0.5'])).images).toEqual(fromFile);
   });
 
+  it('-x scores the test-time augmentation: the scores of wgsr upscale -x output scored with --sr', async () => {
+    const lrDir = dir('lr-tta');
+    const { imresize, modCrop } = await import('../../src/eval/index.js');
+    await writeImage(join(lrDir, 'photo.png'), imresize(modCrop(hr, 4), 1 / 4));
+    const tta = await run(['--hr', hrDir, '-m', MODEL, '--lr', lrDir, '-x', '--json']);
+    expect(tta.code, tta.err.join('\n')).toBe(0);
+    expect(tta.err).toContain('wgsr: model model.pth: SRVGGNetCompact ×4, test-time augmentation (mean of 8 flips/rotations)');
+    const r = JSON.parse(tta.out[0]!);
+    expect(r.tta).toBe(true);
+    const plain = JSON.parse((await run(['--hr', hrDir, '-m', MODEL, '--lr', lrDir, '--json'])).out[0]!);
+    expect(plain.tta).toBeUndefined();
+    expect(r.images[0].psnr).not.toBe(plain.images[0].psnr);
+    expect(r.images[0].bicubic).toEqual(plain.images[0].bicubic);
+
+    // The same pixels through the upscale command: the same scores (same rounding, same metrics).
+    const srDir = dir('sr-tta');
+    const up = await main(['upscale', join(lrDir, 'photo.png'), join(srDir, 'photo.png'), '-m', MODEL, '-x', '-q'], { stdout: () => {}, stderr: () => {}, interactive: false });
+    expect(up).toBe(0);
+    const fromUpscale = JSON.parse((await run(['--hr', hrDir, '--sr', srDir, '--scale', '4', '--json'])).out[0]!);
+    expect(fromUpscale.images[0].psnr).toBeCloseTo(r.images[0].psnr, 9);
+    expect(fromUpscale.images[0].ssim).toBeCloseTo(r.images[0].ssim, 9);
+
+    const refused = await run(['--hr', hrDir, '--sr', srDir, '--scale', '4', '--tta']);
+    expect(refused.code).toBe(2);
+    expect(refused.err.at(-1)).toMatch(/--tta runs a model over flips and rotations of its input; it needs -m <model>/);
+  });
+
   it('--scale that disagrees with the model is an error', async () => {
     const r = await run(['--hr', hrDir, '-m', MODEL, '--scale', '2']);
     expect(r.code).toBe(2); // a usage error
