@@ -32,8 +32,11 @@ const USAGE = `Usage: wgsr eval --hr <dir> (--sr <dir> | -m model [--lr <dir> | 
                  with -m: LR = Real-ESRGAN's degradations of the HR image instead, drawn from
                  --seed and the file's name: the degraded LR wgsr train --val scores with the
                  run's seed (the baseline is then bicubic ×scale of that LR)
-  --seed N       the degradations' seed (default 0)
-  --save-lr DIR  with -m: also write each LR image scored, as DIR/NAME.png (to score them elsewhere)
+  --seed N[,N…]  the degradations' seed (default 0); several seeds score each image on each
+                 seed's draw (rows NAME (seed N)), and the mean is over all of them: one draw
+                 of a few photos moves a mean by tenths of a dB
+  --save-lr DIR  with -m: also write each LR image scored, as DIR/NAME.png (to score them
+                 elsewhere); with several seeds as DIR/seed-N/NAME.png
   --dni-model F --denoise-strength S
                  with -m: score the blend S·model + (1 − S)·F of the two files' weights, as
                  wgsr upscale --dni-model runs it (Real-ESRGAN's denoise strength)
@@ -42,7 +45,7 @@ const USAGE = `Usage: wgsr eval --hr <dir> (--sr <dir> | -m model [--lr <dir> | 
   -x, --tta      with -m: score the model's test-time augmentation, the mean over 8 flips and
                  rotations, as wgsr upscale -x runs it (~8× slower)
   --json         print one JSON object:
-                 { images: [{ name, psnr, ssim, bicubic? }], mean: { psnr, ssim, bicubic? },
+                 { images: [{ name, seed?, psnr, ssim, bicubic? }], mean: { psnr, ssim, bicubic? },
                    scale, crop_border, model?, dni_model?, denoise_strength?, tta? }
                  (an infinite PSNR — identical images — is null)
 
@@ -58,6 +61,8 @@ images written by then are whole.`;
 
 interface Row {
   name: string;
+  /** The draw of the degradations this row was scored on (--degrade). */
+  seed?: number;
   score: Score;
   bicubic?: Score;
 }
@@ -95,8 +100,8 @@ export const evalCommand: Command = {
     const degrade = v.degrade as string | undefined;
     if (degrade !== undefined && degrade !== 'realesrgan') throw new WgsrError('BAD_ARGUMENT', `--degrade ${degrade}: realesrgan is the one degradation eval makes (leave it out for MATLAB bicubic LR)`);
     if (degrade !== undefined && (modelPath === undefined || lrDir !== undefined)) throw new WgsrError('BAD_ARGUMENT', '--degrade makes the LR images from --hr for -m <model>; it goes with neither --sr nor --lr');
-    const seed = numberArg(v.seed as string | undefined, '--seed', (n) => Number.isSafeInteger(n) && n >= 0, 'a whole number ≥ 0');
-    if (seed !== undefined && degrade === undefined) throw new WgsrError('BAD_ARGUMENT', '--seed draws the degradations of --degrade realesrgan; give that too');
+    const seeds = seedList(v.seed as string | undefined);
+    if (seeds !== undefined && degrade === undefined) throw new WgsrError('BAD_ARGUMENT', '--seed draws the degradations of --degrade realesrgan; give that too');
     const saveLr = v['save-lr'] as string | undefined;
     if (saveLr !== undefined && modelPath === undefined) throw new WgsrError('BAD_ARGUMENT', '--save-lr writes the LR images a model is scored on; it needs -m <model>');
     const dniPath = v['dni-model'] as string | undefined;
@@ -119,7 +124,7 @@ export const evalCommand: Command = {
       scored =
         srDir !== undefined
           ? await scoreFolder(srDir, hrDir, hrNames, scaleArg!, io, controller.signal)
-          : await evalModel({ path: modelPath!, dni, tta }, hrDir, hrNames, { lrDir, degradeSeed: degrade ? (seed ?? 0) : undefined, saveLr }, scaleArg, tile, io, controller.signal);
+          : await evalModel({ path: modelPath!, dni, tta }, hrDir, hrNames, { lrDir, degradeSeeds: degrade ? (seeds ?? [0]) : undefined, saveLr }, scaleArg, tile, io, controller.signal);
     } catch (e) {
       if (!(isWgsrError(e) && e.code === 'ABORTED')) throw e;
       io.stderr('wgsr eval: cancelled; no scores printed');
@@ -133,7 +138,7 @@ export const evalCommand: Command = {
     const meanBicubic = rows.every((r) => r.bicubic) ? meanScore(rows.map((r) => r.bicubic!)) : undefined;
     if (json) {
       const out = {
-        images: rows.map((r) => ({ name: r.name, ...jsonScore(r.score), ...(r.bicubic ? { bicubic: jsonScore(r.bicubic) } : {}) })),
+        images: rows.map((r) => ({ name: r.name, ...(r.seed !== undefined ? { seed: r.seed } : {}), ...jsonScore(r.score), ...(r.bicubic ? { bicubic: jsonScore(r.bicubic) } : {}) })),
         mean: { ...jsonScore(mean), ...(meanBicubic ? { bicubic: jsonScore(meanBicubic) } : {}) },
         scale,
         crop_border: scale,
@@ -149,11 +154,20 @@ export const evalCommand: Command = {
   },
 };
 
-/** Where a model's LR images come from: the --lr folder, Real-ESRGAN's degradations (seeded), or else MATLAB bicubic. */
+/** Where a model's LR images come from: the --lr folder, Real-ESRGAN's degradations (one draw per seed), or else MATLAB bicubic. */
 interface LrSource {
   lrDir?: string;
-  degradeSeed?: number;
+  degradeSeeds?: readonly number[];
   saveLr?: string;
+}
+
+/** --seed N[,N…]: whole numbers ≥ 0, each once. */
+function seedList(arg: string | undefined): number[] | undefined {
+  if (arg === undefined) return undefined;
+  const seeds = arg.split(',').map((p) => numberArg(p, '--seed', (n) => Number.isSafeInteger(n) && n >= 0, 'a whole number ≥ 0 or a comma-separated list of them')!);
+  const repeated = seeds.find((n, i) => seeds.indexOf(n) !== i);
+  if (repeated !== undefined) throw new WgsrError('BAD_ARGUMENT', `--seed ${arg}: seed ${repeated} is given twice; each draw would be scored twice`);
+  return seeds;
 }
 
 /** The model scored: a file, or the blend of two (Real-ESRGAN's DNI); with or without test-time augmentation. */
@@ -180,7 +194,7 @@ async function evalModel(
   { path: modelPath, dni, tta }: ScoredModel,
   hrDir: string,
   hrNames: string[],
-  { lrDir, degradeSeed, saveLr }: LrSource,
+  { lrDir, degradeSeeds, saveLr }: LrSource,
   scaleArg: number | undefined,
   tile: number | undefined,
   io: CommandIO,
@@ -193,6 +207,9 @@ async function evalModel(
     if (sameFolder(saveLr, hrDir) || (lrDir !== undefined && sameFolder(saveLr, lrDir))) throw new WgsrError('BAD_ARGUMENT', `--save-lr ${saveLr} is an input folder; give another one (inputs are never overwritten)`);
     mkdirSync(saveLr, { recursive: true });
   }
+  // One LR image per HR image, or one per HR image and seed.
+  const draws: readonly (number | undefined)[] = degradeSeeds ?? [undefined];
+  const lrFolder = (seed: number | undefined) => (seed === undefined || draws.length === 1 ? saveLr! : join(saveLr!, `seed-${seed}`));
   const { device, adapter } = await createServerDevice();
   io.stderr(`wgsr: adapter ${adapter.summary}`);
   let up: Upscaler | undefined;
@@ -205,14 +222,15 @@ async function evalModel(
     const blendNote = dni ? ` (denoise strength ${dni.strength}, with ${basename(dni.path)})` : '';
     io.stderr(`wgsr: model ${basename(modelPath)}${blendNote}: ${up.info.arch} ×${scale}${tta ? ', test-time augmentation (mean of 8 flips/rotations)' : ''}`);
     const rows: Row[] = [];
+    let done = 0;
     for (let i = 0; i < hrNames.length; i++) {
       if (signal.aborted) throw new WgsrError('ABORTED', 'cancelled');
       const hrPath = join(hrDir, hrNames[i]!);
       let hr = dropAlpha(await read8bit(hrPath));
-      let lr: Image;
+      let givenLr: Image | undefined;
       if (lrPairs) {
         const lrPath = join(lrDir!, lrPairs[i]!.other);
-        lr = dropAlpha(await read8bit(lrPath));
+        const lr = (givenLr = dropAlpha(await read8bit(lrPath)));
         // The HR image must be the LR size times the scale, up to a mod-crop of fewer than `scale` pixels.
         const expected = { ...lr, width: lr.width * scale, height: lr.height * scale };
         const sized = matchSizes(expected, hr, scale, { sr: `${lrPath} ×${scale}`, hr: hrPath });
@@ -223,20 +241,26 @@ async function evalModel(
       } else {
         hr = modCrop(hr, scale);
         if (hr.width === 0 || hr.height === 0) throw new WgsrError('BAD_IMAGE', `${hrPath} is smaller than the scale ×${scale}`);
-        // degradedEvalImage crops and converts as above (RGB, multiple of the scale).
-        if (degradeSeed !== undefined) ({ hr, lr } = await degradedEvalImage(hrNames[i]!, hr, { scale, seed: degradeSeed }));
-        else lr = imresize(hr, 1 / scale);
       }
-      if (saveLr !== undefined) await writeFileAtomic(join(saveLr, `${basename(hrNames[i]!, extname(hrNames[i]!))}.png`), encodePng(lr));
-      // Seconds to minutes per photo for a large model on a slow adapter: show the tiles as they go.
-      const sr = await up.upscale(lr, { signal, tta, onProgress: tileProgress(`${hrNames[i]} (${i + 1}/${hrNames.length})`, io) });
-      const bicubic = imresize(lr, scale);
-      const names = { sr: `${hrNames[i]} (model output)`, hr: hrPath };
-      rows.push({
-        name: hrNames[i]!,
-        score: scorePair(sr, hr, scale, names),
-        bicubic: scorePair(bicubic, hr, scale, { sr: `${hrNames[i]} (bicubic)`, hr: hrPath }),
-      });
+      for (const seed of draws) {
+        if (signal.aborted) throw new WgsrError('ABORTED', 'cancelled');
+        // degradedEvalImage crops and converts as above (RGB, multiple of the scale).
+        const { hr: target, lr } = seed !== undefined ? await degradedEvalImage(hrNames[i]!, hr, { scale, seed }) : { hr, lr: givenLr ?? imresize(hr, 1 / scale) };
+        if (saveLr !== undefined) {
+          mkdirSync(lrFolder(seed), { recursive: true });
+          await writeFileAtomic(join(lrFolder(seed), `${basename(hrNames[i]!, extname(hrNames[i]!))}.png`), encodePng(lr));
+        }
+        const label = `${hrNames[i]}${draws.length > 1 ? ` seed ${seed}` : ''} (${++done}/${hrNames.length * draws.length})`;
+        // Seconds to minutes per photo for a large model on a slow adapter: show the tiles as they go.
+        const sr = await up.upscale(lr, { signal, tta, onProgress: tileProgress(label, io) });
+        const bicubic = imresize(lr, scale);
+        rows.push({
+          name: hrNames[i]!,
+          ...(seed !== undefined ? { seed } : {}),
+          score: scorePair(sr, target, scale, { sr: `${hrNames[i]} (model output)`, hr: hrPath }),
+          bicubic: scorePair(bicubic, target, scale, { sr: `${hrNames[i]} (bicubic)`, hr: hrPath }),
+        });
+      }
     }
     return { rows, scale };
   } finally {
@@ -271,13 +295,16 @@ function fmt(x: number, digits: number): string {
 }
 
 function printTable(rows: Row[], mean: Score, meanBicubic: Score | undefined, scale: number, io: CommandIO): void {
-  const width = Math.max(5, ...rows.map((r) => r.name.length));
+  // Several draws of the degradations: a row per image and seed.
+  const seeded = new Set(rows.map((r) => r.seed)).size > 1;
+  const names = rows.map((r) => (seeded ? `${r.name} (seed ${r.seed})` : r.name));
+  const width = Math.max(5, ...names.map((n) => n.length));
   const head = `${'image'.padEnd(width)}  ${'PSNR-Y'.padStart(9)}  ${'SSIM-Y'.padStart(7)}`;
   io.stdout(`Y channel (BT.601), ${scale}-pixel border cropped (BasicSR conventions)`);
   io.stdout(meanBicubic ? `${head}  ${'bicubic PSNR'.padStart(12)}  ${'SSIM'.padStart(7)}` : head);
   const line = (name: string, s: Score, b: Score | undefined) =>
     `${name.padEnd(width)}  ${fmt(s.psnr, 4).padStart(9)}  ${fmt(s.ssim, 4).padStart(7)}` +
     (b ? `  ${fmt(b.psnr, 4).padStart(12)}  ${fmt(b.ssim, 4).padStart(7)}` : '');
-  for (const r of rows) io.stdout(line(r.name, r.score, r.bicubic));
+  rows.forEach((r, i) => io.stdout(line(names[i]!, r.score, r.bicubic)));
   io.stdout(line('mean', mean, meanBicubic));
 }

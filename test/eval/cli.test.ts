@@ -179,7 +179,8 @@ describe('wgsr eval -m (GPU)', () => {
     expect(r.mean.bicubic.psnr).toBeLessThan(JSON.parse((await run(['--hr', hrDir, '-m', MODEL, '--json'])).out[0]!).mean.bicubic.psnr);
     // Scoring the written LR with --lr gives the same numbers; another seed gives another LR.
     const again = JSON.parse((await run(['--hr', hrDir, '-m', MODEL, '--lr', saved, '--json'])).out[0]!);
-    expect(again.images[0]).toEqual(r.images[0]);
+    expect(r.images[0].seed).toBe(7);
+    expect(again.images[0]).toEqual({ ...r.images[0], seed: undefined });
     const other = JSON.parse((await run(['--hr', hrDir, '-m', MODEL, '--degrade', 'realesrgan', '--seed', '8', '--json'])).out[0]!);
     expect(other.images[0].bicubic.psnr).not.toBe(r.images[0].bicubic.psnr);
 
@@ -196,6 +197,46 @@ describe('wgsr eval -m (GPU)', () => {
     const link = join(work, 'hr-link');
     symlinkSync(hrDir, link);
     await refused(['-m', MODEL, '--save-lr', link], /--save-lr .*hr-link is an input folder/);
+  });
+
+  it('--seed with several seeds scores each image on each draw, means over all of them, and --save-lr writes one folder per seed', async () => {
+    const hr2 = join(work, 'hr-two');
+    mkdirSync(hr2, { recursive: true });
+    await writeImage(join(hr2, 'photo.png'), hr);
+    await writeImage(join(hr2, 'second.png'), cropImage(await readImage(PHOTO), 52, 44));
+    const one = async (seed: number) => {
+      const r = await run(['--hr', hr2, '-m', MODEL, '--degrade', 'realesrgan', '--seed', String(seed), '--json']);
+      expect(r.code, r.err.join('\n')).toBe(0);
+      return JSON.parse(r.out[0]!);
+    };
+    const [a, b] = [await one(3), await one(5)];
+    expect(a.images.map((i: { seed: number }) => i.seed)).toEqual([3, 3]);
+    const saved = join(work, 'lr-two-seeds');
+    const both = await run(['--hr', hr2, '-m', MODEL, '--degrade', 'realesrgan', '--seed', '3,5', '--save-lr', saved, '--json']);
+    expect(both.code, both.err.join('\n')).toBe(0);
+    const r = JSON.parse(both.out[0]!);
+    // Image by image, each seed's row is the one that seed alone gives.
+    expect(r.images).toEqual([a.images[0], b.images[0], a.images[1], b.images[1]]);
+    const mean = (k: 'psnr' | 'ssim') => r.images.reduce((t: number, i: Record<string, number>) => t + i[k]!, 0) / 4;
+    expect(r.mean.psnr).toBeCloseTo(mean('psnr'), 10);
+    expect(r.mean.ssim).toBeCloseTo(mean('ssim'), 10);
+    expect(r.mean.psnr).not.toBeCloseTo(a.mean.psnr, 6);
+    // Each seed's folder holds that draw's LR images, which --lr scores the same as the seed alone.
+    const again = await run(['--hr', hr2, '-m', MODEL, '--lr', join(saved, 'seed-5'), '--json']);
+    expect(JSON.parse(again.out[0]!).images.map((i: { psnr: number }) => i.psnr)).toEqual(b.images.map((i: { psnr: number }) => i.psnr));
+    expect(both.err.some((l) => l.startsWith('second.png seed 5 (4/4): '))).toBe(true);
+
+    const text = await run(['--hr', hr2, '-m', MODEL, '--degrade', 'realesrgan', '--seed', '3,5']);
+    expect(text.out.filter((l) => /^(photo|second)\.png \(seed [35]\)\s/.test(l))).toHaveLength(4);
+    for (const [seed, message] of [
+      ['3,3', /--seed 3,3: seed 3 is given twice/],
+      ['3,x', /--seed must be a whole number ≥ 0 or a comma-separated list of them, got "x"/],
+      ['3,', /--seed needs a value/],
+    ] as const) {
+      const x = await run(['--hr', hr2, '-m', MODEL, '--degrade', 'realesrgan', '--seed', seed]);
+      expect(x.code, seed).toBe(2);
+      expect(x.err.at(-1)).toMatch(message);
+    }
   });
 
   it('--dni-model F --denoise-strength S scores the blend S·model + (1 − S)·F, the same as a file holding that blend', async () => {
