@@ -203,13 +203,15 @@ async function evalModel(
   const bytes = readModelPath(modelPath);
   const blend = dni && { bytes: readModelPath(dni.path), strength: dni.strength, source: basename(dni.path) };
   const lrPairs = lrDir === undefined ? undefined : pairByName(hrNames, listImages(lrDir, '--lr'), lrDir);
-  if (saveLr !== undefined) {
-    if (sameFolder(saveLr, hrDir) || (lrDir !== undefined && sameFolder(saveLr, lrDir))) throw new WgsrError('BAD_ARGUMENT', `--save-lr ${saveLr} is an input folder; give another one (inputs are never overwritten)`);
-    mkdirSync(saveLr, { recursive: true });
-  }
-  // One LR image per HR image, or one per HR image and seed.
+  // One LR image per HR image, or one per HR image and seed (written to a folder per seed).
   const draws: readonly (number | undefined)[] = degradeSeeds ?? [undefined];
   const lrFolder = (seed: number | undefined) => (seed === undefined || draws.length === 1 ? saveLr! : join(saveLr!, `seed-${seed}`));
+  if (saveLr !== undefined) {
+    for (const folder of draws.map(lrFolder)) {
+      if (sameFolder(folder, hrDir) || (lrDir !== undefined && sameFolder(folder, lrDir))) throw new WgsrError('BAD_ARGUMENT', `--save-lr ${saveLr} would write into the input folder ${folder}; give another one (inputs are never overwritten)`);
+    }
+    for (const folder of new Set(draws.map(lrFolder))) mkdirSync(folder, { recursive: true });
+  }
   const { device, adapter } = await createServerDevice();
   io.stderr(`wgsr: adapter ${adapter.summary}`);
   let up: Upscaler | undefined;
@@ -230,7 +232,8 @@ async function evalModel(
       let givenLr: Image | undefined;
       if (lrPairs) {
         const lrPath = join(lrDir!, lrPairs[i]!.other);
-        const lr = (givenLr = dropAlpha(await read8bit(lrPath)));
+        const lr = dropAlpha(await read8bit(lrPath));
+        givenLr = lr;
         // The HR image must be the LR size times the scale, up to a mod-crop of fewer than `scale` pixels.
         const expected = { ...lr, width: lr.width * scale, height: lr.height * scale };
         const sized = matchSizes(expected, hr, scale, { sr: `${lrPath} ×${scale}`, hr: hrPath });
@@ -247,7 +250,6 @@ async function evalModel(
         // degradedEvalImage crops and converts as above (RGB, multiple of the scale).
         const { hr: target, lr } = seed !== undefined ? await degradedEvalImage(hrNames[i]!, hr, { scale, seed }) : { hr, lr: givenLr ?? imresize(hr, 1 / scale) };
         if (saveLr !== undefined) {
-          mkdirSync(lrFolder(seed), { recursive: true });
           await writeFileAtomic(join(lrFolder(seed), `${basename(hrNames[i]!, extname(hrNames[i]!))}.png`), encodePng(lr));
         }
         const label = `${hrNames[i]}${draws.length > 1 ? ` seed ${seed}` : ''} (${++done}/${hrNames.length * draws.length})`;

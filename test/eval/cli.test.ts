@@ -192,11 +192,11 @@ describe('wgsr eval -m (GPU)', () => {
     await refused(['-m', MODEL, '--degrade', 'bicubic'], /--degrade bicubic: realesrgan is the one degradation eval makes/);
     await refused(['-m', MODEL, '--degrade', 'realesrgan', '--lr', saved], /goes with neither --sr nor --lr/);
     await refused(['-m', MODEL, '--seed', '3'], /--seed draws the degradations of --degrade realesrgan/);
-    await refused(['-m', MODEL, '--save-lr', hrDir], /--save-lr .* is an input folder/);
+    await refused(['-m', MODEL, '--save-lr', hrDir], /--save-lr .* would write into the input folder/);
     // The same folder reached through a link is the same folder: its photos stay as they are.
     const link = join(work, 'hr-link');
     symlinkSync(hrDir, link);
-    await refused(['-m', MODEL, '--save-lr', link], /--save-lr .*hr-link is an input folder/);
+    await refused(['-m', MODEL, '--save-lr', link], /--save-lr .*hr-link would write into the input folder/);
   });
 
   it('--seed with several seeds scores each image on each draw, means over all of them, and --save-lr writes one folder per seed', async () => {
@@ -225,6 +225,17 @@ describe('wgsr eval -m (GPU)', () => {
     const again = await run(['--hr', hr2, '-m', MODEL, '--lr', join(saved, 'seed-5'), '--json']);
     expect(JSON.parse(again.out[0]!).images.map((i: { psnr: number }) => i.psnr)).toEqual(b.images.map((i: { psnr: number }) => i.psnr));
     expect(both.err.some((l) => l.startsWith('second.png seed 5 (4/4): '))).toBe(true);
+
+    // A seed's folder may not be the HR folder: --save-lr P with seed 3 would write P/seed-3.
+    const parent = join(work, 'parent');
+    const inside = join(parent, 'seed-3');
+    mkdirSync(inside, { recursive: true });
+    await writeImage(join(inside, 'photo.png'), hr);
+    const before = readFileSync(join(inside, 'photo.png'));
+    const clash = await run(['--hr', inside, '-m', MODEL, '--degrade', 'realesrgan', '--seed', '3,5', '--save-lr', parent]);
+    expect(clash.code).toBe(2);
+    expect(clash.err.at(-1)).toMatch(/--save-lr .*parent would write into the input folder .*seed-3; give another one/);
+    expect(readFileSync(join(inside, 'photo.png'))).toEqual(before);
 
     const text = await run(['--hr', hr2, '-m', MODEL, '--degrade', 'realesrgan', '--seed', '3,5']);
     expect(text.out.filter((l) => /^(photo|second)\.png \(seed [35]\)\s/.test(l))).toHaveLength(4);
