@@ -207,10 +207,12 @@ async function evalModel(
   const draws: readonly (number | undefined)[] = degradeSeeds ?? [undefined];
   const lrFolder = (seed: number | undefined) => (seed === undefined || draws.length === 1 ? saveLr! : join(saveLr!, `seed-${seed}`));
   if (saveLr !== undefined) {
-    for (const folder of draws.map(lrFolder)) {
+    // One folder per draw (the seeds are distinct), all checked before any is made.
+    const folders = draws.map(lrFolder);
+    for (const folder of folders) {
       if (sameFolder(folder, hrDir) || (lrDir !== undefined && sameFolder(folder, lrDir))) throw new WgsrError('BAD_ARGUMENT', `--save-lr ${saveLr} would write into the input folder ${folder}; give another one (inputs are never overwritten)`);
     }
-    for (const folder of new Set(draws.map(lrFolder))) mkdirSync(folder, { recursive: true });
+    for (const folder of folders) mkdirSync(folder, { recursive: true });
   }
   const { device, adapter } = await createServerDevice();
   io.stderr(`wgsr: adapter ${adapter.summary}`);
